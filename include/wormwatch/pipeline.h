@@ -1,0 +1,44 @@
+/*
+ * Pipeline: the stages wired together, as a library.
+ *
+ *   capture --frame--> decode --packet--> probe --event--> detect --alert--> output
+ *
+ * main.c only parses the command line and calls these; tests drive the same
+ * calls without a network. Everything a run needs lives in one ww_pipeline.
+ */
+#ifndef WW_PIPELINE_H
+#define WW_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wormwatch/capture.h"
+#include "wormwatch/output.h"
+#include "wormwatch/rules.h"
+
+/* Share of max_memory given to pending attempts; the rest is the source table. */
+#define WW_PENDING_MEMORY_SHARE 8 /* one eighth */
+
+struct ww_pipeline;
+
+/* NULL with a reason in err when memory is short. `rules` must outlive it. */
+struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
+                                    size_t err_len);
+void ww_pipeline_free(struct ww_pipeline *p);
+
+/* Feeds one captured frame through every stage. */
+void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
+/*
+ * Reads a whole capture source into the pipeline. False on a read error
+ * (err says what); the frames before it have been processed.
+ */
+bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
+                             size_t err_len);
+/* End of input: pending attempts become unanswered, then a stats event. */
+void ww_pipeline_finish(struct ww_pipeline *p);
+/* False once the output has failed (stop reading: events would be lost). */
+bool ww_pipeline_output_ok(const struct ww_pipeline *p);
+void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *stats);
+
+#endif

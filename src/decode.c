@@ -1,0 +1,360 @@
+/*
+ * Frame decoder: link layer, VLAN stack, IPv4 (options, fragments), IPv6
+ * (counted only), TCP, UDP, ICMP errors, NBNS header.
+ *
+ * Structure follows the protocol stack: each layer takes a cursor over the
+ * bytes it owns and either fills its part of ww_packet or returns the reason
+ * it gave up. Counting happens once, in ww_decode().
+ */
+#include "wormwatch/decode.h"
+
+#include <string.h>
+
+#include "wormwatch/bytes.h"
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86DD
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88A8
+#define ETHERTYPE_QINQ_OLD 0x9100
+
+/* libpcap DLT_ numbers (stable across platforms except RAW, which is 12 or 14). */
+#define DLT_NULL_ 0
+#define DLT_EN10MB_ 1
+#define DLT_RAW_BSD 12
+#define DLT_RAW_OPENBSD 14
+#define LINKTYPE_RAW_ 101
+#define DLT_LOOP_ 108
+#define DLT_LINUX_SLL_ 113
+#define DLT_IPV4_ 228
+#define DLT_LINUX_SLL2_ 276
+
+#define SLL_HEADER_LEN 16
+#define SLL2_HEADER_LEN 20
+
+enum ww_link ww_link_from_dlt(int dlt)
+{
+    switch (dlt) {
+    case DLT_EN10MB_: return WW_LINK_ETHERNET;
+    case DLT_LINUX_SLL_: return WW_LINK_SLL;
+    case DLT_LINUX_SLL2_: return WW_LINK_SLL2;
+    case DLT_RAW_BSD:
+    case DLT_RAW_OPENBSD:
+    case LINKTYPE_RAW_:
+    case DLT_IPV4_: return WW_LINK_RAW;
+    case DLT_NULL_: return WW_LINK_NULL;
+    case DLT_LOOP_: return WW_LINK_LOOP;
+    default: return WW_LINK_UNSUPPORTED;
+    }
+}
+
+const char *ww_link_name(enum ww_link link)
+{
+    static const char *const names[WW_LINK__COUNT] = {
+        "ethernet", "sll", "sll2", "raw", "null", "loop", "unsupported"};
+    return (unsigned)link < WW_LINK__COUNT ? names[link] : "unsupported";
+}
+
+const char *ww_invalid_reason_name(enum ww_invalid reason)
+{
+    static const char *const names[WW_INVALID__COUNT] = {
+        "none",           "empty",          "link_truncated",  "vlan_too_deep",
+        "link_unsupported", "ipv4_truncated", "ipv4_version",  "ipv4_header_length",
+        "ipv4_total_length", "ipv6_truncated", "tcp_truncated", "tcp_header_length",
+        "udp_truncated",  "udp_length",     "icmp_truncated",  "nbns_malformed"};
+    return (unsigned)reason < WW_INVALID__COUNT ? names[reason] : "unknown";
+}
+
+/* --- transport ------------------------------------------------------------ */
+
+static enum ww_invalid decode_tcp(struct ww_cursor *c, struct ww_packet *pkt)
+{
+    uint8_t offset_byte, flags;
+    uint32_t ack;
+    if (!ww_get_be16(c, &pkt->sport) || !ww_get_be16(c, &pkt->dport) ||
+        !ww_get_be32(c, &pkt->tcp_seq) || !ww_get_be32(c, &ack) ||
+        !ww_get_u8(c, &offset_byte) || !ww_get_u8(c, &flags) ||
+        !ww_get_be16(c, &pkt->tcp_window) || !ww_skip(c, 4))
+        return WW_INVALID_TCP_TRUNCATED;
+    size_t header_len = (size_t)(offset_byte >> 4) * 4;
+    if (header_len < 20)
+        return WW_INVALID_TCP_HLEN;
+    struct ww_cursor options;
+    if (!ww_take(c, header_len - 20, &options))
+        return WW_INVALID_TCP_TRUNCATED;
+    pkt->tcp_flags = flags;
+    pkt->tcp_options = options.data;
+    pkt->tcp_options_len = (uint8_t)options.len;
+    pkt->has_l4 = true;
+    return WW_INVALID_NONE;
+}
+
+/* Skips one encoded NetBIOS name (length-prefixed labels, maybe a pointer). */
+static bool skip_nbns_name(struct ww_cursor *c)
+{
+    for (int labels = 0; labels < 64; labels++) {
+        uint8_t len;
+        if (!ww_get_u8(c, &len))
+            return false;
+        if (len == 0)
+            return true;
+        if ((len & 0xC0) == 0xC0) /* compression pointer ends the name */
+            return ww_skip(c, 1);
+        if (len > 63 || !ww_skip(c, len))
+            return false;
+    }
+    return false;
+}
+
+static enum ww_invalid decode_nbns(struct ww_cursor *c, struct ww_nbns *nb)
+{
+    uint16_t flags, ancount, nscount, arcount;
+    if (!ww_get_be16(c, &nb->trn_id) || !ww_get_be16(c, &flags) || !ww_get_be16(c, &nb->qdcount) ||
+        !ww_get_be16(c, &ancount) || !ww_get_be16(c, &nscount) || !ww_get_be16(c, &arcount))
+        return WW_INVALID_NBNS_MALFORMED;
+    nb->response = (flags & 0x8000) != 0;
+    nb->opcode = (uint8_t)((flags >> 11) & 0x0F);
+    nb->broadcast = (flags & 0x0010) != 0;
+    nb->qtype = 0;
+    if (nb->qdcount > 0) {
+        if (!skip_nbns_name(c) || !ww_get_be16(c, &nb->qtype))
+            return WW_INVALID_NBNS_MALFORMED;
+    }
+    return WW_INVALID_NONE;
+}
+
+static enum ww_invalid decode_udp(struct ww_cursor *c, struct ww_packet *pkt)
+{
+    uint16_t length, checksum;
+    if (!ww_get_be16(c, &pkt->sport) || !ww_get_be16(c, &pkt->dport) || !ww_get_be16(c, &length) ||
+        !ww_get_be16(c, &checksum))
+        return WW_INVALID_UDP_TRUNCATED;
+    if (length < 8)
+        return WW_INVALID_UDP_LEN;
+    pkt->has_l4 = true;
+    if (pkt->sport != WW_NBNS_PORT && pkt->dport != WW_NBNS_PORT)
+        return WW_INVALID_NONE;
+    /* The payload is what the UDP length says, if that much was captured. */
+    struct ww_cursor payload = *c;
+    if (ww_remaining(&payload) > (size_t)length - 8)
+        payload.len = payload.pos + (size_t)length - 8;
+    enum ww_invalid why = decode_nbns(&payload, &pkt->nbns);
+    if (why == WW_INVALID_NONE)
+        pkt->has_nbns = true;
+    return why;
+}
+
+/* ICMP destination unreachable: remember which probe it refuses. */
+static enum ww_invalid decode_icmp(struct ww_cursor *c, struct ww_packet *pkt)
+{
+    uint8_t type, code, vhl, proto;
+    if (!ww_get_u8(c, &type) || !ww_get_u8(c, &code) || !ww_skip(c, 6))
+        return WW_INVALID_ICMP_TRUNCATED;
+    pkt->has_l4 = true;
+    if (type != 3)
+        return WW_INVALID_NONE;
+    struct ww_icmp_quote *q = &pkt->icmp_quote;
+    /* A quote too short to name the probe is legal ICMP, just useless to us. */
+    if (!ww_peek_u8(c, 0, &vhl) || (vhl >> 4) != 4 || (vhl & 0x0F) < 5)
+        return WW_INVALID_NONE;
+    size_t ihl = (size_t)(vhl & 0x0F) * 4;
+    struct ww_cursor quoted = *c;
+    if (!ww_skip(&quoted, 9) || !ww_get_u8(&quoted, &proto) || !ww_skip(&quoted, 2) ||
+        !ww_get_be32(&quoted, &q->src) || !ww_get_be32(&quoted, &q->dst) ||
+        !ww_skip(&quoted, ihl - 20) || !ww_get_be16(&quoted, &q->sport) ||
+        !ww_get_be16(&quoted, &q->dport))
+        return WW_INVALID_NONE;
+    q->type = type;
+    q->code = code;
+    q->proto = proto;
+    pkt->has_icmp_quote = true;
+    return WW_INVALID_NONE;
+}
+
+/* --- network -------------------------------------------------------------- */
+
+static enum ww_invalid decode_ipv4(struct ww_decode_stats *st, struct ww_cursor *c,
+                                   struct ww_packet *pkt)
+{
+    uint8_t vhl, tos, ttl, proto;
+    uint16_t total_len, frag;
+    size_t start = c->pos;
+    if (!ww_get_u8(c, &vhl))
+        return WW_INVALID_IPV4_TRUNCATED;
+    if ((vhl >> 4) != 4)
+        return WW_INVALID_IPV4_VERSION;
+    size_t header_len = (size_t)(vhl & 0x0F) * 4;
+    if (header_len < 20)
+        return WW_INVALID_IPV4_HLEN;
+    if (!ww_get_u8(c, &tos) || !ww_get_be16(c, &total_len) || !ww_get_be16(c, &pkt->ip_id) ||
+        !ww_get_be16(c, &frag) || !ww_get_u8(c, &ttl) || !ww_get_u8(c, &proto) || !ww_skip(c, 2) ||
+        !ww_get_be32(c, &pkt->src) || !ww_get_be32(c, &pkt->dst) || !ww_skip(c, header_len - 20))
+        return WW_INVALID_IPV4_TRUNCATED;
+    if (total_len < header_len)
+        return WW_INVALID_IPV4_TOTLEN;
+    /* Trim link padding; a snap length shorter than the packet is not an error. */
+    if (c->len - start > total_len)
+        c->len = start + total_len;
+
+    pkt->ip_version = 4;
+    pkt->ttl = ttl;
+    pkt->df = (frag & 0x4000) != 0;
+    pkt->proto = proto;
+    st->ipv4++;
+    bool more_fragments = (frag & 0x2000) != 0;
+    uint16_t offset = frag & 0x1FFF;
+    if (more_fragments || offset) {
+        st->fragments++;
+        if (offset) { /* only the first fragment carries the transport header */
+            pkt->later_fragment = true;
+            return WW_INVALID_NONE;
+        }
+    }
+    switch (proto) {
+    case WW_IPPROTO_TCP: st->tcp++; return decode_tcp(c, pkt);
+    case WW_IPPROTO_UDP: st->udp++; return decode_udp(c, pkt);
+    case WW_IPPROTO_ICMP: st->icmp++; return decode_icmp(c, pkt);
+    default: return WW_INVALID_NONE;
+    }
+}
+
+/* IPv6 is counted; detection is IPv4-only for now (README says so). */
+static enum ww_invalid decode_ipv6(struct ww_decode_stats *st, struct ww_cursor *c,
+                                   struct ww_packet *pkt)
+{
+    if (!ww_skip(c, 40))
+        return WW_INVALID_IPV6_TRUNCATED;
+    pkt->ip_version = 6;
+    st->ipv6++;
+    return WW_INVALID_NONE;
+}
+
+static enum ww_invalid decode_by_ip_version(struct ww_decode_stats *st, struct ww_cursor *c,
+                                            struct ww_packet *pkt)
+{
+    uint8_t vhl;
+    if (!ww_peek_u8(c, 0, &vhl))
+        return WW_INVALID_IPV4_TRUNCATED;
+    if ((vhl >> 4) == 6)
+        return decode_ipv6(st, c, pkt);
+    return decode_ipv4(st, c, pkt);
+}
+
+/* --- link ----------------------------------------------------------------- */
+
+static bool is_vlan_ethertype(uint16_t type)
+{
+    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
+}
+
+/* Walks any stack of 802.1Q/802.1ad tags, then dispatches on the inner type. */
+static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cursor *c,
+                                        uint16_t type, struct ww_packet *pkt)
+{
+    while (is_vlan_ethertype(type)) {
+        uint16_t tci;
+        if (pkt->vlan_depth == WW_MAX_VLAN_TAGS)
+            return WW_INVALID_VLAN_TOO_DEEP;
+        if (!ww_get_be16(c, &tci) || !ww_get_be16(c, &type))
+            return WW_INVALID_LINK_TRUNCATED;
+        if (pkt->vlan_depth++ == 0) {
+            pkt->vlan_outer = tci & 0x0FFF;
+            st->vlan_tagged++;
+        }
+    }
+    switch (type) {
+    case ETHERTYPE_IPV4: return decode_ipv4(st, c, pkt);
+    case ETHERTYPE_IPV6: return decode_ipv6(st, c, pkt);
+    default: st->other_l3++; return WW_INVALID_NONE;
+    }
+}
+
+static enum ww_invalid decode_ethernet(struct ww_decode_stats *st, struct ww_cursor *c,
+                                       struct ww_packet *pkt)
+{
+    uint8_t dst0;
+    uint16_t type;
+    if (!ww_peek_u8(c, 0, &dst0) || !ww_skip(c, 12) || !ww_get_be16(c, &type))
+        return WW_INVALID_LINK_TRUNCATED;
+    pkt->l2_group = (dst0 & 0x01) != 0; /* I/G bit: broadcast or multicast */
+    return decode_ethertype(st, c, type, pkt);
+}
+
+static enum ww_invalid decode_sll(struct ww_decode_stats *st, struct ww_cursor *c,
+                                  struct ww_packet *pkt)
+{
+    uint16_t packet_type, type;
+    if (!ww_get_be16(c, &packet_type) || !ww_skip(c, 12) || !ww_get_be16(c, &type))
+        return WW_INVALID_LINK_TRUNCATED;
+    pkt->l2_group = packet_type == 1 || packet_type == 2; /* broadcast, multicast */
+    return decode_ethertype(st, c, type, pkt);
+}
+
+static enum ww_invalid decode_sll2(struct ww_decode_stats *st, struct ww_cursor *c,
+                                   struct ww_packet *pkt)
+{
+    uint16_t type;
+    uint8_t packet_type;
+    if (!ww_get_be16(c, &type) || !ww_skip(c, 8) || !ww_get_u8(c, &packet_type) ||
+        !ww_skip(c, 9))
+        return WW_INVALID_LINK_TRUNCATED;
+    pkt->l2_group = packet_type == 1 || packet_type == 2;
+    return decode_ethertype(st, c, type, pkt);
+}
+
+/* BSD loopback: a 4-byte address family, host order (NULL) or network order (LOOP). */
+static enum ww_invalid decode_null(struct ww_decode_stats *st, struct ww_cursor *c,
+                                   struct ww_packet *pkt, bool network_order)
+{
+    uint32_t family;
+    bool ok = network_order ? ww_get_be32(c, &family) : ww_get_le32(c, &family);
+    if (!ok)
+        return WW_INVALID_LINK_TRUNCATED;
+    /* The capturing host's byte order is unknown: accept either order. */
+    if (!network_order && (family & 0xFFFF) == 0)
+        family = ((family >> 24) & 0xFF) | ((family >> 8) & 0xFF00);
+    switch (family) {
+    case 2: return decode_ipv4(st, c, pkt);                         /* AF_INET everywhere */
+    case 10: case 24: case 28: case 30: return decode_ipv6(st, c, pkt); /* AF_INET6 by OS */
+    default: st->other_l3++; return WW_INVALID_NONE;
+    }
+}
+
+static enum ww_invalid decode_link(struct ww_decode_stats *st, enum ww_link link,
+                                   struct ww_cursor *c, struct ww_packet *pkt)
+{
+    switch (link) {
+    case WW_LINK_ETHERNET: return decode_ethernet(st, c, pkt);
+    case WW_LINK_SLL: return decode_sll(st, c, pkt);
+    case WW_LINK_SLL2: return decode_sll2(st, c, pkt);
+    case WW_LINK_RAW: return decode_by_ip_version(st, c, pkt);
+    case WW_LINK_NULL: return decode_null(st, c, pkt, false);
+    case WW_LINK_LOOP: return decode_null(st, c, pkt, true);
+    default: return WW_INVALID_LINK_UNSUPPORTED;
+    }
+}
+
+enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link, uint64_t ts_ns,
+                                const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
+                                struct ww_packet *pkt)
+{
+    memset(pkt, 0, sizeof *pkt);
+    pkt->ts_ns = ts_ns;
+    pkt->cap_len = cap_len;
+    pkt->wire_len = wire_len;
+    pkt->link = link;
+    stats->packets++;
+    stats->bytes += wire_len;
+    stats->link[(unsigned)link < WW_LINK__COUNT ? link : WW_LINK_UNSUPPORTED]++;
+
+    enum ww_invalid why = WW_INVALID_EMPTY;
+    if (cap_len > 0 && frame) {
+        struct ww_cursor c = ww_cursor_make(frame, cap_len);
+        why = decode_link(stats, link, &c, pkt);
+    }
+    if (why != WW_INVALID_NONE) {
+        stats->invalid[why]++;
+        return WW_DECODED_INVALID;
+    }
+    return pkt->ip_version == 4 ? WW_DECODED_IPV4 : WW_DECODED_OTHER;
+}

@@ -1,0 +1,125 @@
+/*
+ * The pipeline owns one of each stage and the callbacks between them. Time
+ * is packet time: the newest packet seen drives expiry in probe and detect.
+ */
+#include "wormwatch/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "wormwatch/decode.h"
+#include "wormwatch/detect.h"
+#include "wormwatch/probe.h"
+
+struct ww_pipeline {
+    const struct ww_ruleset *rules;
+    struct ww_decode_stats decode;
+    struct ww_probe_tracker *probes;
+    struct ww_detector *detector;
+    struct ww_output *out;
+    uint32_t pending_capacity;
+    uint32_t files;
+    uint64_t newest_ns;
+};
+
+static void on_alert(void *ctx, const struct ww_alert *alert)
+{
+    struct ww_pipeline *p = ctx;
+    ww_output_alert(p->out, alert);
+}
+
+static void on_probe_event(void *ctx, const struct ww_probe_event *event)
+{
+    struct ww_pipeline *p = ctx;
+    ww_detector_event(p->detector, event);
+}
+
+struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
+                                    size_t err_len)
+{
+    struct ww_pipeline *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    p->rules = rules;
+    p->out = out;
+    uint64_t pending_budget = rules->max_memory / WW_PENDING_MEMORY_SHARE;
+    uint64_t capacity = pending_budget / ww_probe_bytes_per_attempt();
+    p->pending_capacity = (uint32_t)(capacity > UINT32_MAX - 1 ? UINT32_MAX - 1 : capacity);
+    struct ww_probe_config cfg;
+    ww_probe_config_from_rules(rules, p->pending_capacity, &cfg);
+    p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
+    p->detector = ww_detector_new(rules, rules->max_memory - pending_budget, on_alert, p);
+    if (!p->probes || !p->detector) {
+        snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
+                 (unsigned long long)rules->max_memory);
+        ww_pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void ww_pipeline_free(struct ww_pipeline *p)
+{
+    if (!p)
+        return;
+    ww_probe_tracker_free(p->probes);
+    ww_detector_free(p->detector);
+    free(p);
+}
+
+void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
+{
+    struct ww_packet pkt;
+    enum ww_decode_result r = ww_decode(&p->decode, frame->link, frame->ts_ns, frame->data,
+                                        frame->cap_len, frame->wire_len, &pkt);
+    if (frame->ts_ns > p->newest_ns)
+        p->newest_ns = frame->ts_ns;
+    if (r == WW_DECODED_IPV4)
+        ww_probe_packet(p->probes, &pkt);
+    else
+        ww_probe_advance(p->probes, frame->ts_ns);
+    ww_detector_advance(p->detector, p->newest_ns);
+}
+
+bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
+                             size_t err_len)
+{
+    struct ww_frame frame;
+    enum ww_capture_status status = WW_CAPTURE_END;
+    p->files++;
+    while (ww_pipeline_output_ok(p) &&
+           (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME)
+        ww_pipeline_frame(p, &frame);
+    if (!ww_pipeline_output_ok(p)) {
+        snprintf(err, err_len, "%s", ww_output_error(p->out));
+        return false;
+    }
+    return status == WW_CAPTURE_END;
+}
+
+void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
+{
+    s->ts_ns = p->newest_ns;
+    s->files = p->files;
+    s->decode = &p->decode;
+    s->probe = ww_probe_stats(p->probes);
+    s->pending = ww_probe_pending(p->probes);
+    s->pending_capacity = p->pending_capacity;
+    s->table = ww_detector_table_stats(p->detector);
+    s->detect = ww_detector_stats(p->detector);
+}
+
+void ww_pipeline_finish(struct ww_pipeline *p)
+{
+    ww_probe_flush(p->probes);
+    struct ww_run_stats s;
+    ww_pipeline_snapshot(p, &s);
+    ww_output_stats(p->out, &s);
+}
+
+bool ww_pipeline_output_ok(const struct ww_pipeline *p)
+{
+    return ww_output_error(p->out) == NULL;
+}

@@ -1,0 +1,319 @@
+/*
+ * Probe tracker: pending attempts keyed by (initiator, target, ports, proto).
+ *
+ * The clock is the newest packet time seen, so a capture whose timestamps
+ * step backwards (stitched files) never makes deadlines run backwards. A
+ * deadline is set from that clock on every (re)transmission and the entry is
+ * moved to the newest end of the recency list, which keeps the list sorted by
+ * deadline: expiry pops from the oldest end until it meets a live deadline.
+ */
+#include "wormwatch/probe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wormwatch/bytes.h"
+#include "wormwatch/index.h"
+
+struct attempt_key {
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint8_t proto;
+};
+
+struct pending {
+    struct attempt_key key;
+    uint64_t deadline_ns;
+    struct ww_probe probe;
+};
+
+struct ww_probe_tracker {
+    struct ww_probe_config cfg;
+    struct ww_prefix_list home_nets; /* copy: the tracker owns what it reads */
+    ww_probe_sink sink;
+    void *sink_ctx;
+    uint64_t clock_ns; /* newest packet time seen */
+    struct ww_index index;
+    struct pending *slots;
+    struct ww_probe_stats stats;
+};
+
+void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacity,
+                                struct ww_probe_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < rules->rule_count; i++) {
+        const struct ww_rule *r = &rules->rule[i];
+        if (r->proto == WW_IPPROTO_UDP) {
+            cfg->nbns = true;
+            continue;
+        }
+        bool known = false;
+        for (uint32_t p = 0; p < cfg->tcp_port_count; p++)
+            known |= cfg->tcp_ports[p] == r->port;
+        if (!known && cfg->tcp_port_count < WW_MAX_WATCHED_PORTS)
+            cfg->tcp_ports[cfg->tcp_port_count++] = r->port;
+    }
+    cfg->home_nets = &rules->home_nets;
+    cfg->timeout_ns = rules->attempt_timeout_ns;
+    cfg->capacity = capacity;
+}
+
+size_t ww_probe_bytes_per_attempt(void)
+{
+    return sizeof(struct pending) + ww_index_bytes_per_slot();
+}
+
+struct ww_probe_tracker *ww_probe_tracker_new(const struct ww_probe_config *cfg, ww_probe_sink sink,
+                                              void *sink_ctx)
+{
+    struct ww_probe_tracker *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    if (cfg->home_nets)
+        t->home_nets = *cfg->home_nets;
+    t->cfg.home_nets = &t->home_nets;
+    t->sink = sink;
+    t->sink_ctx = sink_ctx;
+    t->slots = calloc(cfg->capacity ? cfg->capacity : 1, sizeof *t->slots);
+    if (!t->slots || !ww_index_init(&t->index, cfg->capacity)) {
+        ww_probe_tracker_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void ww_probe_tracker_free(struct ww_probe_tracker *t)
+{
+    if (!t)
+        return;
+    ww_index_free(&t->index);
+    free(t->slots);
+    free(t);
+}
+
+const struct ww_probe_stats *ww_probe_stats(const struct ww_probe_tracker *t)
+{
+    return &t->stats;
+}
+
+uint32_t ww_probe_pending(const struct ww_probe_tracker *t)
+{
+    return t->index.used;
+}
+
+/* --- the pending table ---------------------------------------------------- */
+
+static uint32_t key_hash(const struct attempt_key *k)
+{
+    return ww_hash_words(k->src, k->dst, (uint32_t)k->sport << 16 | k->dport, k->proto);
+}
+
+static bool key_matches(const void *key, uint32_t slot, const void *ctx)
+{
+    const struct attempt_key *k = key;
+    const struct ww_probe_tracker *t = ctx;
+    const struct attempt_key *have = &t->slots[slot].key;
+    return have->src == k->src && have->dst == k->dst && have->sport == k->sport &&
+           have->dport == k->dport && have->proto == k->proto;
+}
+
+static uint32_t find_pending(const struct ww_probe_tracker *t, const struct attempt_key *k)
+{
+    return ww_index_find(&t->index, key_hash(k), k, key_matches, t);
+}
+
+static void emit_result(struct ww_probe_tracker *t, uint32_t slot, enum ww_outcome outcome,
+                        uint64_t when_ns)
+{
+    struct ww_probe_event ev = {
+        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns,
+        .probe = t->slots[slot].probe};
+    ww_index_remove(&t->index, slot);
+    switch (outcome) {
+    case WW_OUTCOME_ACCEPTED: t->stats.accepted++; break;
+    case WW_OUTCOME_REJECTED: t->stats.rejected++; break;
+    case WW_OUTCOME_UNANSWERED: t->stats.unanswered++; break;
+    }
+    t->sink(t->sink_ctx, &ev);
+}
+
+static void expire_until(struct ww_probe_tracker *t, uint64_t now_ns)
+{
+    uint32_t slot;
+    while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE &&
+           t->slots[slot].deadline_ns < now_ns)
+        emit_result(t, slot, WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+}
+
+void ww_probe_advance(struct ww_probe_tracker *t, uint64_t now_ns)
+{
+    if (now_ns > t->clock_ns)
+        t->clock_ns = now_ns;
+    expire_until(t, t->clock_ns);
+}
+
+void ww_probe_flush(struct ww_probe_tracker *t)
+{
+    uint32_t slot;
+    while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE)
+        emit_result(t, slot, WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+}
+
+/* --- attempts and answers --------------------------------------------------- */
+
+static void record_shape(const struct ww_packet *pkt, struct ww_syn_shape *shape)
+{
+    shape->ttl = pkt->ttl;
+    shape->df = pkt->df;
+    if (pkt->proto != WW_IPPROTO_TCP)
+        return;
+    shape->window = pkt->tcp_window;
+    struct ww_cursor c = ww_cursor_make(pkt->tcp_options, pkt->tcp_options_len);
+    uint8_t kind, len;
+    while (shape->option_count < WW_SYN_MAX_OPTIONS && ww_get_u8(&c, &kind)) {
+        shape->option_kinds[shape->option_count++] = kind;
+        if (kind == WW_TCPOPT_EOL)
+            break;
+        if (kind == WW_TCPOPT_NOP)
+            continue;
+        if (!ww_get_u8(&c, &len) || len < 2)
+            break;
+        struct ww_cursor body;
+        if (!ww_take(&c, (size_t)len - 2, &body))
+            break;
+        if (kind == WW_TCPOPT_MSS && len == 4)
+            ww_get_be16(&body, &shape->mss);
+    }
+}
+
+static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    struct attempt_key k = {pkt->src, pkt->dst, pkt->sport, pkt->dport, pkt->proto};
+    uint32_t slot = find_pending(t, &k);
+    if (slot != WW_INDEX_NONE) {
+        struct pending *p = &t->slots[slot];
+        if (p->probe.retransmits < UINT8_MAX)
+            p->probe.retransmits++;
+        p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
+        ww_index_touch(&t->index, slot);
+        t->stats.retransmits++;
+        return;
+    }
+    if (ww_index_full(&t->index)) {
+        t->stats.pending_evicted++;
+        uint32_t oldest = ww_index_oldest(&t->index);
+        emit_result(t, oldest, WW_OUTCOME_UNANSWERED, t->clock_ns);
+    }
+    slot = ww_index_insert(&t->index, key_hash(&k));
+    struct pending *p = &t->slots[slot];
+    memset(p, 0, sizeof *p);
+    p->key = k;
+    p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
+    p->probe.src = pkt->src;
+    p->probe.dst = pkt->dst;
+    p->probe.sport = pkt->sport;
+    p->probe.dport = pkt->dport;
+    p->probe.proto = pkt->proto;
+    p->probe.vlan = pkt->vlan_outer;
+    p->probe.ts_ns = pkt->ts_ns;
+    record_shape(pkt, &p->probe.shape);
+    if (pkt->proto == WW_IPPROTO_TCP)
+        t->stats.tcp_attempts++;
+    else
+        t->stats.nbns_attempts++;
+    struct ww_probe_event ev = {.kind = WW_PROBE_ATTEMPT, .probe = p->probe};
+    t->sink(t->sink_ctx, &ev);
+}
+
+/* An answer travels target -> initiator: look the attempt up reversed. */
+static void answer_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt,
+                        enum ww_outcome outcome)
+{
+    struct attempt_key k = {pkt->dst, pkt->src, pkt->dport, pkt->sport, pkt->proto};
+    uint32_t slot = find_pending(t, &k);
+    if (slot != WW_INDEX_NONE)
+        emit_result(t, slot, outcome, pkt->ts_ns);
+}
+
+static bool is_watched_tcp_port(const struct ww_probe_tracker *t, uint16_t port)
+{
+    for (uint32_t i = 0; i < t->cfg.tcp_port_count; i++)
+        if (t->cfg.tcp_ports[i] == port)
+            return true;
+    return false;
+}
+
+/* Broadcast and multicast destinations: never a probe of one host. */
+static bool is_group_destination(const struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    uint32_t dst = pkt->dst;
+    return pkt->l2_group || dst == UINT32_MAX || (dst >> 28) == 0xE || (dst & 0xFF) == 0xFF ||
+           ww_prefix_list_is_broadcast(&t->home_nets, dst);
+}
+
+static void tcp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    uint8_t flags = pkt->tcp_flags;
+    if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
+        if (is_watched_tcp_port(t, pkt->dport) && !is_group_destination(t, pkt))
+            attempt_seen(t, pkt);
+    } else if ((flags & (WW_TCP_SYN | WW_TCP_ACK)) == (WW_TCP_SYN | WW_TCP_ACK)) {
+        if (is_watched_tcp_port(t, pkt->sport))
+            answer_seen(t, pkt, WW_OUTCOME_ACCEPTED);
+    } else if (flags & WW_TCP_RST) {
+        if (is_watched_tcp_port(t, pkt->sport))
+            answer_seen(t, pkt, WW_OUTCOME_REJECTED);
+    }
+}
+
+static bool is_name_query(const struct ww_nbns *nb)
+{
+    return !nb->response && nb->opcode == 0 && nb->qdcount >= 1 &&
+           (nb->qtype == WW_NBNS_QTYPE_NB || nb->qtype == WW_NBNS_QTYPE_NBSTAT);
+}
+
+static void nbns_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    const struct ww_nbns *nb = &pkt->nbns;
+    if (pkt->dport == WW_NBNS_PORT && is_name_query(nb)) {
+        if (nb->broadcast || is_group_destination(t, pkt))
+            t->stats.nbns_broadcast++;
+        else
+            attempt_seen(t, pkt);
+    } else if (pkt->sport == WW_NBNS_PORT && nb->response) {
+        answer_seen(t, pkt, WW_OUTCOME_ACCEPTED);
+    }
+}
+
+/* ICMP destination unreachable quoting one of our attempts refuses it. */
+static void icmp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    const struct ww_icmp_quote *q = &pkt->icmp_quote;
+    struct attempt_key k = {q->src, q->dst, q->sport, q->dport, q->proto};
+    uint32_t slot = find_pending(t, &k);
+    if (slot == WW_INDEX_NONE)
+        return;
+    t->stats.rejected_icmp++;
+    emit_result(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns);
+}
+
+void ww_probe_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    ww_probe_advance(t, pkt->ts_ns);
+    if (pkt->ip_version != 4 || !pkt->has_l4)
+        return;
+    switch (pkt->proto) {
+    case WW_IPPROTO_TCP: tcp_packet(t, pkt); break;
+    case WW_IPPROTO_UDP:
+        if (t->cfg.nbns && pkt->has_nbns)
+            nbns_packet(t, pkt);
+        break;
+    case WW_IPPROTO_ICMP:
+        if (pkt->has_icmp_quote)
+            icmp_packet(t, pkt);
+        break;
+    default: break;
+    }
+}
