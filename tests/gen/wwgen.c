@@ -1,0 +1,2873 @@
+/*
+ * wwgen - deterministic capture generator for wormwatch's tests.
+ *
+ * Writes the synthetic captures kept in pcaps/ (classic pcap with micro- or
+ * nanosecond timestamps and pcapng; Ethernet, Linux SLL/SLL2, raw IPv4 and
+ * BSD loopback link types) and, next to each, NAME.truth.json: the sources
+ * wormwatch must flag, the notable hosts it must not flag, and every
+ * connection attempt or NBNS query on the watched ports with its outcome.
+ *
+ * Every capture is a short story (a Conficker-like worm, a vulnerability
+ * scanner, an NBSTAT sweep, ...) told with one shared set of builders:
+ *
+ *   story      -> conversations (run_tcp_attempt, run_nbns_query, ...)
+ *              -> emit_* : one packet description per frame, in any order
+ *   finalize   -> sort by time, make timestamps strictly increasing,
+ *                 give each sender its own incrementing IPv4 ID
+ *   render     -> IP + transport bytes (checksums), deliberate damage,
+ *                 the file's link-layer header, pcap/pcapng records
+ *
+ * Same binary and arguments give byte-identical files: all randomness comes
+ * from a splitmix64-seeded xorshift64* generator with a fixed seed per file,
+ * and all times are offsets from 2009-03-30 00:00:00 UTC.
+ *
+ * Usage: wwgen OUTDIR [NAME]      (OUTDIR must exist)
+ * Build: cc -std=c11 -Wall -Wextra -Werror -O2 -o wwgen tests/gen/wwgen.c
+ */
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================== */
+/* Constants                                                           */
+/* ================================================================== */
+
+#define CAPTURE_EPOCH_SECONDS 1238371200ULL /* 2009-03-30 00:00:00 UTC */
+
+typedef uint64_t nstime; /* nanoseconds since CAPTURE_EPOCH_SECONDS */
+#define USEC(n) ((nstime)(n) * 1000ULL)
+#define MSEC(n) ((nstime)(n) * 1000000ULL)
+#define SEC(n) ((nstime)(n) * 1000000000ULL)
+
+#define IPV4(a, b, c, d)                                                       \
+    (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) |   \
+     (uint32_t)(d))
+#define LIMITED_BROADCAST 0xffffffffu
+#define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
+
+enum { PORT_SSH = 22, PORT_DNS = 53, PORT_HTTP = 80, PORT_RPC = 135,
+       PORT_NBNS = 137, PORT_NBSS = 139, PORT_SMB = 445, PORT_RDP = 3389 };
+enum { TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08,
+       TCP_ACK = 0x10 };
+enum { PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17 };
+enum { ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_ARP = 0x0806, ETHERTYPE_IPV6 = 0x86dd,
+       TPID_8021Q = 0x8100, TPID_8021AD = 0x88a8, TPID_LEGACY_QINQ = 0x9100 };
+enum { ARP_REQUEST = 1, ARP_REPLY = 2 };
+enum { ICMP_TYPE_UNREACHABLE = 3 };
+enum { ICMP_CODE_PORT_UNREACHABLE = 3, ICMP_CODE_ADMIN_PROHIBITED = 13 };
+
+/* Detector defaults the stories are designed around (see the README). */
+#define TCP_RULE_WINDOW SEC(300)
+#define TCP_RULE_MIN_FAILED 10
+#define NETBIOS_RULE_WINDOW SEC(60)
+#define NETBIOS_RULE_MIN_TARGETS 10
+#define UNANSWERED_AFTER SEC(5) /* silence after the last SYN that means "unanswered" */
+
+/* ================================================================== */
+/* Errors, growable arrays and byte buffers                            */
+/* ================================================================== */
+
+static _Noreturn void die(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fputs("wwgen: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    exit(EXIT_FAILURE);
+}
+
+static void *grow_array(void *array, size_t *capacity, size_t element_size)
+{
+    size_t wanted = *capacity ? *capacity * 2 : 32;
+    void *grown = realloc(array, wanted * element_size);
+    if (!grown)
+        die("out of memory");
+    *capacity = wanted;
+    return grown;
+}
+
+/* Appends one element to a (pointer, count, capacity) array, returning it. */
+#define PUSH(array, count, capacity)                                           \
+    (((count) == (capacity)                                                    \
+          ? (void)((array) = grow_array((array), &(capacity), sizeof *(array))) \
+          : (void)0),                                                          \
+     &(array)[(count)++])
+
+struct bytes {
+    uint8_t *data;
+    size_t len, cap;
+};
+
+/* Appends n zeroed bytes and returns them (valid until the next append). */
+static uint8_t *bytes_extend(struct bytes *b, size_t n)
+{
+    if (!b->data || b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *grown = realloc(b->data, cap);
+        if (!grown)
+            die("out of memory");
+        b->data = grown;
+        b->cap = cap;
+    }
+    uint8_t *tail = b->data + b->len;
+    memset(tail, 0, n);
+    b->len += n;
+    return tail;
+}
+
+static void bytes_free(struct bytes *b)
+{
+    free(b->data);
+    *b = (struct bytes){0};
+}
+
+static void store_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void store_be32(uint8_t *p, uint32_t v)
+{
+    store_be16(p, (uint16_t)(v >> 16));
+    store_be16(p + 2, (uint16_t)v);
+}
+
+static uint32_t load_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+static uint32_t load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 |
+           p[0];
+}
+
+static void put_u8(struct bytes *b, uint8_t v) { *bytes_extend(b, 1) = v; }
+static void put_be16(struct bytes *b, uint16_t v) { store_be16(bytes_extend(b, 2), v); }
+static void put_be32(struct bytes *b, uint32_t v) { store_be32(bytes_extend(b, 4), v); }
+
+static void put_le16(struct bytes *b, uint16_t v)
+{
+    uint8_t *p = bytes_extend(b, 2);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(struct bytes *b, uint32_t v)
+{
+    put_le16(b, (uint16_t)v);
+    put_le16(b, (uint16_t)(v >> 16));
+}
+
+static void put_le64(struct bytes *b, uint64_t v)
+{
+    put_le32(b, (uint32_t)v);
+    put_le32(b, (uint32_t)(v >> 32));
+}
+
+static void put_data(struct bytes *b, const void *data, size_t n)
+{
+    if (n)
+        memcpy(bytes_extend(b, n), data, n);
+}
+
+static void put_text(struct bytes *b, const char *text) { put_data(b, text, strlen(text)); }
+
+static void put_format(struct bytes *b, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    int needed = vsnprintf(NULL, 0, format, args);
+    va_end(args);
+    if (needed < 0)
+        die("bad format \"%s\"", format);
+    char *tail = (char *)bytes_extend(b, (size_t)needed + 1);
+    va_start(args, format);
+    vsnprintf(tail, (size_t)needed + 1, format, args);
+    va_end(args);
+    b->len -= 1; /* drop the terminating NUL */
+}
+
+/* ================================================================== */
+/* Deterministic randomness: splitmix64 seeding, xorshift64* stream     */
+/* ================================================================== */
+
+/* Draw at most once per expression: C leaves the evaluation order of
+ * function arguments and initializer lists unspecified, and the files must
+ * not depend on the compiler. */
+struct rng {
+    uint64_t state;
+};
+
+static uint64_t splitmix64(uint64_t *counter)
+{
+    uint64_t z = (*counter += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Stateless hash, for properties tied to an address (path length, ...). */
+static uint64_t mix64(uint64_t value) { return splitmix64(&value); }
+
+static struct rng rng_from_seed(uint64_t seed)
+{
+    return (struct rng){splitmix64(&seed) | 1}; /* xorshift needs non-zero */
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+    uint64_t x = r->state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->state = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [0, bound); the modulo bias (< 2^-40 here) is irrelevant. */
+static uint64_t rng_below(struct rng *r, uint64_t bound) { return rng_next(r) % bound; }
+static uint32_t rng_bits(struct rng *r, unsigned bits) { return (uint32_t)(rng_next(r) >> (64 - bits)); }
+static bool rng_percent(struct rng *r, unsigned percent) { return rng_below(r, 100) < percent; }
+
+static void shuffle(struct rng *r, uint32_t *items, size_t count)
+{
+    for (size_t i = count; i > 1; i--) {
+        size_t j = (size_t)rng_below(r, i);
+        uint32_t swap = items[i - 1];
+        items[i - 1] = items[j];
+        items[j] = swap;
+    }
+}
+
+/* ================================================================== */
+/* Internet checksums                                                  */
+/* ================================================================== */
+
+static uint32_t checksum_add(uint32_t sum, const uint8_t *data, size_t len)
+{
+    for (; len > 1; data += 2, len -= 2)
+        sum += (uint32_t)data[0] << 8 | data[1];
+    if (len)
+        sum += (uint32_t)data[0] << 8;
+    return sum;
+}
+
+static uint16_t checksum_finish(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static uint16_t inet_checksum(const uint8_t *data, size_t len)
+{
+    return checksum_finish(checksum_add(0, data, len));
+}
+
+static uint32_t pseudo_header_v4(uint32_t src, uint32_t dst, uint8_t protocol, size_t len)
+{
+    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
+           protocol + (uint32_t)len;
+}
+
+static uint32_t pseudo_header_v6(const uint8_t src[16], const uint8_t dst[16],
+                                 uint8_t next_header, size_t len)
+{
+    uint32_t sum = checksum_add(checksum_add(0, src, 16), dst, 16);
+    return sum + (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + next_header;
+}
+
+/* Fills the checksum field of a TCP or UDP segment given its pseudo-header sum. */
+static void seal_transport(uint8_t *segment, size_t len, uint8_t protocol, uint32_t pseudo)
+{
+    size_t field = protocol == PROTO_TCP ? 16 : 6;
+    if (len < field + 2)
+        return; /* a deliberately cut segment has no checksum field */
+    store_be16(segment + field, 0);
+    uint16_t sum = checksum_finish(checksum_add(pseudo, segment, len));
+    if (protocol == PROTO_UDP && sum == 0)
+        sum = 0xffff;
+    store_be16(segment + field, sum);
+}
+
+/* ================================================================== */
+/* Addresses                                                           */
+/* ================================================================== */
+
+struct ipv4_text {
+    char s[16];
+};
+
+static struct ipv4_text ipv4_text(uint32_t ip)
+{
+    struct ipv4_text text;
+    snprintf(text.s, sizeof text.s, "%u.%u.%u.%u", (unsigned)(ip >> 24),
+             (unsigned)((ip >> 16) & 0xffu), (unsigned)((ip >> 8) & 0xffu),
+             (unsigned)(ip & 0xffu));
+    return text;
+}
+
+/* Stations get a Dell-style MAC whose low three bytes are their address's. */
+static void station_mac(uint32_t ip, uint8_t mac[6])
+{
+    const uint8_t station[6] = {0x00, 0x14, 0x22, (uint8_t)(ip >> 16),
+                                (uint8_t)(ip >> 8), (uint8_t)ip};
+    memcpy(mac, station, 6);
+}
+
+/* Each IPv4 host's IPv6 twin: fd00::/96 followed by its IPv4 address. */
+static void ipv6_twin(uint32_t ip, uint8_t address[16])
+{
+    memset(address, 0, 16);
+    address[0] = 0xfd;
+    store_be32(address + 12, ip);
+}
+
+struct prefix {
+    uint32_t network;
+    unsigned length;
+};
+
+/* Private, reserved, documentation, multicast and future-use ranges. */
+static const struct prefix NOT_PUBLIC[] = {
+    {IPV4(0, 0, 0, 0), 8},       {IPV4(10, 0, 0, 0), 8},
+    {IPV4(100, 64, 0, 0), 10},   {IPV4(127, 0, 0, 0), 8},
+    {IPV4(169, 254, 0, 0), 16},  {IPV4(172, 16, 0, 0), 12},
+    {IPV4(192, 0, 0, 0), 24},    {IPV4(192, 0, 2, 0), 24},
+    {IPV4(192, 88, 99, 0), 24},  {IPV4(192, 168, 0, 0), 16},
+    {IPV4(198, 18, 0, 0), 15},   {IPV4(198, 51, 100, 0), 24},
+    {IPV4(203, 0, 113, 0), 24},  {IPV4(224, 0, 0, 0), 3},
+};
+
+static bool is_public_unicast(uint32_t ip)
+{
+    if ((ip & 0xff) == 0)
+        return false;
+    for (size_t i = 0; i < COUNT_OF(NOT_PUBLIC); i++) {
+        uint32_t mask = ~0u << (32 - NOT_PUBLIC[i].length);
+        if ((ip & mask) == NOT_PUBLIC[i].network)
+            return false;
+    }
+    return true;
+}
+
+struct address_set {
+    uint32_t *items;
+    size_t count, cap;
+};
+
+static bool set_contains(const struct address_set *set, uint32_t ip)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (set->items[i] == ip)
+            return true;
+    return false;
+}
+
+static void set_add(struct address_set *set, uint32_t ip)
+{
+    if (!set_contains(set, ip))
+        *PUSH(set->items, set->count, set->cap) = ip;
+}
+
+static void set_free(struct address_set *set)
+{
+    free(set->items);
+    *set = (struct address_set){0};
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* ================================================================== */
+/* Host behaviour: TCP/IP stack profiles                               */
+/* ================================================================== */
+
+enum syn_option_style { SYN_OPTIONS_NONE, SYN_OPTIONS_WINDOWS, SYN_OPTIONS_LINUX };
+enum port_choice { PORTS_SEQUENTIAL, PORTS_RANDOM, PORTS_FIXED };
+
+struct tcp_stack {
+    uint8_t ttl;
+    bool dont_fragment;
+    uint16_t window;
+    enum syn_option_style syn_options;
+    enum port_choice client_ports;
+    size_t syn_retries;
+    nstime retry_gaps[2]; /* wait before each SYN retransmission */
+};
+
+/* Windows XP / 2003: MSS,NOP,NOP,SACK-permitted; SYN again after 3 s and 6 s. */
+static const struct tcp_stack WINDOWS_XP = {
+    .ttl = 128, .dont_fragment = true, .window = 65535,
+    .syn_options = SYN_OPTIONS_WINDOWS, .client_ports = PORTS_SEQUENTIAL,
+    .syn_retries = 2, .retry_gaps = {SEC(3), SEC(6)}};
+
+/* Linux (nmap, vulnerability scanners, servers): MSS,SACK,TS,NOP,WS 7. */
+static const struct tcp_stack LINUX = {
+    .ttl = 64, .dont_fragment = true, .window = 29200,
+    .syn_options = SYN_OPTIONS_LINUX, .client_ports = PORTS_RANDOM,
+    .syn_retries = 2, .retry_gaps = {SEC(1), SEC(2)}};
+
+/* masscan: hand-made SYNs, no options, one source port, never retried. */
+static const struct tcp_stack MASSCAN = {
+    .ttl = 255, .dont_fragment = false, .window = 1024,
+    .syn_options = SYN_OPTIONS_NONE, .client_ports = PORTS_FIXED,
+    .syn_retries = 0, .retry_gaps = {0, 0}};
+
+struct host {
+    uint32_t address;
+    const struct tcp_stack *stack;
+    uint16_t next_ip_id;
+    uint16_t next_port; /* 0 until the host first opens a connection */
+};
+
+/* ================================================================== */
+/* Packet descriptions and the trace that collects them                */
+/* ================================================================== */
+
+enum network_layer { NET_IPV4, NET_IPV6, NET_ARP };
+
+struct ipv4_info {
+    uint32_t src, dst;
+    uint8_t protocol, ttl;
+    bool dont_fragment, more_fragments;
+    uint16_t fragment_offset; /* in 8-byte units */
+    uint16_t id;              /* given in time order by finalize_trace() */
+};
+
+struct ipv6_info {
+    uint8_t src[16], dst[16];
+    uint8_t next_header, hop_limit;
+};
+
+/* Deliberate defects, only used by malformed.pcap. */
+enum damage_kind {
+    DAMAGE_NONE,
+    DAMAGE_CUT_FRAME,          /* frame ends after value bytes (caplen = len) */
+    DAMAGE_SNAPLEN,            /* only value bytes captured (caplen < len) */
+    DAMAGE_EMPTY_RECORD,       /* caplen = len = 0 */
+    DAMAGE_IP_VERSION,         /* version nibble := value */
+    DAMAGE_IP_HEADER_LENGTH,   /* IHL := value */
+    DAMAGE_IP_TOTAL_LENGTH,    /* total length := value */
+    DAMAGE_CUT_TRANSPORT,      /* transport header ends after value bytes */
+    DAMAGE_TCP_DATA_OFFSET,    /* TCP data offset := value */
+    DAMAGE_VLAN_STACK,         /* value stacked 802.1Q tags */
+};
+
+struct damage {
+    enum damage_kind kind;
+    uint32_t value;
+};
+
+struct packet {
+    nstime ts;
+    uint32_t serial; /* creation order: tie-breaker and stable handle */
+    enum network_layer net;
+    uint8_t eth_src[6], eth_dst[6];
+    union {
+        struct ipv4_info v4;
+        struct ipv6_info v6;
+    } ip;
+    size_t body_offset, body_length; /* transport segment or ARP body, in arena */
+    bool quotes_offender;            /* ICMP error: append the offending header */
+    uint32_t offender_serial;
+    struct damage damage;
+};
+
+enum service { SERVICE_ABSENT, SERVICE_OPEN, SERVICE_CLOSED, SERVICE_FILTERED };
+typedef enum service (*service_map)(uint32_t address, uint16_t port);
+
+enum outcome { OUTCOME_ACCEPTED, OUTCOME_REJECTED, OUTCOME_UNANSWERED, OUTCOME_ANSWERED };
+static const char *const OUTCOME_NAMES[] = {"accepted", "rejected", "unanswered", "answered"};
+
+/* A new TCP connection attempt on 445/139 or a unicast NBNS query. */
+struct probe {
+    uint32_t src, dst;
+    uint16_t port;
+    enum outcome outcome;
+    uint32_t first_serial; /* its first SYN or the query */
+    nstime last_sent;      /* its last SYN retransmission or the query */
+    nstime ts;             /* filled in by finalize_trace() */
+};
+
+enum alert_kind { ALERT_TCP445, ALERT_TCP139, ALERT_NETBIOS, ALERT_KINDS };
+static const char *const ALERT_NAMES[] = {"tcp445", "tcp139", "netbios"};
+enum conficker_verdict { CONFICKER_UNSPECIFIED, CONFICKER_NO, CONFICKER_YES };
+
+struct expectation {
+    uint32_t source;
+    bool kinds[ALERT_KINDS];
+    enum conficker_verdict conficker;
+};
+
+enum capture_format { FORMAT_PCAP_USEC, FORMAT_PCAP_NSEC, FORMAT_PCAPNG_NSEC };
+
+struct vlan_tag {
+    uint16_t tpid, vid;
+};
+
+struct frame_head {
+    uint16_t ethertype;
+    const uint8_t *source, *destination;
+    const struct vlan_tag *tags;
+    size_t n_tags;
+};
+
+struct link_layer {
+    uint32_t linktype;
+    void (*put_header)(struct bytes *out, const struct frame_head *head);
+};
+
+struct trace;
+
+struct capture_spec {
+    const char *name;
+    enum capture_format format;
+    const struct link_layer *link;
+    uint64_t seed;
+    void (*tell_story)(struct trace *t);
+};
+
+struct trace {
+    const struct capture_spec *spec;
+    struct rng rng;
+    nstime tick; /* timestamp resolution of the file format */
+    uint32_t lan, gateway;
+    service_map service;
+    bool cycle_vlan_tags;
+    struct packet *packets;
+    size_t n_packets, packets_cap;
+    size_t *index_of_serial;
+    struct bytes arena;
+    struct host *hosts;
+    size_t n_hosts, hosts_cap;
+    struct probe *probes;
+    size_t n_probes, probes_cap;
+    struct expectation *expected;
+    size_t n_expected, expected_cap;
+    struct address_set actors;       /* sources of any watched activity */
+    struct address_set also_benign;  /* notable non-sources (busy servers) */
+};
+
+static struct trace trace_new(const struct capture_spec *spec)
+{
+    return (struct trace){
+        .spec = spec,
+        .rng = rng_from_seed(spec->seed),
+        .tick = spec->format == FORMAT_PCAP_USEC ? USEC(1) : 1,
+    };
+}
+
+static void trace_free(struct trace *t)
+{
+    free(t->packets);
+    free(t->index_of_serial);
+    bytes_free(&t->arena);
+    free(t->hosts);
+    free(t->probes);
+    free(t->expected);
+    set_free(&t->actors);
+    set_free(&t->also_benign);
+}
+
+/* Uniform duration in [low, high], a multiple of the file's tick. */
+static nstime rng_duration(struct trace *t, nstime low, nstime high)
+{
+    return low + rng_below(&t->rng, (high - low) / t->tick + 1) * t->tick;
+}
+
+static nstime jittered(struct trace *t, nstime mean, unsigned percent)
+{
+    nstime spread = mean / 100 * percent;
+    return rng_duration(t, mean - spread, mean + spread);
+}
+
+/* Time a host takes to answer or send its next segment. */
+static nstime turnaround(struct trace *t) { return rng_duration(t, USEC(40), USEC(400)); }
+
+static struct host *host_of(struct trace *t, uint32_t address)
+{
+    for (size_t i = 0; i < t->n_hosts; i++)
+        if (t->hosts[i].address == address)
+            return &t->hosts[i];
+    struct host *h = PUSH(t->hosts, t->n_hosts, t->hosts_cap);
+    *h = (struct host){.address = address, .stack = &WINDOWS_XP,
+                       .next_ip_id = (uint16_t)mix64(t->spec->seed ^ address)};
+    return h;
+}
+
+static void set_stack(struct trace *t, uint32_t address, const struct tcp_stack *stack)
+{
+    host_of(t, address)->stack = stack;
+}
+
+static const struct tcp_stack *stack_of(struct trace *t, uint32_t address)
+{
+    return host_of(t, address)->stack;
+}
+
+static uint16_t next_client_port(struct trace *t, uint32_t address)
+{
+    struct host *h = host_of(t, address);
+    uint64_t hash = mix64(t->spec->seed ^ ((uint64_t)address << 8));
+    switch (h->stack->client_ports) {
+    case PORTS_SEQUENTIAL: /* Windows: 1025..5000, counting up from ~1030 */
+        if (h->next_port == 0 || h->next_port > 5000)
+            h->next_port = (uint16_t)(1028 + hash % 8);
+        return h->next_port++;
+    case PORTS_RANDOM: /* Linux ip_local_port_range 32768..60999 */
+        return (uint16_t)(32768 + rng_below(&t->rng, 28232));
+    case PORTS_FIXED:
+        if (h->next_port == 0)
+            h->next_port = (uint16_t)(40000 + hash % 20000);
+        return h->next_port;
+    }
+    die("unknown port choice");
+}
+
+/* The capture's /24 and router (.1).  service says how hosts answer; it may
+ * be NULL for stories that choose every answer themselves. */
+static void use_lan(struct trace *t, uint32_t lan, service_map service)
+{
+    t->lan = lan;
+    t->gateway = lan | 1;
+    t->service = service;
+    set_stack(t, t->gateway, &LINUX);
+}
+
+static bool on_lan(const struct trace *t, uint32_t ip) { return (ip & 0xffffff00u) == t->lan; }
+
+static bool is_broadcast(const struct trace *t, uint32_t ip)
+{
+    return ip == LIMITED_BROADCAST || (on_lan(t, ip) && (ip & 0xff) == 0xff);
+}
+
+/* The MAC a frame to or from ip carries on the LAN where we capture. */
+static void link_address(const struct trace *t, uint32_t ip, uint8_t mac[6])
+{
+    if (is_broadcast(t, ip)) {
+        memset(mac, 0xff, 6);
+    } else if ((ip >> 28) == 0xe) {
+        const uint8_t multicast[6] = {0x01, 0x00, 0x5e, (uint8_t)((ip >> 16) & 0x7f),
+                                      (uint8_t)(ip >> 8), (uint8_t)ip};
+        memcpy(mac, multicast, 6);
+    } else {
+        station_mac(on_lan(t, ip) ? ip : t->gateway, mac);
+    }
+}
+
+/* Packets from beyond the router arrive with a path-dependent TTL. */
+static uint8_t arrival_ttl(struct trace *t, uint32_t src)
+{
+    uint8_t ttl = stack_of(t, src)->ttl;
+    return on_lan(t, src) ? ttl : (uint8_t)(ttl - 6 - mix64(src) % 14);
+}
+
+static nstime round_trip(struct trace *t, uint32_t peer)
+{
+    if (on_lan(t, peer))
+        return rng_duration(t, USEC(150), USEC(700));
+    return MSEC(20 + mix64(peer) % 230) + rng_duration(t, 0, MSEC(3));
+}
+
+/* ================================================================== */
+/* Emitting packets                                                    */
+/* ================================================================== */
+
+static uint32_t queue_packet(struct trace *t, struct packet p)
+{
+    p.serial = (uint32_t)t->n_packets;
+    *PUSH(t->packets, t->n_packets, t->packets_cap) = p;
+    return p.serial;
+}
+
+/* Queues an IPv4 packet whose body is everything appended to the arena
+ * since body_start.  TTL and DF come from the sender's stack. */
+static uint32_t emit_ipv4(struct trace *t, nstime ts, struct ipv4_info ip, size_t body_start)
+{
+    bool fragment = ip.more_fragments || ip.fragment_offset;
+    ip.ttl = arrival_ttl(t, ip.src);
+    ip.dont_fragment = stack_of(t, ip.src)->dont_fragment && !fragment;
+    struct packet p = {.ts = ts, .net = NET_IPV4, .ip.v4 = ip,
+                       .body_offset = body_start,
+                       .body_length = t->arena.len - body_start};
+    link_address(t, ip.src, p.eth_src);
+    link_address(t, ip.dst, p.eth_dst);
+    return queue_packet(t, p);
+}
+
+struct tcp_options {
+    uint8_t bytes[40];
+    size_t len;
+};
+
+struct tcp_segment {
+    uint16_t src_port, dst_port;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t window;
+    const struct tcp_options *options; /* NULL: none */
+    const struct bytes *payload;       /* NULL: none */
+};
+
+static void put_tcp_segment(struct bytes *out, const struct tcp_segment *s)
+{
+    size_t options_len = s->options ? s->options->len : 0;
+    uint8_t *h = bytes_extend(out, 20);
+    store_be16(h, s->src_port);
+    store_be16(h + 2, s->dst_port);
+    store_be32(h + 4, s->seq);
+    store_be32(h + 8, s->ack);
+    h[12] = (uint8_t)(((20 + options_len) / 4) << 4);
+    h[13] = s->flags;
+    store_be16(h + 14, s->window);
+    if (options_len)
+        put_data(out, s->options->bytes, options_len);
+    if (s->payload)
+        put_data(out, s->payload->data, s->payload->len);
+}
+
+/* Appends a checksummed TCP segment to the arena; returns where it starts. */
+static size_t append_tcp(struct trace *t, uint32_t src, uint32_t dst, const struct tcp_segment *s)
+{
+    size_t start = t->arena.len;
+    put_tcp_segment(&t->arena, s);
+    size_t len = t->arena.len - start;
+    seal_transport(t->arena.data + start, len, PROTO_TCP,
+                   pseudo_header_v4(src, dst, PROTO_TCP, len));
+    return start;
+}
+
+static uint32_t emit_tcp(struct trace *t, nstime ts, uint32_t src, uint32_t dst,
+                         const struct tcp_segment *s)
+{
+    size_t start = append_tcp(t, src, dst, s);
+    return emit_ipv4(t, ts, (struct ipv4_info){.src = src, .dst = dst, .protocol = PROTO_TCP}, start);
+}
+
+static uint32_t emit_udp(struct trace *t, nstime ts, uint32_t src, uint16_t src_port,
+                         uint32_t dst, uint16_t dst_port, const struct bytes *payload)
+{
+    size_t start = t->arena.len;
+    uint8_t *h = bytes_extend(&t->arena, 8);
+    store_be16(h, src_port);
+    store_be16(h + 2, dst_port);
+    store_be16(h + 4, (uint16_t)(8 + payload->len));
+    put_data(&t->arena, payload->data, payload->len);
+    size_t len = t->arena.len - start;
+    seal_transport(t->arena.data + start, len, PROTO_UDP,
+                   pseudo_header_v4(src, dst, PROTO_UDP, len));
+    return emit_ipv4(t, ts, (struct ipv4_info){.src = src, .dst = dst, .protocol = PROTO_UDP}, start);
+}
+
+/* Destination unreachable from `from` about an earlier packet; the quoted
+ * header is added when rendering, once that packet's IPv4 ID is known. */
+static uint32_t emit_icmp_unreachable(struct trace *t, nstime ts, uint32_t from,
+                                      uint8_t code, uint32_t offender)
+{
+    uint32_t offender_src = t->packets[offender].ip.v4.src;
+    size_t start = t->arena.len;
+    uint8_t *h = bytes_extend(&t->arena, 8);
+    h[0] = ICMP_TYPE_UNREACHABLE;
+    h[1] = code;
+    uint32_t serial = emit_ipv4(t, ts, (struct ipv4_info){.src = from, .dst = offender_src,
+                                                          .protocol = PROTO_ICMP}, start);
+    t->packets[serial].quotes_offender = true;
+    t->packets[serial].offender_serial = offender;
+    return serial;
+}
+
+static uint32_t emit_arp(struct trace *t, nstime ts, uint16_t operation, uint32_t sender, uint32_t target)
+{
+    struct packet p = {.ts = ts, .net = NET_ARP, .body_offset = t->arena.len};
+    station_mac(sender, p.eth_src);
+    if (operation == ARP_REQUEST)
+        memset(p.eth_dst, 0xff, 6);
+    else
+        station_mac(target, p.eth_dst);
+    put_be16(&t->arena, 1); /* Ethernet */
+    put_be16(&t->arena, ETHERTYPE_IPV4);
+    put_u8(&t->arena, 6);
+    put_u8(&t->arena, 4);
+    put_be16(&t->arena, operation);
+    put_data(&t->arena, p.eth_src, 6);
+    put_be32(&t->arena, sender);
+    uint8_t *target_mac = bytes_extend(&t->arena, 6); /* zero in a request */
+    if (operation == ARP_REPLY)
+        station_mac(target, target_mac);
+    put_be32(&t->arena, target);
+    p.body_length = t->arena.len - p.body_offset;
+    return queue_packet(t, p);
+}
+
+/* A TCP segment between the IPv6 twins of two IPv4 hosts. */
+static uint32_t emit_tcp_v6(struct trace *t, nstime ts, uint32_t src, uint32_t dst,
+                            const struct tcp_segment *s)
+{
+    struct packet p = {.ts = ts, .net = NET_IPV6, .body_offset = t->arena.len};
+    ipv6_twin(src, p.ip.v6.src);
+    ipv6_twin(dst, p.ip.v6.dst);
+    p.ip.v6.next_header = PROTO_TCP;
+    p.ip.v6.hop_limit = stack_of(t, src)->ttl;
+    station_mac(src, p.eth_src);
+    station_mac(dst, p.eth_dst);
+    put_tcp_segment(&t->arena, s);
+    p.body_length = t->arena.len - p.body_offset;
+    seal_transport(t->arena.data + p.body_offset, p.body_length, PROTO_TCP,
+                   pseudo_header_v6(p.ip.v6.src, p.ip.v6.dst, PROTO_TCP, p.body_length));
+    return queue_packet(t, p);
+}
+
+static void set_damage(struct trace *t, uint32_t serial, struct damage damage)
+{
+    t->packets[serial].damage = damage;
+}
+
+/* ================================================================== */
+/* Ground truth bookkeeping                                            */
+/* ================================================================== */
+
+static bool is_watched_tcp_port(uint16_t port) { return port == PORT_SMB || port == PORT_NBSS; }
+
+static void record_probe(struct trace *t, uint32_t src, uint32_t dst, uint16_t port,
+                         enum outcome outcome, uint32_t first_serial, nstime last_sent)
+{
+    *PUSH(t->probes, t->n_probes, t->probes_cap) = (struct probe){
+        .src = src, .dst = dst, .port = port, .outcome = outcome,
+        .first_serial = first_serial, .last_sent = last_sent};
+    set_add(&t->actors, src);
+}
+
+/* A notable host that is not a source of watched activity (busy servers...). */
+static void note_benign(struct trace *t, uint32_t host) { set_add(&t->also_benign, host); }
+
+static size_t expectation_index(const struct trace *t, uint32_t source)
+{
+    size_t i = 0;
+    while (i < t->n_expected && t->expected[i].source != source)
+        i++;
+    return i; /* n_expected when absent */
+}
+
+static const struct expectation *expectation_for(const struct trace *t, uint32_t source)
+{
+    size_t i = expectation_index(t, source);
+    return i < t->n_expected ? &t->expected[i] : NULL;
+}
+
+static void expect_alert(struct trace *t, uint32_t source, enum alert_kind kind,
+                         enum conficker_verdict conficker)
+{
+    size_t i = expectation_index(t, source);
+    if (i == t->n_expected)
+        *PUSH(t->expected, t->n_expected, t->expected_cap) = (struct expectation){.source = source};
+    t->expected[i].kinds[kind] = true;
+    t->expected[i].conficker = conficker;
+}
+
+/* ================================================================== */
+/* Application payloads: NetBIOS, NBNS, SMB, DNS, HTTP                 */
+/* ================================================================== */
+
+/* Fills the 16-byte NetBIOS name: 15 characters padded with spaces plus a
+ * suffix byte, or for the wildcard "*" the star padded with NULs. */
+static void netbios_raw_name(const char *name, uint8_t suffix, uint8_t raw[16])
+{
+    bool wildcard = strcmp(name, "*") == 0;
+    size_t len = strlen(name);
+    if (len > 15)
+        die("NetBIOS name too long: %s", name);
+    for (size_t i = 0; i < 15; i++)
+        raw[i] = i < len ? (uint8_t)name[i] : (wildcard ? 0 : ' ');
+    raw[15] = wildcard ? 0 : suffix;
+}
+
+/* First-level encoding (RFC 1001): length 32, two letters per byte, root. */
+static void put_netbios_name(struct bytes *b, const char *name, uint8_t suffix)
+{
+    uint8_t raw[16];
+    netbios_raw_name(name, suffix, raw);
+    put_u8(b, 32);
+    for (size_t i = 0; i < 16; i++) {
+        put_u8(b, (uint8_t)('A' + (raw[i] >> 4)));
+        put_u8(b, (uint8_t)('A' + (raw[i] & 0x0f)));
+    }
+    put_u8(b, 0);
+}
+
+struct netbios_name {
+    char s[16];
+};
+
+static struct netbios_name workstation_name(uint32_t ip)
+{
+    struct netbios_name name;
+    snprintf(name.s, sizeof name.s, "WKS-%03u", (unsigned)(ip & 0xffu));
+    return name;
+}
+
+enum { NBNS_TYPE_NB = 0x20, NBNS_TYPE_NBSTAT = 0x21, DNS_CLASS_IN = 1, DNS_TYPE_A = 1 };
+enum {
+    NBNS_RESPONSE = 0x8000,
+    NBNS_OPCODE_REGISTRATION = 5 << 11,
+    NBNS_AUTHORITATIVE = 0x0400,
+    NBNS_RECURSION_DESIRED = 0x0100,
+    NBNS_BROADCAST = 0x0010,
+};
+enum { NB_FLAGS_UNIQUE = 0x0000, NBSTAT_ACTIVE = 0x0400, NBSTAT_GROUP = 0x8000 };
+#define NBNS_NAME_TTL 300000u
+
+static void put_name_service_header(struct bytes *b, uint16_t id, uint16_t flags,
+                                    uint16_t questions, uint16_t answers, uint16_t additional)
+{
+    put_be16(b, id);
+    put_be16(b, flags);
+    put_be16(b, questions);
+    put_be16(b, answers);
+    put_be16(b, 0);
+    put_be16(b, additional);
+}
+
+/* TTL, RDLENGTH and NB_FLAGS + address of an NB resource record. */
+static void put_nb_rdata(struct bytes *b, uint32_t address)
+{
+    put_be32(b, NBNS_NAME_TTL);
+    put_be16(b, 6);
+    put_be16(b, NB_FLAGS_UNIQUE);
+    put_be32(b, address);
+}
+
+static void build_nbns_query(struct bytes *b, uint16_t id, uint16_t flags,
+                             const char *name, uint8_t suffix, uint16_t qtype)
+{
+    put_name_service_header(b, id, flags, 1, 0, 0);
+    put_netbios_name(b, name, suffix);
+    put_be16(b, qtype);
+    put_be16(b, DNS_CLASS_IN);
+}
+
+static void build_nbns_registration(struct bytes *b, uint16_t id, const char *name, uint32_t address)
+{
+    put_name_service_header(b, id, NBNS_OPCODE_REGISTRATION | NBNS_RECURSION_DESIRED | NBNS_BROADCAST,
+                            1, 0, 1);
+    put_netbios_name(b, name, 0x00);
+    put_be16(b, NBNS_TYPE_NB);
+    put_be16(b, DNS_CLASS_IN);
+    put_be16(b, 0xc00c); /* the additional record points at the question name */
+    put_be16(b, NBNS_TYPE_NB);
+    put_be16(b, DNS_CLASS_IN);
+    put_nb_rdata(b, address);
+}
+
+static void build_nbns_name_response(struct bytes *b, uint16_t id, const char *name,
+                                     uint8_t suffix, uint32_t address)
+{
+    put_name_service_header(b, id, NBNS_RESPONSE | NBNS_AUTHORITATIVE | NBNS_RECURSION_DESIRED,
+                            0, 1, 0);
+    put_netbios_name(b, name, suffix);
+    put_be16(b, NBNS_TYPE_NB);
+    put_be16(b, DNS_CLASS_IN);
+    put_nb_rdata(b, address);
+}
+
+static void put_nbstat_entry(struct bytes *b, const char *name, uint8_t suffix, uint16_t flags)
+{
+    uint8_t raw[16];
+    netbios_raw_name(name, suffix, raw);
+    put_data(b, raw, 16);
+    put_be16(b, flags);
+}
+
+/* Node status response: a three-name table and the adapter's MAC. */
+static void build_nbstat_response(struct bytes *b, uint16_t id, uint32_t responder)
+{
+    enum { NAMES = 3, ENTRY_SIZE = 18, STATISTICS_SIZE = 46 };
+    struct netbios_name host = workstation_name(responder);
+    put_name_service_header(b, id, NBNS_RESPONSE | NBNS_AUTHORITATIVE, 0, 1, 0);
+    put_netbios_name(b, "*", 0);
+    put_be16(b, NBNS_TYPE_NBSTAT);
+    put_be16(b, DNS_CLASS_IN);
+    put_be32(b, 0);
+    put_be16(b, 1 + NAMES * ENTRY_SIZE + STATISTICS_SIZE);
+    put_u8(b, NAMES);
+    put_nbstat_entry(b, host.s, 0x00, NBSTAT_ACTIVE);
+    put_nbstat_entry(b, "WORKGROUP", 0x00, NBSTAT_GROUP | NBSTAT_ACTIVE);
+    put_nbstat_entry(b, host.s, 0x20, NBSTAT_ACTIVE);
+    uint8_t *statistics = bytes_extend(b, STATISTICS_SIZE);
+    station_mac(responder, statistics); /* unit ID, then zeroed counters */
+}
+
+static void put_dns_name(struct bytes *b, const char *name)
+{
+    while (*name) {
+        size_t label = strcspn(name, ".");
+        put_u8(b, (uint8_t)label);
+        put_data(b, name, label);
+        name += label + (name[label] == '.');
+    }
+    put_u8(b, 0);
+}
+
+static void build_dns_query(struct bytes *b, uint16_t id, const char *name)
+{
+    put_name_service_header(b, id, 0x0100, 1, 0, 0);
+    put_dns_name(b, name);
+    put_be16(b, DNS_TYPE_A);
+    put_be16(b, DNS_CLASS_IN);
+}
+
+static void build_dns_answer(struct bytes *b, uint16_t id, const char *name, uint32_t address)
+{
+    put_name_service_header(b, id, 0x8180, 1, 1, 0);
+    put_dns_name(b, name);
+    put_be16(b, DNS_TYPE_A);
+    put_be16(b, DNS_CLASS_IN);
+    put_be16(b, 0xc00c);
+    put_be16(b, DNS_TYPE_A);
+    put_be16(b, DNS_CLASS_IN);
+    put_be32(b, 300);
+    put_be16(b, 4);
+    put_be32(b, address);
+}
+
+/* What a client and server say once a TCP connection is up. */
+struct exchange {
+    struct bytes request, response;
+};
+
+static void exchange_free(struct exchange *e)
+{
+    bytes_free(&e->request);
+    bytes_free(&e->response);
+}
+
+static void put_smb_header(struct bytes *b, bool reply)
+{
+    put_data(b, "\xffSMB", 4);
+    put_u8(b, 0x72);                   /* SMB_COM_NEGOTIATE */
+    put_le32(b, 0);                    /* status */
+    put_u8(b, reply ? 0x98 : 0x18);    /* flags */
+    put_le16(b, reply ? 0xc053 : 0xc853);
+    bytes_extend(b, 12);               /* PID high, signature, reserved */
+    put_le16(b, 0);                    /* TID */
+    put_le16(b, 0xfeff);               /* PID */
+    put_le16(b, 0);                    /* UID */
+    put_le16(b, 0);                    /* MID */
+}
+
+/* Direct-hosted SMB over TCP/445: a 4-byte session message header first. */
+static void put_session_message(struct bytes *b, const struct bytes *smb)
+{
+    put_be32(b, (uint32_t)smb->len);
+    put_data(b, smb->data, smb->len);
+}
+
+static void build_smb_negotiate_request(struct bytes *b)
+{
+    static const char *const dialects[] = {
+        "PC NETWORK PROGRAM 1.0", "LANMAN1.0", "Windows for Workgroups 3.1a",
+        "LM1.2X002", "LANMAN2.1", "NT LM 0.12"};
+    struct bytes smb = {0}, list = {0};
+    for (size_t i = 0; i < COUNT_OF(dialects); i++) {
+        put_u8(&list, 0x02);
+        put_data(&list, dialects[i], strlen(dialects[i]) + 1);
+    }
+    put_smb_header(&smb, false);
+    put_u8(&smb, 0); /* word count */
+    put_le16(&smb, (uint16_t)list.len);
+    put_data(&smb, list.data, list.len);
+    put_session_message(b, &smb);
+    bytes_free(&smb);
+    bytes_free(&list);
+}
+
+static void build_smb_negotiate_response(struct bytes *b)
+{
+    static const uint8_t workgroup_utf16[] = {'W', 0, 'O', 0, 'R', 0, 'K', 0, 'G', 0,
+                                              'R', 0, 'O', 0, 'U', 0, 'P', 0, 0, 0};
+    const uint64_t filetime = (CAPTURE_EPOCH_SECONDS + 11644473600ULL) * 10000000ULL;
+    struct bytes smb = {0};
+    put_smb_header(&smb, true);
+    put_u8(&smb, 17);          /* word count */
+    put_le16(&smb, 5);         /* dialect index: NT LM 0.12 */
+    put_u8(&smb, 0x03);        /* user security, encrypted passwords */
+    put_le16(&smb, 50);        /* max multiplex */
+    put_le16(&smb, 1);         /* max virtual circuits */
+    put_le32(&smb, 16644);     /* max buffer */
+    put_le32(&smb, 65536);     /* max raw */
+    put_le32(&smb, 0);         /* session key */
+    put_le32(&smb, 0x0000e3fd);/* capabilities */
+    put_le64(&smb, filetime);
+    put_le16(&smb, 0);         /* time zone */
+    put_u8(&smb, 8);           /* challenge length */
+    put_le16(&smb, (uint16_t)(8 + sizeof workgroup_utf16));
+    put_data(&smb, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+    put_data(&smb, workgroup_utf16, sizeof workgroup_utf16);
+    put_session_message(b, &smb);
+    bytes_free(&smb);
+}
+
+/* NetBIOS session service (TCP/139): session request and positive answer. */
+static void build_nbss_session(struct exchange *e, uint32_t client)
+{
+    put_u8(&e->request, 0x81);
+    put_u8(&e->request, 0);
+    put_be16(&e->request, 68);
+    put_netbios_name(&e->request, "*SMBSERVER", 0x20);
+    put_netbios_name(&e->request, workstation_name(client).s, 0x00);
+    put_be32(&e->response, 0x82000000);
+}
+
+/* The opening a Windows client sends on the SMB ports. */
+static void build_smb_greeting(struct exchange *e, uint16_t port, uint32_t client)
+{
+    if (port == PORT_NBSS) {
+        build_nbss_session(e, client);
+    } else {
+        build_smb_negotiate_request(&e->request);
+        build_smb_negotiate_response(&e->response);
+    }
+}
+
+struct website {
+    const char *host;
+    uint32_t address; /* documentation ranges only */
+};
+
+static const struct website WEBSITES[] = {
+    {"www.example.com", IPV4(192, 0, 2, 10)},
+    {"www.example.net", IPV4(198, 51, 100, 20)},
+    {"www.example.org", IPV4(203, 0, 113, 30)},
+    {"news.example.com", IPV4(192, 0, 2, 44)},
+    {"mail.example.net", IPV4(198, 51, 100, 81)},
+};
+
+static void build_http_exchange(struct exchange *e, const char *host, size_t body_len)
+{
+    static const char filler[] = "<p>wormwatch synthetic page</p>\n";
+    put_format(&e->request,
+               "GET / HTTP/1.1\r\nAccept: */*\r\nUser-Agent: Mozilla/4.0 (compatible; "
+               "MSIE 7.0; Windows NT 5.1)\r\nHost: %s\r\nConnection: close\r\n\r\n", host);
+    put_format(&e->response,
+               "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
+               "Connection: close\r\n\r\n", body_len);
+    for (size_t i = 0; i < body_len; i++)
+        put_u8(&e->response, (uint8_t)filler[i % (sizeof filler - 1)]);
+}
+
+/* ================================================================== */
+/* TCP conversations                                                   */
+/* ================================================================== */
+
+enum answer { ANSWER_NONE, ANSWER_SYN_ACK, ANSWER_RST, ANSWER_ICMP };
+
+struct tcp_attempt {
+    uint32_t client, server;
+    uint16_t port;
+    enum answer answer;
+    const struct exchange *exchange; /* once accepted; NULL: connect, close */
+    uint32_t icmp_from;              /* ANSWER_ICMP: who reports it */
+    uint8_t icmp_code;
+};
+
+struct attempt_result {
+    enum outcome outcome;
+    nstime answered_at; /* when the SYN-ACK, RST or ICMP error arrived */
+    nstime finished_at; /* last packet of the attempt */
+};
+
+struct tcp_flow {
+    uint32_t client, server;
+    uint16_t client_port, server_port;
+    uint32_t client_isn, server_isn;
+    const struct tcp_stack *client_stack, *server_stack;
+    nstime rtt;
+};
+
+enum direction { FROM_CLIENT, FROM_SERVER };
+
+static enum answer answer_for(enum service service)
+{
+    switch (service) {
+    case SERVICE_OPEN: return ANSWER_SYN_ACK;
+    case SERVICE_CLOSED: return ANSWER_RST;
+    case SERVICE_FILTERED: return ANSWER_NONE;
+    case SERVICE_ABSENT: break;
+    }
+    die("no TCP answer from a host that does not exist");
+}
+
+static struct tcp_options syn_options(enum syn_option_style style, nstime ts)
+{
+    static const uint8_t windows[] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2};
+    static const uint8_t linux_prefix[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10};
+    struct tcp_options o = {.len = 0};
+    switch (style) {
+    case SYN_OPTIONS_NONE:
+        break;
+    case SYN_OPTIONS_WINDOWS:
+        memcpy(o.bytes, windows, sizeof windows);
+        o.len = sizeof windows;
+        break;
+    case SYN_OPTIONS_LINUX: /* MSS, SACK-permitted, TS (val, ecr 0), NOP, WS 7 */
+        memcpy(o.bytes, linux_prefix, sizeof linux_prefix);
+        store_be32(o.bytes + 8, (uint32_t)(ts / MSEC(1)) + 0x00a1b2c3u);
+        o.bytes[16] = 1;
+        o.bytes[17] = 3;
+        o.bytes[18] = 3;
+        o.bytes[19] = 7;
+        o.len = 20;
+        break;
+    }
+    return o;
+}
+
+static struct tcp_flow open_flow(struct trace *t, const struct tcp_attempt *a)
+{
+    struct tcp_flow f = {.client = a->client, .server = a->server, .server_port = a->port,
+                         .client_stack = stack_of(t, a->client),
+                         .server_stack = stack_of(t, a->server)};
+    f.client_port = next_client_port(t, a->client);
+    f.client_isn = (uint32_t)rng_next(&t->rng);
+    f.server_isn = (uint32_t)rng_next(&t->rng);
+    f.rtt = round_trip(t, a->server);
+    return f;
+}
+
+static uint32_t send_on_flow(struct trace *t, nstime ts, const struct tcp_flow *f,
+                             enum direction dir, uint8_t flags, uint32_t seq, uint32_t ack,
+                             const struct tcp_options *options, const struct bytes *payload)
+{
+    bool from_client = dir == FROM_CLIENT;
+    const struct tcp_stack *sender = from_client ? f->client_stack : f->server_stack;
+    struct tcp_segment s = {
+        .src_port = from_client ? f->client_port : f->server_port,
+        .dst_port = from_client ? f->server_port : f->client_port,
+        .seq = seq, .ack = ack, .flags = flags,
+        .window = (flags & TCP_RST) ? 0 : sender->window,
+        .options = options, .payload = payload,
+    };
+    return from_client ? emit_tcp(t, ts, f->client, f->server, &s)
+                       : emit_tcp(t, ts, f->server, f->client, &s);
+}
+
+static uint32_t send_syn(struct trace *t, nstime ts, const struct tcp_flow *f)
+{
+    struct tcp_options options = syn_options(f->client_stack->syn_options, ts);
+    return send_on_flow(t, ts, f, FROM_CLIENT, TCP_SYN, f->client_isn, 0, &options, NULL);
+}
+
+static void send_control(struct trace *t, nstime ts, const struct tcp_flow *f, enum direction dir,
+                         uint8_t flags, uint32_t seq, uint32_t ack)
+{
+    send_on_flow(t, ts, f, dir, flags, seq, ack, NULL, NULL);
+}
+
+static void send_data(struct trace *t, nstime ts, const struct tcp_flow *f, enum direction dir,
+                      uint32_t *seq, uint32_t ack, const struct bytes *payload)
+{
+    send_on_flow(t, ts, f, dir, TCP_PSH | TCP_ACK, *seq, ack, NULL, payload);
+    *seq += (uint32_t)payload->len;
+}
+
+/* Same SYN (ports, sequence number) again after each of the stack's gaps. */
+static struct attempt_result retransmit_unanswered(struct trace *t, nstime syn_at, const struct tcp_flow *f)
+{
+    nstime at = syn_at;
+    for (size_t i = 0; i < f->client_stack->syn_retries; i++) {
+        at += f->client_stack->retry_gaps[i] + rng_duration(t, 0, USEC(500));
+        send_syn(t, at, f);
+    }
+    return (struct attempt_result){.outcome = OUTCOME_UNANSWERED, .finished_at = at};
+}
+
+static struct attempt_result refuse_with_reset(struct trace *t, nstime syn_at, const struct tcp_flow *f)
+{
+    nstime at = syn_at + f->rtt;
+    send_control(t, at, f, FROM_SERVER, TCP_RST | TCP_ACK, 0, f->client_isn + 1);
+    return (struct attempt_result){OUTCOME_REJECTED, at, at};
+}
+
+static struct attempt_result refuse_with_icmp(struct trace *t, nstime syn_at, const struct tcp_flow *f,
+                                              uint32_t syn, const struct tcp_attempt *a)
+{
+    nstime at = syn_at + f->rtt;
+    emit_icmp_unreachable(t, at, a->icmp_from, a->icmp_code, syn);
+    return (struct attempt_result){OUTCOME_REJECTED, at, at};
+}
+
+/* Handshake, optional request/response, then a FIN exchange by the client. */
+static struct attempt_result run_session(struct trace *t, nstime syn_at, const struct tcp_flow *f,
+                                         const struct exchange *exchange)
+{
+    uint32_t client_seq = f->client_isn + 1, server_seq = f->server_isn + 1;
+    nstime at = syn_at + f->rtt;
+    nstime answered_at = at;
+    struct tcp_options options = syn_options(SYN_OPTIONS_WINDOWS, at);
+    send_on_flow(t, at, f, FROM_SERVER, TCP_SYN | TCP_ACK, f->server_isn, client_seq, &options, NULL);
+    at += turnaround(t);
+    send_control(t, at, f, FROM_CLIENT, TCP_ACK, client_seq, server_seq);
+    if (exchange && exchange->request.len) {
+        at += turnaround(t);
+        send_data(t, at, f, FROM_CLIENT, &client_seq, server_seq, &exchange->request);
+        at += f->rtt;
+        send_data(t, at, f, FROM_SERVER, &server_seq, client_seq, &exchange->response);
+        at += turnaround(t);
+        send_control(t, at, f, FROM_CLIENT, TCP_ACK, client_seq, server_seq);
+    }
+    at += rng_duration(t, MSEC(1), MSEC(40));
+    send_control(t, at, f, FROM_CLIENT, TCP_FIN | TCP_ACK, client_seq++, server_seq);
+    at += f->rtt;
+    send_control(t, at, f, FROM_SERVER, TCP_FIN | TCP_ACK, server_seq++, client_seq);
+    at += turnaround(t);
+    send_control(t, at, f, FROM_CLIENT, TCP_ACK, client_seq, server_seq);
+    return (struct attempt_result){OUTCOME_ACCEPTED, answered_at, at};
+}
+
+/* One new connection attempt: first SYN at `start`, then whatever answer
+ * the attempt describes.  Attempts on 445/139 become ground-truth probes. */
+static struct attempt_result run_tcp_attempt(struct trace *t, nstime start, const struct tcp_attempt *a)
+{
+    struct tcp_flow flow = open_flow(t, a);
+    uint32_t syn = send_syn(t, start, &flow);
+    struct attempt_result result = {.outcome = OUTCOME_UNANSWERED};
+    switch (a->answer) {
+    case ANSWER_NONE: result = retransmit_unanswered(t, start, &flow); break;
+    case ANSWER_RST: result = refuse_with_reset(t, start, &flow); break;
+    case ANSWER_ICMP: result = refuse_with_icmp(t, start, &flow, syn, a); break;
+    case ANSWER_SYN_ACK: result = run_session(t, start, &flow, a->exchange); break;
+    }
+    if (is_watched_tcp_port(a->port))
+        record_probe(t, a->client, a->server, a->port, result.outcome, syn, result.finished_at);
+    return result;
+}
+
+/* An attempt on 445 or 139 that, once accepted, opens like Windows does. */
+static struct attempt_result smb_attempt(struct trace *t, nstime start, struct tcp_attempt a)
+{
+    struct exchange greeting = {0};
+    build_smb_greeting(&greeting, a.port, a.client);
+    a.exchange = &greeting;
+    struct attempt_result result = run_tcp_attempt(t, start, &a);
+    exchange_free(&greeting);
+    return result;
+}
+
+/* ================================================================== */
+/* ARP, DNS, web and NetBIOS conversations                             */
+/* ================================================================== */
+
+/* Request and reply; returns when the asker can send. */
+static nstime arp_resolve(struct trace *t, nstime at, uint32_t asker, uint32_t target)
+{
+    emit_arp(t, at, ARP_REQUEST, asker, target);
+    at += turnaround(t);
+    emit_arp(t, at, ARP_REPLY, target, asker);
+    return at + turnaround(t);
+}
+
+/* A neighbour that does not exist: requests one second apart, no reply. */
+static void arp_unanswered(struct trace *t, nstime at, uint32_t asker, uint32_t target)
+{
+    for (int attempt = 0; attempt < 3; attempt++)
+        emit_arp(t, at + SEC(attempt) + rng_duration(t, 0, MSEC(5)), ARP_REQUEST, asker, target);
+}
+
+static nstime dns_lookup(struct trace *t, nstime at, uint32_t client, const struct website *site)
+{
+    uint16_t port = next_client_port(t, client);
+    uint16_t id = (uint16_t)rng_next(&t->rng);
+    struct bytes query = {0}, answer = {0};
+    build_dns_query(&query, id, site->host);
+    build_dns_answer(&answer, id, site->host, site->address);
+    emit_udp(t, at, client, port, t->gateway, PORT_DNS, &query);
+    at += rng_duration(t, MSEC(2), MSEC(40));
+    emit_udp(t, at, t->gateway, PORT_DNS, client, port, &answer);
+    bytes_free(&query);
+    bytes_free(&answer);
+    return at;
+}
+
+static void web_visit(struct trace *t, nstime at, uint32_t client)
+{
+    const struct website *site = &WEBSITES[rng_below(&t->rng, COUNT_OF(WEBSITES))];
+    set_stack(t, site->address, &LINUX);
+    nstime resolved = dns_lookup(t, at, client, site);
+    struct exchange http = {0};
+    build_http_exchange(&http, site->host, (size_t)(300 + rng_below(&t->rng, 900)));
+    run_tcp_attempt(t, resolved + turnaround(t),
+                    &(struct tcp_attempt){.client = client, .server = site->address,
+                                          .port = PORT_HTTP, .answer = ANSWER_SYN_ACK,
+                                          .exchange = &http});
+    exchange_free(&http);
+}
+
+enum nbns_reply { NBNS_SILENT, NBNS_NAME_ANSWER, NBNS_STATUS_ANSWER, NBNS_PORT_UNREACHABLE };
+
+struct nbns_lookup {
+    uint32_t client, server;
+    uint16_t client_port, id;
+    const char *name; /* NBSTAT queries use "*" */
+    uint8_t suffix;
+    uint16_t qtype;
+    uint32_t answer_address; /* name queries */
+};
+
+static enum nbns_reply nbns_reply_for(enum service service, uint16_t qtype)
+{
+    switch (service) {
+    case SERVICE_OPEN: return qtype == NBNS_TYPE_NBSTAT ? NBNS_STATUS_ANSWER : NBNS_NAME_ANSWER;
+    case SERVICE_CLOSED: return NBNS_PORT_UNREACHABLE;
+    case SERVICE_FILTERED: return NBNS_SILENT;
+    case SERVICE_ABSENT: break;
+    }
+    die("no NBNS answer from a host that does not exist");
+}
+
+static enum outcome outcome_of_nbns_reply(enum nbns_reply reply)
+{
+    switch (reply) {
+    case NBNS_SILENT: return OUTCOME_UNANSWERED;
+    case NBNS_PORT_UNREACHABLE: return OUTCOME_REJECTED;
+    case NBNS_NAME_ANSWER:
+    case NBNS_STATUS_ANSWER: return OUTCOME_ANSWERED;
+    }
+    die("unknown NBNS reply");
+}
+
+/* A unicast name or node-status query (a ground-truth probe) and its reply. */
+static void run_nbns_query(struct trace *t, nstime at, const struct nbns_lookup *q, enum nbns_reply reply)
+{
+    uint16_t flags = q->qtype == NBNS_TYPE_NB ? NBNS_RECURSION_DESIRED : 0;
+    struct bytes query = {0}, answer = {0};
+    build_nbns_query(&query, q->id, flags, q->name, q->suffix, q->qtype);
+    uint32_t serial = emit_udp(t, at, q->client, q->client_port, q->server, PORT_NBNS, &query);
+    record_probe(t, q->client, q->server, PORT_NBNS, outcome_of_nbns_reply(reply), serial, at);
+    at += round_trip(t, q->server);
+    switch (reply) {
+    case NBNS_SILENT:
+        break;
+    case NBNS_PORT_UNREACHABLE:
+        emit_icmp_unreachable(t, at, q->server, ICMP_CODE_PORT_UNREACHABLE, serial);
+        break;
+    case NBNS_NAME_ANSWER:
+        build_nbns_name_response(&answer, q->id, q->name, q->suffix, q->answer_address);
+        break;
+    case NBNS_STATUS_ANSWER:
+        build_nbstat_response(&answer, q->id, q->server);
+        break;
+    }
+    if (answer.len)
+        emit_udp(t, at, q->server, PORT_NBNS, q->client, q->client_port, &answer);
+    bytes_free(&query);
+    bytes_free(&answer);
+}
+
+/* Broadcast name-service chatter: never a probe, but its senders must stay quiet. */
+static void send_nbns_broadcast(struct trace *t, nstime at, uint32_t host, uint32_t destination,
+                                const struct bytes *message)
+{
+    emit_udp(t, at, host, PORT_NBNS, destination, PORT_NBNS, message);
+    set_add(&t->actors, host);
+}
+
+/* ================================================================== */
+/* Story building blocks                                               */
+/* ================================================================== */
+
+static uint32_t random_member(struct trace *t, uint32_t first, unsigned count)
+{
+    return first + (uint32_t)rng_below(&t->rng, count);
+}
+
+static nstime random_moment(struct trace *t, nstime from, nstime until)
+{
+    return rng_duration(t, from, until);
+}
+
+static void web_background(struct trace *t, uint32_t first_client, unsigned n_clients,
+                           unsigned visits, nstime from, nstime until)
+{
+    for (unsigned i = 0; i < visits; i++) {
+        nstime at = random_moment(t, from, until);
+        web_visit(t, at, random_member(t, first_client, n_clients));
+    }
+}
+
+/* The router refreshing its ARP cache for hosts that exist. */
+static void arp_background(struct trace *t, uint32_t first_host, unsigned n_hosts,
+                           unsigned count, nstime from, nstime until)
+{
+    for (unsigned i = 0; i < count; i++) {
+        nstime at = random_moment(t, from, until);
+        arp_resolve(t, at, t->gateway, random_member(t, first_host, n_hosts));
+    }
+}
+
+static void file_server_sessions(struct trace *t, uint32_t server, uint32_t first_client,
+                                 unsigned n_clients, nstime from, nstime until)
+{
+    for (unsigned c = 0; c < n_clients; c++) {
+        unsigned visits = 1 + (unsigned)rng_below(&t->rng, 3);
+        for (unsigned v = 0; v < visits; v++)
+            smb_attempt(t, random_moment(t, from, until),
+                        (struct tcp_attempt){.client = first_client + c, .server = server,
+                                             .port = PORT_SMB, .answer = ANSWER_SYN_ACK});
+    }
+    note_benign(t, server);
+}
+
+/* A management server visiting many hosts over SMB, all successfully. */
+static void management_sweep(struct trace *t, uint32_t manager, uint32_t first_target,
+                             unsigned count, nstime start, nstime gap)
+{
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t target = first_target + i;
+        if (target != manager)
+            smb_attempt(t, start + i * gap + rng_duration(t, 0, gap / 4),
+                        (struct tcp_attempt){.client = manager, .server = target,
+                                             .port = PORT_SMB, .answer = ANSWER_SYN_ACK});
+    }
+}
+
+/* A client that keeps trying a server whose SMB port silently drops SYNs. */
+static void retry_dead_server(struct trace *t, uint32_t client, uint32_t server,
+                              unsigned attempts, nstime start, nstime gap)
+{
+    for (unsigned i = 0; i < attempts; i++)
+        smb_attempt(t, start + i * gap + rng_duration(t, 0, SEC(2)),
+                    (struct tcp_attempt){.client = client, .server = server,
+                                         .port = PORT_SMB, .answer = ANSWER_NONE});
+}
+
+struct chatter_name {
+    const char *name;
+    uint8_t suffix;
+};
+
+static const struct chatter_name CHATTER_NAMES[] = {
+    {"FILESERVER", 0x20}, {"WORKGROUP", 0x1b}, {"WORKGROUP", 0x1d},
+    {"PRINTSRV", 0x20},   {"WPAD", 0x00},      {"ISATAP", 0x00},
+};
+
+/* Each host registers its name by broadcast and asks for a couple of names.
+ * With use_limited_broadcast, odd hosts also query 255.255.255.255 and do
+ * so without the B flag, so each broadcast criterion is exercised alone. */
+static void netbios_broadcast_chatter(struct trace *t, uint32_t first_host, unsigned n_hosts,
+                                      nstime from, nstime until, bool use_limited_broadcast)
+{
+    uint32_t subnet_broadcast = t->lan | 0xff;
+    nstime span = until - from;
+    for (unsigned i = 0; i < n_hosts; i++) {
+        uint32_t host = first_host + i;
+        struct bytes message = {0};
+        nstime at = random_moment(t, from, from + span / 4);
+        build_nbns_registration(&message, (uint16_t)rng_next(&t->rng), workstation_name(host).s, host);
+        send_nbns_broadcast(t, at, host, subnet_broadcast, &message);
+        for (int q = 0; q < 2; q++) {
+            const struct chatter_name *wanted = &CHATTER_NAMES[rng_below(&t->rng, COUNT_OF(CHATTER_NAMES))];
+            bool limited = use_limited_broadcast && (i % 2 == 1) && q == 1;
+            uint16_t flags = NBNS_RECURSION_DESIRED | (limited ? 0 : NBNS_BROADCAST);
+            message.len = 0;
+            build_nbns_query(&message, (uint16_t)rng_next(&t->rng), flags, wanted->name,
+                             wanted->suffix, NBNS_TYPE_NB);
+            at += rng_duration(t, SEC(2), span / 4);
+            send_nbns_broadcast(t, at, host, limited ? LIMITED_BROADCAST : subnet_broadcast, &message);
+        }
+        bytes_free(&message);
+    }
+}
+
+/* Hosts resolving a name through one name server (1 target each). */
+static void unicast_name_lookups(struct trace *t, uint32_t first_client, unsigned n_clients,
+                                 const uint32_t *servers, size_t n_servers, nstime from,
+                                 nstime until, uint32_t answer_address)
+{
+    for (unsigned c = 0; c < n_clients; c++) {
+        uint32_t client = first_client + c;
+        for (size_t s = 0; s < n_servers; s++) {
+            nstime at = random_moment(t, from, until);
+            uint16_t id = (uint16_t)rng_next(&t->rng);
+            run_nbns_query(t, at,
+                           &(struct nbns_lookup){.client = client, .server = servers[s],
+                                                 .client_port = PORT_NBNS, .id = id,
+                                                 .name = "FILESERVER", .suffix = 0x20,
+                                                 .qtype = NBNS_TYPE_NB,
+                                                 .answer_address = answer_address},
+                           NBNS_NAME_ANSWER);
+        }
+    }
+}
+
+/* nbtscan-style node-status sweep from one socket, one target every gap. */
+static void nbstat_sweep(struct trace *t, uint32_t scanner, uint32_t first_target,
+                         unsigned count, nstime start, nstime gap)
+{
+    uint16_t port = next_client_port(t, scanner);
+    uint16_t first_id = (uint16_t)rng_next(&t->rng);
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t target = first_target + i;
+        nstime at = start + i * gap + rng_duration(t, 0, gap / 5);
+        enum service service = t->service(target, PORT_NBNS);
+        if (service == SERVICE_ABSENT) {
+            arp_unanswered(t, at, scanner, target);
+            continue;
+        }
+        at = arp_resolve(t, at, scanner, target);
+        run_nbns_query(t, at,
+                       &(struct nbns_lookup){.client = scanner, .server = target,
+                                             .client_port = port, .id = (uint16_t)(first_id + i), .name = "*",
+                                             .suffix = 0, .qtype = NBNS_TYPE_NBSTAT},
+                       nbns_reply_for(service, NBNS_TYPE_NBSTAT));
+    }
+}
+
+/* A scanner sweeping hosts one after another, each on several ports in a
+ * random order; absent neighbours show only unanswered ARP requests. */
+static void port_sweep(struct trace *t, uint32_t scanner, uint32_t first_target, unsigned count,
+                       const uint16_t *ports, size_t n_ports, nstime start, nstime host_gap)
+{
+    uint32_t order[8];
+    if (n_ports > COUNT_OF(order))
+        die("too many ports to sweep");
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t target = first_target + i;
+        nstime at = start + i * host_gap + rng_duration(t, 0, host_gap / 5);
+        if (t->service(target, ports[0]) == SERVICE_ABSENT) {
+            arp_unanswered(t, at, scanner, target);
+            continue;
+        }
+        at = arp_resolve(t, at, scanner, target);
+        for (size_t p = 0; p < n_ports; p++)
+            order[p] = ports[p];
+        shuffle(&t->rng, order, n_ports);
+        for (size_t p = 0; p < n_ports; p++) {
+            uint16_t port = (uint16_t)order[p];
+            at += rng_duration(t, MSEC(2), MSEC(8));
+            run_tcp_attempt(t, at, &(struct tcp_attempt){.client = scanner, .server = target,
+                                                         .port = port,
+                                                         .answer = answer_for(t->service(target, port))});
+        }
+    }
+}
+
+/* One SYN per target, targets in random order, evenly over `span`. */
+static void syn_burst(struct trace *t, uint32_t scanner, uint32_t first_target, unsigned count,
+                      uint16_t port, nstime start, nstime span, enum answer answer)
+{
+    uint32_t order[256];
+    if (count > COUNT_OF(order))
+        die("burst too large");
+    for (unsigned i = 0; i < count; i++)
+        order[i] = i;
+    shuffle(&t->rng, order, count);
+    for (unsigned i = 0; i < count; i++)
+        run_tcp_attempt(t, start + i * (span / count) + rng_duration(t, 0, MSEC(20)),
+                        &(struct tcp_attempt){.client = scanner, .server = first_target + order[i],
+                                              .port = port, .answer = answer});
+}
+
+/* ---- the Conficker-like worm ---- */
+
+/* Conficker joins two 15-bit rand() values and stores the result
+ * little-endian, so the 2nd and 4th octets of its targets are below 128. */
+static uint32_t conficker_internet_target(struct trace *t, uint32_t infected)
+{
+    (void)infected;
+    for (;;) {
+        uint32_t low = rng_bits(&t->rng, 15);
+        uint32_t high = rng_bits(&t->rng, 15);
+        uint32_t ip = IPV4(low & 0xff, low >> 8, high & 0xff, high >> 8);
+        if (is_public_unicast(ip))
+            return ip;
+    }
+}
+
+static uint32_t conficker_neighbour_target(struct trace *t, uint32_t infected)
+{
+    for (;;) {
+        uint32_t ip = t->lan | (uint32_t)(1 + rng_below(&t->rng, 254));
+        if (ip != infected)
+            return ip;
+    }
+}
+
+static uint32_t draw_untried(struct trace *t, struct address_set *tried, uint32_t infected,
+                             uint32_t (*draw)(struct trace *, uint32_t))
+{
+    uint32_t target;
+    do
+        target = draw(t, infected);
+    while (set_contains(tried, target));
+    set_add(tried, target);
+    return target;
+}
+
+/* Local neighbour: ARP first; 445, and 139 0.3 s after a rejected 445. */
+static void worm_probe_neighbour(struct trace *t, nstime at, uint32_t infected, struct address_set *tried)
+{
+    uint32_t target = draw_untried(t, tried, infected, conficker_neighbour_target);
+    if (t->service(target, PORT_SMB) == SERVICE_ABSENT) {
+        arp_unanswered(t, at, infected, target);
+        return;
+    }
+    at = arp_resolve(t, at, infected, target);
+    struct attempt_result smb = smb_attempt(
+        t, at, (struct tcp_attempt){.client = infected, .server = target, .port = PORT_SMB,
+                                    .answer = answer_for(t->service(target, PORT_SMB))});
+    if (smb.outcome == OUTCOME_REJECTED)
+        smb_attempt(t, smb.answered_at + MSEC(300),
+                    (struct tcp_attempt){.client = infected, .server = target, .port = PORT_NBSS,
+                                         .answer = answer_for(t->service(target, PORT_NBSS))});
+}
+
+/* Internet address: 88% silent, 5% RST, 5% accepted, 2% ICMP prohibited. */
+static void worm_probe_internet(struct trace *t, nstime at, uint32_t infected, struct address_set *tried)
+{
+    uint32_t target = draw_untried(t, tried, infected, conficker_internet_target);
+    unsigned roll = (unsigned)rng_below(&t->rng, 100);
+    struct tcp_attempt attempt = {.client = infected, .server = target, .port = PORT_SMB,
+                                  .answer = ANSWER_NONE};
+    if (roll >= 98) {
+        attempt.answer = ANSWER_ICMP;
+        attempt.icmp_from = (target & 0xffffff00u) | 254; /* the target's firewall */
+        attempt.icmp_code = ICMP_CODE_ADMIN_PROHIBITED;
+        set_stack(t, attempt.icmp_from, &LINUX);
+    } else if (roll >= 93) {
+        attempt.answer = ANSWER_SYN_ACK;
+    } else if (roll >= 88) {
+        attempt.answer = ANSWER_RST;
+    }
+    smb_attempt(t, at, attempt);
+}
+
+struct worm {
+    uint32_t infected;
+    nstime start, duration, mean_gap;
+};
+
+/* About one attempt per mean_gap: a quarter to the LAN, the rest to the Internet. */
+static void conficker_scan(struct trace *t, const struct worm *w)
+{
+    struct address_set tried = {0};
+    for (nstime at = w->start; at < w->start + w->duration; at += jittered(t, w->mean_gap, 30)) {
+        if (rng_percent(&t->rng, 25))
+            worm_probe_neighbour(t, at, w->infected, &tried);
+        else
+            worm_probe_internet(t, at, w->infected, &tried);
+    }
+    set_free(&tried);
+}
+
+/* ================================================================== */
+/* The stories, one per capture                                        */
+/* ================================================================== */
+
+/* ---- conficker_lan.pcap ---- */
+
+static enum service conficker_lan_service(uint32_t ip, uint16_t port)
+{
+    unsigned host = ip & 0xff;
+    if (host == 1 || host == 30) /* router; a client with sharing disabled */
+        return SERVICE_CLOSED;
+    if (host == 2 || host == 10 || host == 20) /* WINS, file and management servers */
+        return SERVICE_OPEN;
+    if (host == 99) /* host firewall silently dropping SMB */
+        return SERVICE_FILTERED;
+    if (host >= 100 && host <= 129) /* clients: some share files, some refuse */
+        return (port == PORT_SMB ? host % 2 == 0 : host % 3 == 0) ? SERVICE_OPEN : SERVICE_CLOSED;
+    if (host >= 130 && host <= 169) /* managed desktops */
+        return SERVICE_OPEN;
+    return SERVICE_ABSENT;
+}
+
+static void tell_conficker_lan(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 1, 0);
+    const uint32_t wins = lan | 2, file_server = lan | 10, manager = lan | 20;
+    const uint32_t infected = lan | 66;
+    use_lan(t, lan, conficker_lan_service);
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
+
+    web_background(t, lan | 100, 30, 60, SEC(0), SEC(700));
+    arp_background(t, lan | 100, 70, 30, SEC(0), SEC(700));
+    file_server_sessions(t, file_server, lan | 100, 30, SEC(5), SEC(690));
+    management_sweep(t, manager, lan | 130, 40, SEC(300), SEC(3));
+    retry_dead_server(t, lan | 30, lan | 99, 20, SEC(20), SEC(30));
+    netbios_broadcast_chatter(t, lan | 100, 20, SEC(0), SEC(600), false);
+    unicast_name_lookups(t, lan | 120, 6, &wins, 1, SEC(30), SEC(600), file_server);
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(60),
+                                     .duration = SEC(150), .mean_gap = SEC(1)});
+}
+
+/* ---- vulnscan.pcap ---- */
+
+/* Hosts .1-.24 exist; their firewalls reject SMB except from the manager. */
+static enum service vulnscan_service(uint32_t ip, uint16_t port)
+{
+    unsigned host = ip & 0xff;
+    if (host < 1 || host > 24)
+        return SERVICE_ABSENT;
+    switch (port) {
+    case PORT_SMB: return host % 2 == 0 ? SERVICE_OPEN : SERVICE_CLOSED;
+    case PORT_NBSS: return host % 4 <= 1 ? SERVICE_OPEN : SERVICE_CLOSED;
+    case PORT_RPC: return host % 5 == 0 ? SERVICE_OPEN : SERVICE_CLOSED;
+    case PORT_SSH: return host == 1 ? SERVICE_OPEN : SERVICE_CLOSED;
+    case PORT_HTTP: return host == 1 || host == 12 ? SERVICE_OPEN : SERVICE_CLOSED;
+    case PORT_RDP: return host == 10 || host == 20 ? SERVICE_OPEN : SERVICE_CLOSED;
+    default: return SERVICE_CLOSED;
+    }
+}
+
+static void tell_vulnscan(struct trace *t)
+{
+    static const uint16_t ports[] = {PORT_SSH, PORT_HTTP, PORT_RPC, PORT_NBSS, PORT_SMB, PORT_RDP};
+    const uint32_t lan = IPV4(10, 1, 2, 0);
+    const uint32_t scanner = lan | 250, manager = lan | 20;
+    use_lan(t, lan, vulnscan_service);
+    set_stack(t, scanner, &LINUX);
+    expect_alert(t, scanner, ALERT_TCP445, CONFICKER_NO);
+    expect_alert(t, scanner, ALERT_TCP139, CONFICKER_NO);
+
+    web_background(t, lan | 5, 4, 20, SEC(0), SEC(140));
+    arp_background(t, lan | 2, 23, 10, SEC(0), SEC(140));
+    port_sweep(t, scanner, lan | 1, 60, ports, COUNT_OF(ports), SEC(30), MSEC(330));
+    management_sweep(t, manager, lan | 1, 24, SEC(100), MSEC(800));
+}
+
+/* ---- nbstat_sweep.pcapng ---- */
+
+/* .1-.60 all exist: name servers .2-.4 and every third host answer NBSTAT,
+ * hosts without NetBIOS send port unreachable, the rest drop silently. */
+static enum service nbstat_sweep_service(uint32_t ip, uint16_t port)
+{
+    unsigned host = ip & 0xff;
+    (void)port;
+    if (host < 1 || host > 60)
+        return SERVICE_ABSENT;
+    if ((host >= 2 && host <= 4) || host % 3 == 1)
+        return SERVICE_OPEN;
+    return host % 6 == 0 ? SERVICE_CLOSED : SERVICE_FILTERED;
+}
+
+static void tell_nbstat_sweep(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 3, 0);
+    const uint32_t scanner = lan | 200;
+    const uint32_t name_servers[] = {lan | 2, lan | 3, lan | 4};
+    use_lan(t, lan, nbstat_sweep_service);
+    set_stack(t, scanner, &LINUX);
+    expect_alert(t, scanner, ALERT_NETBIOS, CONFICKER_UNSPECIFIED);
+
+    web_background(t, lan | 100, 10, 15, SEC(0), SEC(100));
+    arp_background(t, lan | 100, 10, 8, SEC(0), SEC(100));
+    netbios_broadcast_chatter(t, lan | 100, 10, SEC(0), SEC(100), true);
+    unicast_name_lookups(t, lan | 50, 1, name_servers, COUNT_OF(name_servers), SEC(40),
+                         SEC(90), lan | 10);
+    nbstat_sweep(t, scanner, lan | 1, 60, SEC(20), USEC(66667));
+}
+
+/* ---- encap_vlan.pcap ---- */
+
+static enum service encap_vlan_service(uint32_t ip, uint16_t port)
+{
+    unsigned host = ip & 0xff;
+    (void)port;
+    if (host == 1)
+        return SERVICE_CLOSED;
+    if (host == 10)
+        return SERVICE_OPEN;
+    if (host >= 100 && host <= 119)
+        return host % 2 == 0 ? SERVICE_OPEN : SERVICE_CLOSED;
+    return SERVICE_ABSENT;
+}
+
+static void tell_encap_vlan(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 4, 0);
+    const uint32_t infected = lan | 66, web_client = lan | 100;
+    use_lan(t, lan, encap_vlan_service);
+    t->cycle_vlan_tags = true;
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
+    note_benign(t, web_client);
+
+    web_background(t, web_client, 1, 8, SEC(0), SEC(88));
+    web_visit(t, SEC(90), web_client); /* outlives the worm's last retransmission */
+    arp_background(t, lan | 100, 20, 4, SEC(0), SEC(88));
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(5),
+                                     .duration = SEC(60), .mean_gap = MSEC(667)});
+}
+
+/* ---- sll.pcap, sll2.pcap, rawip.pcap, null_loop.pcap ---- */
+
+/* One scanner bursting SYNs at .100 upwards, plus ordinary neighbours:
+ * .20 looks up a name and later has a normal session with server .10. */
+struct burst_story {
+    uint8_t subnet;
+    const struct tcp_stack *scanner_stack;
+    uint16_t port;
+    unsigned targets;
+    nstime span;
+    enum answer answer;
+    enum alert_kind alert;
+    enum conficker_verdict conficker;
+};
+
+static void tell_burst(struct trace *t, const struct burst_story *s)
+{
+    const uint32_t lan = IPV4(10, 1, s->subnet, 0);
+    const uint32_t scanner = lan | 7, client = lan | 20, server = lan | 10;
+    use_lan(t, lan, NULL);
+    set_stack(t, scanner, s->scanner_stack);
+    expect_alert(t, scanner, s->alert, s->conficker);
+
+    dns_lookup(t, MSEC(500), client, &WEBSITES[0]);
+    syn_burst(t, scanner, lan | 100, s->targets, s->port, SEC(2), s->span, s->answer);
+    smb_attempt(t, SEC(16), (struct tcp_attempt){.client = client, .server = server,
+                                                 .port = s->port, .answer = ANSWER_SYN_ACK});
+}
+
+static void tell_sll(struct trace *t)
+{
+    tell_burst(t, &(struct burst_story){5, &MASSCAN, PORT_SMB, 25, SEC(5), ANSWER_RST,
+                                        ALERT_TCP445, CONFICKER_NO});
+}
+
+static void tell_sll2(struct trace *t)
+{
+    tell_burst(t, &(struct burst_story){6, &MASSCAN, PORT_SMB, 25, SEC(5), ANSWER_RST,
+                                        ALERT_TCP445, CONFICKER_NO});
+}
+
+static void tell_rawip(struct trace *t)
+{
+    tell_burst(t, &(struct burst_story){7, &LINUX, PORT_SMB, 25, SEC(5), ANSWER_NONE,
+                                        ALERT_TCP445, CONFICKER_NO});
+}
+
+/* Adds an IPv6 connection refused on port 22 (two AF_INET6 frames). */
+static void tell_null_loop(struct trace *t)
+{
+    tell_burst(t, &(struct burst_story){8, &LINUX, PORT_NBSS, 15, MSEC(1500), ANSWER_RST,
+                                        ALERT_TCP139, CONFICKER_UNSPECIFIED});
+    const uint32_t client = IPV4(10, 1, 8, 20), server = IPV4(10, 1, 8, 10);
+    const struct tcp_stack *stack = stack_of(t, client);
+    struct tcp_options options = syn_options(stack->syn_options, SEC(12));
+    uint32_t isn = (uint32_t)rng_next(&t->rng);
+    uint16_t port = next_client_port(t, client);
+    emit_tcp_v6(t, SEC(12), client, server,
+                &(struct tcp_segment){.src_port = port, .dst_port = PORT_SSH, .seq = isn,
+                                      .flags = TCP_SYN, .window = stack->window, .options = &options});
+    emit_tcp_v6(t, SEC(12) + USEC(90), server, client,
+                &(struct tcp_segment){.src_port = PORT_SSH, .dst_port = port, .ack = isn + 1,
+                                      .flags = TCP_RST | TCP_ACK});
+}
+
+/* ---- malformed.pcap ---- */
+
+#define MALFORMED_SENDER IPV4(10, 1, 9, 9)
+
+struct malformed_case {
+    void (*emit)(struct trace *t, nstime at, const struct malformed_case *c);
+    uint8_t target_host; /* last octet of the destination in 10.1.9.0/24 */
+    uint16_t port;
+    struct damage damage;
+};
+
+static uint32_t malformed_target(const struct malformed_case *c) { return IPV4(10, 1, 9, c->target_host); }
+
+/* A lone SYN (never a probe by itself) that the case then damages. */
+static void emit_damaged_syn(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct tcp_flow flow = open_flow(t, &(struct tcp_attempt){.client = MALFORMED_SENDER,
+                                                              .server = malformed_target(c),
+                                                              .port = c->port});
+    set_damage(t, send_syn(t, at, &flow), c->damage);
+}
+
+static void emit_damaged_nbns_query(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct bytes query = {0};
+    build_nbns_query(&query, 0x4d41, 0, "*", 0, NBNS_TYPE_NBSTAT);
+    set_damage(t, emit_udp(t, at, MALFORMED_SENDER, PORT_NBNS, malformed_target(c), PORT_NBNS, &query),
+               c->damage);
+    bytes_free(&query);
+}
+
+static void emit_short_nbns(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct bytes payload = {0};
+    put_data(&payload, "\x4d\x42\x00\x10\x00", 5);
+    emit_udp(t, at, MALFORMED_SENDER, PORT_NBNS, malformed_target(c), PORT_NBNS, &payload);
+    bytes_free(&payload);
+}
+
+/* Question name claims 32 bytes but the datagram ends after 10 of them. */
+static void emit_overrunning_nbns_label(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct bytes payload = {0};
+    put_name_service_header(&payload, 0x4d43, 0, 1, 0, 0);
+    put_u8(&payload, 32);
+    put_data(&payload, "CKAAAAAAAA", 10);
+    emit_udp(t, at, MALFORMED_SENDER, PORT_NBNS, malformed_target(c), PORT_NBNS, &payload);
+    bytes_free(&payload);
+}
+
+/* A SYN-shaped payload in a last fragment at offset 185 (1480 bytes in). */
+static void emit_trailing_fragment(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct tcp_options options = syn_options(SYN_OPTIONS_WINDOWS, at);
+    uint32_t target = malformed_target(c);
+    size_t start = append_tcp(t, MALFORMED_SENDER, target,
+                              &(struct tcp_segment){.src_port = 1401, .dst_port = PORT_SMB,
+                                                    .seq = 0x46524147, .flags = TCP_SYN,
+                                                    .window = 65535, .options = &options});
+    emit_ipv4(t, at, (struct ipv4_info){.src = MALFORMED_SENDER, .dst = target,
+                                        .protocol = PROTO_TCP, .fragment_offset = 185}, start);
+}
+
+/* A complete SYN in a first fragment (MF set): a valid probe.  The rest of
+ * the datagram never comes, so the target never answers. */
+static void emit_first_fragment_probe(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct tcp_options options = syn_options(SYN_OPTIONS_WINDOWS, at);
+    uint32_t target = malformed_target(c);
+    uint16_t port = next_client_port(t, MALFORMED_SENDER);
+    uint32_t isn = (uint32_t)rng_next(&t->rng);
+    size_t start = append_tcp(t, MALFORMED_SENDER, target,
+                              &(struct tcp_segment){.src_port = port, .dst_port = c->port,
+                                                    .seq = isn, .flags = TCP_SYN, .window = 65535,
+                                                    .options = &options});
+    uint32_t syn = emit_ipv4(t, at, (struct ipv4_info){.src = MALFORMED_SENDER, .dst = target,
+                                                       .protocol = PROTO_TCP,
+                                                       .more_fragments = true}, start);
+    record_probe(t, MALFORMED_SENDER, target, c->port, OUTCOME_UNANSWERED, syn, at);
+}
+
+static void emit_ipv6_syn(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    struct tcp_options options = syn_options(SYN_OPTIONS_WINDOWS, at);
+    uint16_t port = next_client_port(t, MALFORMED_SENDER);
+    uint32_t isn = (uint32_t)rng_next(&t->rng);
+    emit_tcp_v6(t, at, MALFORMED_SENDER, malformed_target(c),
+                &(struct tcp_segment){.src_port = port, .dst_port = c->port, .seq = isn,
+                                      .flags = TCP_SYN, .window = 65535, .options = &options});
+}
+
+static void emit_arp_request(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    emit_arp(t, at, ARP_REQUEST, MALFORMED_SENDER, malformed_target(c));
+}
+
+/* A 1500-byte SYN (with data, no options) captured with a 54-byte snaplen:
+ * every header is complete, so it is a valid probe; the target resets. */
+static void emit_snapped_syn_probe(struct trace *t, nstime at, const struct malformed_case *c)
+{
+    enum { SYN_DATA = 1460 };
+    struct bytes data = {0};
+    bytes_extend(&data, SYN_DATA);
+    struct tcp_flow flow = open_flow(t, &(struct tcp_attempt){.client = MALFORMED_SENDER,
+                                                              .server = malformed_target(c),
+                                                              .port = c->port});
+    uint32_t syn = send_on_flow(t, at, &flow, FROM_CLIENT, TCP_SYN, flow.client_isn, 0, NULL, &data);
+    set_damage(t, syn, c->damage);
+    send_control(t, at + flow.rtt, &flow, FROM_SERVER, TCP_RST | TCP_ACK, 0,
+                 flow.client_isn + 1 + SYN_DATA);
+    record_probe(t, MALFORMED_SENDER, flow.server, c->port, OUTCOME_REJECTED, syn, at);
+    bytes_free(&data);
+}
+
+static const struct malformed_case MALFORMED_CASES[] = {
+    {emit_damaged_syn, 201, PORT_SMB, {DAMAGE_CUT_FRAME, 10}}, /* Ethernet header cut to 10 bytes */
+    {emit_damaged_syn, 202, PORT_SMB, {DAMAGE_CUT_FRAME, 14 + 12}}, /* IPv4 header cut to 12 bytes */
+    {emit_damaged_syn, 203, PORT_SMB, {DAMAGE_IP_VERSION, 5}}, /* IPv4 version nibble 5 */
+    {emit_damaged_syn, 204, PORT_SMB, {DAMAGE_IP_HEADER_LENGTH, 4}}, /* IPv4 IHL 4 */
+    {emit_damaged_syn, 205, PORT_SMB, {DAMAGE_IP_TOTAL_LENGTH, 16}}, /* IPv4 total length 16 */
+    {emit_damaged_syn, 206, PORT_SMB, {DAMAGE_CUT_TRANSPORT, 10}}, /* TCP header cut after 10 bytes */
+    {emit_damaged_syn, 207, PORT_SMB, {DAMAGE_TCP_DATA_OFFSET, 4}}, /* TCP data offset 4 */
+    {emit_damaged_nbns_query, 208, PORT_NBNS, {DAMAGE_CUT_TRANSPORT, 4}}, /* UDP header cut after 4 bytes */
+    {emit_short_nbns, 209, PORT_NBNS, {DAMAGE_NONE, 0}}, /* UDP/137 with a 5-byte payload */
+    {emit_overrunning_nbns_label, 210, PORT_NBNS, {DAMAGE_NONE, 0}}, /* NBNS name label past the end */
+    {emit_damaged_syn, 211, PORT_HTTP, {DAMAGE_VLAN_STACK, 10}}, /* 10 stacked 802.1Q tags (inner SYN to 80) */
+    {emit_damaged_syn, 212, PORT_SMB, {DAMAGE_EMPTY_RECORD, 0}}, /* zero-length record */
+    {emit_trailing_fragment, 213, PORT_SMB, {DAMAGE_NONE, 0}}, /* non-first fragment, offset 185 */
+    {emit_first_fragment_probe, 113, PORT_SMB, {DAMAGE_NONE, 0}}, /* first fragment with a whole SYN (probe) */
+    {emit_ipv6_syn, 115, PORT_SMB, {DAMAGE_NONE, 0}}, /* IPv6 SYN to 445 */
+    {emit_arp_request, 1, 0, {DAMAGE_NONE, 0}}, /* ARP request */
+    {emit_snapped_syn_probe, 114, PORT_SMB, {DAMAGE_SNAPLEN, 54}}, /* SYN cut by snaplen 54 of 1514 (probe) */
+};
+
+/* Valid SYNs from 10.1.9.9 to .101-.112 (each reset) alternate with the cases. */
+static void tell_malformed(struct trace *t)
+{
+    enum { VALID_PROBES = 12 };
+    const uint32_t lan = IPV4(10, 1, 9, 0);
+    use_lan(t, lan, NULL);
+    expect_alert(t, MALFORMED_SENDER, ALERT_TCP445, CONFICKER_UNSPECIFIED);
+    size_t rounds = COUNT_OF(MALFORMED_CASES) > VALID_PROBES ? COUNT_OF(MALFORMED_CASES) : VALID_PROBES;
+    for (size_t i = 0; i < rounds; i++) {
+        nstime at = SEC(1) + i * SEC(2);
+        if (i < VALID_PROBES)
+            run_tcp_attempt(t, at, &(struct tcp_attempt){.client = MALFORMED_SENDER,
+                                                         .server = lan | (uint32_t)(101 + i),
+                                                         .port = PORT_SMB, .answer = ANSWER_RST});
+        if (i < COUNT_OF(MALFORMED_CASES))
+            MALFORMED_CASES[i].emit(t, at + SEC(1), &MALFORMED_CASES[i]);
+    }
+}
+
+/* ================================================================== */
+/* Finalizing: time order, IPv4 IDs, probe times                       */
+/* ================================================================== */
+
+static int compare_packets(const void *a, const void *b)
+{
+    const struct packet *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return (x->serial > y->serial) - (x->serial < y->serial);
+}
+
+static int compare_probes(const void *a, const void *b)
+{
+    const struct probe *x = a, *y = b;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return (x->first_serial > y->first_serial) - (x->first_serial < y->first_serial);
+}
+
+static const struct packet *packet_by_serial(const struct trace *t, uint32_t serial)
+{
+    return &t->packets[t->index_of_serial[serial]];
+}
+
+static void finalize_trace(struct trace *t)
+{
+    qsort(t->packets, t->n_packets, sizeof *t->packets, compare_packets);
+    t->index_of_serial = malloc((t->n_packets ? t->n_packets : 1) * sizeof *t->index_of_serial);
+    if (!t->index_of_serial)
+        die("out of memory");
+    for (size_t i = 0; i < t->n_packets; i++) {
+        struct packet *p = &t->packets[i];
+        p->ts -= p->ts % t->tick;
+        if (i > 0 && p->ts <= p[-1].ts)
+            p->ts = p[-1].ts + t->tick; /* strictly increasing timestamps */
+        t->index_of_serial[p->serial] = i;
+        if (p->net == NET_IPV4)
+            p->ip.v4.id = host_of(t, p->ip.v4.src)->next_ip_id++;
+    }
+    for (size_t i = 0; i < t->n_probes; i++)
+        t->probes[i].ts = packet_by_serial(t, t->probes[i].first_serial)->ts;
+    qsort(t->probes, t->n_probes, sizeof *t->probes, compare_probes);
+}
+
+/* ================================================================== */
+/* Rendering frames                                                    */
+/* ================================================================== */
+
+static void put_ipv4_header(struct bytes *out, const struct ipv4_info *ip, size_t payload_len)
+{
+    uint8_t *h = bytes_extend(out, 20);
+    uint16_t fragment = (uint16_t)(ip->fragment_offset | (ip->dont_fragment ? 0x4000 : 0) |
+                                   (ip->more_fragments ? 0x2000 : 0));
+    h[0] = 0x45;
+    store_be16(h + 2, (uint16_t)(20 + payload_len));
+    store_be16(h + 4, ip->id);
+    store_be16(h + 6, fragment);
+    h[8] = ip->ttl;
+    h[9] = ip->protocol;
+    store_be32(h + 12, ip->src);
+    store_be32(h + 16, ip->dst);
+    store_be16(h + 10, inet_checksum(h, 20));
+}
+
+static void render_network_layer(const struct trace *t, const struct packet *p, struct bytes *out);
+
+/* ICMP error body: header, then the offending IP header and 8 more bytes. */
+static void render_icmp_error(const struct trace *t, const struct packet *p, struct bytes *out)
+{
+    struct bytes offending = {0};
+    render_network_layer(t, packet_by_serial(t, p->offender_serial), &offending);
+    size_t quote = (size_t)(offending.data[0] & 0x0f) * 4 + 8;
+    if (quote > offending.len)
+        quote = offending.len;
+    put_ipv4_header(out, &p->ip.v4, p->body_length + quote);
+    size_t start = out->len;
+    put_data(out, t->arena.data + p->body_offset, p->body_length);
+    put_data(out, offending.data, quote);
+    store_be16(out->data + start + 2, inet_checksum(out->data + start, out->len - start));
+    bytes_free(&offending);
+}
+
+static void render_network_layer(const struct trace *t, const struct packet *p, struct bytes *out)
+{
+    const uint8_t *body = t->arena.data + p->body_offset;
+    switch (p->net) {
+    case NET_IPV4:
+        if (p->quotes_offender) {
+            render_icmp_error(t, p, out);
+        } else {
+            put_ipv4_header(out, &p->ip.v4, p->body_length);
+            put_data(out, body, p->body_length);
+        }
+        break;
+    case NET_IPV6:
+        put_be32(out, 0x60000000u);
+        put_be16(out, (uint16_t)p->body_length);
+        put_u8(out, p->ip.v6.next_header);
+        put_u8(out, p->ip.v6.hop_limit);
+        put_data(out, p->ip.v6.src, 16);
+        put_data(out, p->ip.v6.dst, 16);
+        put_data(out, body, p->body_length);
+        break;
+    case NET_ARP:
+        put_data(out, body, p->body_length);
+        break;
+    }
+}
+
+/* Applies an IPv4-level defect, keeping the header checksum right so the
+ * named field is the only thing wrong. */
+static void damage_network_layer(const struct damage *d, struct bytes *l3)
+{
+    uint8_t *ip = l3->data;
+    switch (d->kind) {
+    case DAMAGE_IP_VERSION:
+        ip[0] = (uint8_t)((d->value << 4) | (ip[0] & 0x0f));
+        break;
+    case DAMAGE_IP_HEADER_LENGTH:
+        ip[0] = (uint8_t)((ip[0] & 0xf0) | d->value);
+        break;
+    case DAMAGE_IP_TOTAL_LENGTH:
+        store_be16(ip + 2, (uint16_t)d->value);
+        break;
+    case DAMAGE_CUT_TRANSPORT:
+        l3->len = 20 + d->value;
+        store_be16(ip + 2, (uint16_t)l3->len);
+        break;
+    case DAMAGE_TCP_DATA_OFFSET:
+        ip[20 + 12] = (uint8_t)((d->value << 4) | (ip[20 + 12] & 0x0f));
+        seal_transport(ip + 20, l3->len - 20, PROTO_TCP,
+                       pseudo_header_v4(load_be32(ip + 12), load_be32(ip + 16), PROTO_TCP, l3->len - 20));
+        break;
+    default:
+        return;
+    }
+    store_be16(ip + 10, 0);
+    store_be16(ip + 10, inet_checksum(ip, 20));
+}
+
+/* encap_vlan.pcap cycles through these three stacks frame by frame. */
+static const struct vlan_tag SINGLE_TAG[] = {{TPID_8021Q, 10}};
+static const struct vlan_tag QINQ_TAGS[] = {{TPID_8021AD, 100}, {TPID_8021Q, 10}};
+static const struct vlan_tag LEGACY_QINQ_TAGS[] = {{TPID_LEGACY_QINQ, 100}, {TPID_8021Q, 10}};
+static const struct vlan_tag DEEP_TAGS[] = {
+    {TPID_8021Q, 1}, {TPID_8021Q, 2}, {TPID_8021Q, 3}, {TPID_8021Q, 4}, {TPID_8021Q, 5},
+    {TPID_8021Q, 6}, {TPID_8021Q, 7}, {TPID_8021Q, 8}, {TPID_8021Q, 9}, {TPID_8021Q, 10}};
+
+static size_t frame_tags(const struct trace *t, const struct packet *p, size_t frame_index,
+                         const struct vlan_tag **tags)
+{
+    if (p->damage.kind == DAMAGE_VLAN_STACK) {
+        *tags = DEEP_TAGS;
+        return p->damage.value < COUNT_OF(DEEP_TAGS) ? p->damage.value : COUNT_OF(DEEP_TAGS);
+    }
+    if (!t->cycle_vlan_tags)
+        return 0;
+    switch (frame_index % 3) {
+    case 0: *tags = SINGLE_TAG; return COUNT_OF(SINGLE_TAG);
+    case 1: *tags = QINQ_TAGS; return COUNT_OF(QINQ_TAGS);
+    default: *tags = LEGACY_QINQ_TAGS; return COUNT_OF(LEGACY_QINQ_TAGS);
+    }
+}
+
+static uint16_t ethertype_of(enum network_layer net)
+{
+    switch (net) {
+    case NET_IPV4: return ETHERTYPE_IPV4;
+    case NET_IPV6: return ETHERTYPE_IPV6;
+    case NET_ARP: return ETHERTYPE_ARP;
+    }
+    die("unknown network layer");
+}
+
+static void render_frame(const struct trace *t, size_t index, struct bytes *frame)
+{
+    const struct packet *p = &t->packets[index];
+    struct bytes network = {0};
+    render_network_layer(t, p, &network);
+    damage_network_layer(&p->damage, &network);
+    struct frame_head head = {.ethertype = ethertype_of(p->net), .source = p->eth_src,
+                              .destination = p->eth_dst};
+    head.n_tags = frame_tags(t, p, index, &head.tags);
+    t->spec->link->put_header(frame, &head);
+    put_data(frame, network.data, network.len);
+    bytes_free(&network);
+}
+
+/* ================================================================== */
+/* Link-layer headers                                                  */
+/* ================================================================== */
+
+static void put_ethernet_header(struct bytes *out, const struct frame_head *head)
+{
+    put_data(out, head->destination, 6);
+    put_data(out, head->source, 6);
+    for (size_t i = 0; i < head->n_tags; i++) {
+        put_be16(out, head->tags[i].tpid);
+        put_be16(out, head->tags[i].vid);
+    }
+    put_be16(out, head->ethertype);
+}
+
+/* Linux "cooked" packet type, as seen by a promiscuous sensor. */
+static uint8_t linux_packet_type(const uint8_t destination[6])
+{
+    static const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    if (memcmp(destination, broadcast, 6) == 0)
+        return 1; /* PACKET_BROADCAST */
+    if (destination[0] & 1)
+        return 2; /* PACKET_MULTICAST */
+    return 3;     /* PACKET_OTHERHOST */
+}
+
+static void put_linux_sll_header(struct bytes *out, const struct frame_head *head)
+{
+    put_be16(out, linux_packet_type(head->destination));
+    put_be16(out, 1); /* ARPHRD_ETHER */
+    put_be16(out, 6);
+    put_data(out, head->source, 6);
+    put_be16(out, 0); /* address padding to 8 bytes */
+    put_be16(out, head->ethertype);
+}
+
+static void put_linux_sll2_header(struct bytes *out, const struct frame_head *head)
+{
+    put_be16(out, head->ethertype);
+    put_be16(out, 0); /* reserved */
+    put_be32(out, 2); /* interface index */
+    put_be16(out, 1); /* ARPHRD_ETHER */
+    put_u8(out, linux_packet_type(head->destination));
+    put_u8(out, 6);
+    put_data(out, head->source, 6);
+    put_be16(out, 0);
+}
+
+static void require_ip(const struct frame_head *head, const char *link)
+{
+    if (head->ethertype != ETHERTYPE_IPV4 && head->ethertype != ETHERTYPE_IPV6)
+        die("%s frames can only carry IP (ethertype 0x%04x)", link, head->ethertype);
+}
+
+static void put_raw_header(struct bytes *out, const struct frame_head *head)
+{
+    (void)out;
+    require_ip(head, "raw IP");
+}
+
+/* BSD loopback: address family in host (here little-endian) byte order. */
+static void put_null_header(struct bytes *out, const struct frame_head *head)
+{
+    enum { BSD_AF_INET = 2, DARWIN_AF_INET6 = 30 };
+    require_ip(head, "loopback");
+    put_le32(out, head->ethertype == ETHERTYPE_IPV4 ? BSD_AF_INET : DARWIN_AF_INET6);
+}
+
+static const struct link_layer LINK_ETHERNET = {1, put_ethernet_header};
+static const struct link_layer LINK_NULL = {0, put_null_header};
+static const struct link_layer LINK_RAW = {101, put_raw_header};
+static const struct link_layer LINK_LINUX_SLL = {113, put_linux_sll_header};
+static const struct link_layer LINK_LINUX_SLL2 = {276, put_linux_sll2_header};
+
+/* ================================================================== */
+/* Capture files: pcap and pcapng                                      */
+/* ================================================================== */
+
+#define CAPTURE_SNAPLEN 262144u
+
+static void put_pcap_header(struct bytes *out, uint32_t magic, uint32_t linktype)
+{
+    put_le32(out, magic);
+    put_le16(out, 2);
+    put_le16(out, 4);
+    put_le32(out, 0); /* thiszone */
+    put_le32(out, 0); /* sigfigs */
+    put_le32(out, CAPTURE_SNAPLEN);
+    put_le32(out, linktype);
+}
+
+static void put_pcapng_option(struct bytes *b, uint16_t code, const void *value, uint16_t len)
+{
+    put_le16(b, code);
+    put_le16(b, len);
+    put_data(b, value, len);
+    bytes_extend(b, (4 - len % 4) % 4);
+}
+
+static void put_pcapng_block(struct bytes *out, uint32_t type, const struct bytes *body)
+{
+    size_t padded = (body->len + 3) & ~(size_t)3;
+    uint32_t total = (uint32_t)(12 + padded);
+    put_le32(out, type);
+    put_le32(out, total);
+    put_data(out, body->data, body->len);
+    bytes_extend(out, padded - body->len);
+    put_le32(out, total);
+}
+
+/* Section header and one interface with nanosecond timestamps. */
+static void put_pcapng_preamble(struct bytes *out, uint32_t linktype)
+{
+    enum { SHB = 0x0A0D0D0A, IDB = 1, SHB_USERAPPL = 4, IF_TSRESOL = 9 };
+    static const uint8_t nanoseconds = 9;
+    struct bytes body = {0};
+    put_le32(&body, 0x1A2B3C4D);
+    put_le16(&body, 1);
+    put_le16(&body, 0);
+    put_le64(&body, UINT64_MAX); /* section length unknown */
+    put_pcapng_option(&body, SHB_USERAPPL, "wwgen", 5);
+    put_pcapng_option(&body, 0, NULL, 0);
+    put_pcapng_block(out, SHB, &body);
+    body.len = 0;
+    put_le16(&body, (uint16_t)linktype);
+    put_le16(&body, 0);
+    put_le32(&body, CAPTURE_SNAPLEN);
+    put_pcapng_option(&body, IF_TSRESOL, &nanoseconds, 1);
+    put_pcapng_option(&body, 0, NULL, 0);
+    put_pcapng_block(out, IDB, &body);
+    bytes_free(&body);
+}
+
+static void put_capture_header(struct bytes *out, enum capture_format format, uint32_t linktype)
+{
+    switch (format) {
+    case FORMAT_PCAP_USEC: put_pcap_header(out, 0xa1b2c3d4u, linktype); break;
+    case FORMAT_PCAP_NSEC: put_pcap_header(out, 0xa1b23c4du, linktype); break;
+    case FORMAT_PCAPNG_NSEC: put_pcapng_preamble(out, linktype); break;
+    }
+}
+
+static void put_capture_record(struct bytes *out, enum capture_format format, nstime ts,
+                               const uint8_t *frame, uint32_t captured, uint32_t on_wire)
+{
+    enum { EPB = 6 };
+    uint64_t absolute = CAPTURE_EPOCH_SECONDS * 1000000000ULL + ts;
+    uint32_t seconds = (uint32_t)(absolute / 1000000000ULL);
+    uint32_t fraction = (uint32_t)(absolute % 1000000000ULL);
+    struct bytes body = {0};
+    switch (format) {
+    case FORMAT_PCAP_USEC:
+    case FORMAT_PCAP_NSEC:
+        put_le32(out, seconds);
+        put_le32(out, format == FORMAT_PCAP_USEC ? fraction / 1000 : fraction);
+        put_le32(out, captured);
+        put_le32(out, on_wire);
+        put_data(out, frame, captured);
+        break;
+    case FORMAT_PCAPNG_NSEC:
+        put_le32(&body, 0); /* interface */
+        put_le32(&body, (uint32_t)(absolute >> 32));
+        put_le32(&body, (uint32_t)absolute);
+        put_le32(&body, captured);
+        put_le32(&body, on_wire);
+        put_data(&body, frame, captured);
+        put_pcapng_block(out, EPB, &body);
+        break;
+    }
+    bytes_free(&body);
+}
+
+struct record_size {
+    uint32_t captured, on_wire;
+};
+
+static struct record_size record_size(const struct damage *d, size_t frame_len)
+{
+    uint32_t len = (uint32_t)frame_len;
+    switch (d->kind) {
+    case DAMAGE_CUT_FRAME: return (struct record_size){d->value, d->value};
+    case DAMAGE_SNAPLEN: return (struct record_size){d->value, len};
+    case DAMAGE_EMPTY_RECORD: return (struct record_size){0, 0};
+    default: return (struct record_size){len, len};
+    }
+}
+
+static struct bytes render_capture(const struct trace *t)
+{
+    struct bytes out = {0}, frame = {0};
+    put_capture_header(&out, t->spec->format, t->spec->link->linktype);
+    for (size_t i = 0; i < t->n_packets; i++) {
+        frame.len = 0;
+        render_frame(t, i, &frame);
+        struct record_size size = record_size(&t->packets[i].damage, frame.len);
+        put_capture_record(&out, t->spec->format, t->packets[i].ts, frame.data, size.captured,
+                           size.on_wire);
+    }
+    bytes_free(&frame);
+    return out;
+}
+
+/* ================================================================== */
+/* Checking the story against the detector rules                        */
+/* ================================================================== */
+
+static bool is_failure(enum outcome o) { return o == OUTCOME_REJECTED || o == OUTCOME_UNANSWERED; }
+
+#define MAX_PROBES_PER_PORT 4096
+
+/* The probes of one source on one port, in time order. */
+struct probe_list {
+    const struct probe *items[MAX_PROBES_PER_PORT];
+    size_t count;
+};
+
+static void select_probes(const struct trace *t, uint32_t src, uint16_t port, struct probe_list *out)
+{
+    out->count = 0;
+    for (size_t i = 0; i < t->n_probes; i++)
+        if (t->probes[i].src == src && t->probes[i].port == port) {
+            if (out->count == COUNT_OF(out->items))
+                die("too many probes from one source");
+            out->items[out->count++] = &t->probes[i];
+        }
+}
+
+enum probe_filter { ANY_PROBE, FAILED_PROBES, ACCEPTED_PROBES };
+
+static bool passes(const struct probe *p, enum probe_filter filter)
+{
+    switch (filter) {
+    case ANY_PROBE: return true;
+    case FAILED_PROBES: return is_failure(p->outcome);
+    case ACCEPTED_PROBES: return p->outcome == OUTCOME_ACCEPTED;
+    }
+    return false;
+}
+
+/* Distinct targets among items[first..last] that pass the filter. */
+static size_t distinct_targets(const struct probe_list *list, size_t first, size_t last,
+                               enum probe_filter filter)
+{
+    uint32_t targets[MAX_PROBES_PER_PORT] = {0};
+    size_t n = 0, distinct = 0;
+    for (size_t i = first; i <= last && i < list->count; i++)
+        if (passes(list->items[i], filter))
+            targets[n++] = list->items[i]->dst;
+    qsort(targets, n, sizeof *targets, compare_u32);
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || targets[i] != targets[i - 1];
+    return distinct;
+}
+
+/* Largest number of distinct targets passing the filter within any window;
+ * for the TCP rule also requires failed/(failed+accepted) >= 0.2. */
+static size_t peak_in_window(const struct probe_list *list, nstime window, enum probe_filter filter,
+                             bool tcp_ratio)
+{
+    size_t best = 0, first = 0;
+    for (size_t last = 0; last < list->count; last++) {
+        while (list->items[last]->ts - list->items[first]->ts > window)
+            first++;
+        size_t count = distinct_targets(list, first, last, filter);
+        if (tcp_ratio) {
+            size_t accepted = distinct_targets(list, first, last, ACCEPTED_PROBES);
+            if (count * 5 < count + accepted)
+                continue;
+        }
+        if (count > best)
+            best = count;
+    }
+    return best;
+}
+
+static bool rule_fires(const struct trace *t, uint32_t src, enum alert_kind kind)
+{
+    struct probe_list list;
+    switch (kind) {
+    case ALERT_TCP445:
+    case ALERT_TCP139:
+        select_probes(t, src, kind == ALERT_TCP445 ? PORT_SMB : PORT_NBSS, &list);
+        return peak_in_window(&list, TCP_RULE_WINDOW, FAILED_PROBES, true) >= TCP_RULE_MIN_FAILED;
+    case ALERT_NETBIOS:
+        select_probes(t, src, PORT_NBNS, &list);
+        return peak_in_window(&list, NETBIOS_RULE_WINDOW, ANY_PROBE, false) >= NETBIOS_RULE_MIN_TARGETS;
+    case ALERT_KINDS:
+        break;
+    }
+    die("unknown alert kind");
+}
+
+/* Every unanswered attempt must be followed by UNANSWERED_AFTER of capture,
+ * so its outcome is settled before the file ends. */
+static void verify_outcomes_settle(const struct trace *t)
+{
+    nstime end = t->n_packets ? t->packets[t->n_packets - 1].ts : 0;
+    for (size_t i = 0; i < t->n_probes; i++)
+        if (t->probes[i].outcome == OUTCOME_UNANSWERED && t->probes[i].last_sent + UNANSWERED_AFTER > end)
+            die("%s: the capture ends before %s's attempt on %s is settled", t->spec->name,
+                ipv4_text(t->probes[i].src).s, ipv4_text(t->probes[i].dst).s);
+}
+
+/* Dies unless exactly the expected sources would trip each rule. */
+static void verify_story(const struct trace *t)
+{
+    verify_outcomes_settle(t);
+    for (size_t i = 0; i < t->actors.count; i++) {
+        uint32_t src = t->actors.items[i];
+        const struct expectation *e = expectation_for(t, src);
+        for (int kind = 0; kind < ALERT_KINDS; kind++) {
+            bool expected = e && e->kinds[kind];
+            if (rule_fires(t, src, (enum alert_kind)kind) != expected)
+                die("%s: %s would %s %s", t->spec->name, ipv4_text(src).s,
+                    expected ? "not trip" : "trip", ALERT_NAMES[kind]);
+        }
+    }
+    for (size_t i = 0; i < t->n_expected; i++)
+        if (!set_contains(&t->actors, t->expected[i].source))
+            die("%s: expected source %s never probes", t->spec->name,
+                ipv4_text(t->expected[i].source).s);
+}
+
+/* ================================================================== */
+/* Ground truth JSON and the stdout summary                            */
+/* ================================================================== */
+
+static void put_timestamp(struct bytes *b, const struct trace *t, nstime ts)
+{
+    uint64_t absolute = CAPTURE_EPOCH_SECONDS * 1000000000ULL + ts;
+    uint64_t seconds = absolute / 1000000000ULL, fraction = absolute % 1000000000ULL;
+    if (t->tick == USEC(1))
+        put_format(b, "%" PRIu64 ".%06" PRIu64, seconds, fraction / 1000);
+    else
+        put_format(b, "%" PRIu64 ".%09" PRIu64, seconds, fraction);
+}
+
+static void put_expectations(struct bytes *b, const struct trace *t)
+{
+    static const char *const conficker[] = {"null", "false", "true"};
+    put_text(b, "  \"expect\": {");
+    for (size_t i = 0; i < t->n_expected; i++) {
+        const struct expectation *e = &t->expected[i];
+        size_t n_kinds = 0;
+        for (int k = 0; k < ALERT_KINDS; k++)
+            n_kinds += e->kinds[k];
+        put_format(b, "%s\n    \"%s\": {\"kind\": %s", i ? "," : "", ipv4_text(e->source).s,
+                   n_kinds > 1 ? "[" : "");
+        for (int k = 0, written = 0; k < ALERT_KINDS; k++)
+            if (e->kinds[k])
+                put_format(b, "%s\"%s\"", written++ ? ", " : "", ALERT_NAMES[k]);
+        put_format(b, "%s, \"conficker\": %s}", n_kinds > 1 ? "]" : "", conficker[e->conficker]);
+    }
+    put_text(b, "\n  },\n");
+}
+
+/* Every source of watched activity plus notable servers, minus the expected. */
+static void put_benign(struct bytes *b, const struct trace *t)
+{
+    struct address_set benign = {0};
+    for (size_t i = 0; i < t->actors.count; i++)
+        set_add(&benign, t->actors.items[i]);
+    for (size_t i = 0; i < t->also_benign.count; i++)
+        set_add(&benign, t->also_benign.items[i]);
+    qsort(benign.items, benign.count, sizeof *benign.items, compare_u32);
+    put_text(b, "  \"benign\": [");
+    size_t written = 0;
+    for (size_t i = 0; i < benign.count; i++)
+        if (!expectation_for(t, benign.items[i]))
+            put_format(b, "%s\"%s\"", written++ ? ", " : "", ipv4_text(benign.items[i]).s);
+    put_text(b, "],\n");
+    set_free(&benign);
+}
+
+static void put_probes(struct bytes *b, const struct trace *t)
+{
+    put_text(b, "  \"probes\": {");
+    for (size_t i = 0; i < t->n_probes; i++) {
+        const struct probe *p = &t->probes[i];
+        bool new_source = i == 0 || p[-1].src != p->src;
+        if (new_source)
+            put_format(b, "%s\n    \"%s\": [", i ? "\n    ]," : "", ipv4_text(p->src).s);
+        put_format(b, "%s\n      [", new_source ? "" : ",");
+        put_timestamp(b, t, p->ts);
+        put_format(b, ", \"%s\", %u, \"%s\"]", ipv4_text(p->dst).s, (unsigned)p->port,
+                   OUTCOME_NAMES[p->outcome]);
+    }
+    put_text(b, t->n_probes ? "\n    ]\n  },\n" : "},\n");
+}
+
+static void put_truth_json(struct bytes *b, const struct trace *t)
+{
+    put_text(b, "{\n");
+    put_expectations(b, t);
+    put_benign(b, t);
+    put_probes(b, t);
+    put_format(b, "  \"packets\": %zu\n}\n", t->n_packets);
+}
+
+static void print_summary(const struct trace *t, size_t file_size)
+{
+    static const uint16_t ports[] = {PORT_SMB, PORT_NBSS, PORT_NBNS};
+    struct probe_list list;
+    printf("%s: %zu packets, %zu bytes\n", t->spec->name, t->n_packets, file_size);
+    for (size_t i = 0; i < t->n_probes; i++) {
+        uint32_t src = t->probes[i].src;
+        if (i > 0 && t->probes[i - 1].src == src)
+            continue;
+        size_t attempts = 0;
+        for (size_t j = i; j < t->n_probes && t->probes[j].src == src; j++)
+            attempts++;
+        printf("  %-15s %4zu attempts", ipv4_text(src).s, attempts);
+        for (size_t p = 0; p < COUNT_OF(ports); p++) {
+            select_probes(t, src, ports[p], &list);
+            if (list.count)
+                printf("; %u: %zu targets, %zu failed", (unsigned)ports[p],
+                       distinct_targets(&list, 0, list.count, ANY_PROBE),
+                       distinct_targets(&list, 0, list.count, FAILED_PROBES));
+        }
+        const struct expectation *e = expectation_for(t, src);
+        printf("%s\n", e ? "  <- flagged" : "");
+    }
+}
+
+/* ================================================================== */
+/* Outputs                                                             */
+/* ================================================================== */
+
+static void write_output(const char *outdir, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, name) >= sizeof path)
+        die("path too long: %s/%s", outdir, name);
+    FILE *file = fopen(path, "wb");
+    if (!file)
+        die("cannot create %s", path);
+    if (fwrite(data, 1, len, file) != len || fclose(file) != 0)
+        die("cannot write %s", path);
+}
+
+static const struct capture_spec CAPTURES[] = {
+    {"conficker_lan.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0xC0F1C4E2009A01ULL, tell_conficker_lan},
+    {"vulnscan.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x5CA22E2009A02ULL, tell_vulnscan},
+    {"nbstat_sweep.pcapng", FORMAT_PCAPNG_NSEC, &LINK_ETHERNET, 0xB5747A2009A03ULL, tell_nbstat_sweep},
+    {"encap_vlan.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x7A66ED2009A54ULL, tell_encap_vlan},
+    {"sll.pcap", FORMAT_PCAP_USEC, &LINK_LINUX_SLL, 0x511002009A05ULL, tell_sll},
+    {"sll2.pcap", FORMAT_PCAP_USEC, &LINK_LINUX_SLL2, 0x511202009A06ULL, tell_sll2},
+    {"rawip.pcap", FORMAT_PCAP_NSEC, &LINK_RAW, 0x4A371F2009A07ULL, tell_rawip},
+    {"null_loop.pcap", FORMAT_PCAP_USEC, &LINK_NULL, 0x4D1100F2009A08ULL, tell_null_loop},
+    {"malformed.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0xBADF002009A09ULL, tell_malformed},
+};
+
+/* Tells a capture's story and renders it; the caller owns both results. */
+static struct bytes build_capture(const struct capture_spec *spec, struct trace *t)
+{
+    *t = trace_new(spec);
+    spec->tell_story(t);
+    finalize_trace(t);
+    verify_story(t);
+    return render_capture(t);
+}
+
+static void write_capture_and_truth(const char *outdir, const struct capture_spec *spec)
+{
+    struct trace t;
+    struct bytes capture = build_capture(spec, &t), truth = {0}, truth_name = {0};
+    put_truth_json(&truth, &t);
+    put_format(&truth_name, "%s.truth.json", spec->name);
+    put_u8(&truth_name, 0);
+    write_output(outdir, spec->name, capture.data, capture.len);
+    write_output(outdir, (const char *)truth_name.data, truth.data, truth.len);
+    print_summary(&t, capture.len);
+    bytes_free(&capture);
+    bytes_free(&truth);
+    bytes_free(&truth_name);
+    trace_free(&t);
+}
+
+/* Offset inside the packet data of the record that straddles the middle. */
+static size_t middle_of_a_record(const struct bytes *pcap)
+{
+    enum { FILE_HEADER = 24, RECORD_HEADER = 16 };
+    size_t half = pcap->len / 2;
+    for (size_t offset = FILE_HEADER; offset + RECORD_HEADER <= pcap->len;) {
+        size_t data = offset + RECORD_HEADER, caplen = load_le32(pcap->data + offset + 8);
+        if (data + caplen > half && caplen >= 2)
+            return data + caplen / 2;
+        offset = data + caplen;
+    }
+    die("no record to cut");
+}
+
+/* conficker_lan.pcap ending half-way through a record's packet data. */
+static void write_truncated(const char *outdir, const char *name)
+{
+    struct trace t;
+    struct bytes capture = build_capture(&CAPTURES[0], &t);
+    size_t cut = middle_of_a_record(&capture);
+    write_output(outdir, name, capture.data, cut);
+    printf("%s: first %zu of %zu bytes of %s, cut inside a record\n", name, cut, capture.len,
+           CAPTURES[0].name);
+    bytes_free(&capture);
+    trace_free(&t);
+}
+
+static void write_garbage(const char *outdir, const char *name)
+{
+    static const char sentence[] = "This is not a packet capture; wormwatch must refuse it. ";
+    char text[200];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = sentence[i % (sizeof sentence - 1)];
+    write_output(outdir, name, text, sizeof text);
+    printf("%s: %zu bytes of text\n", name, sizeof text);
+}
+
+struct derived_output {
+    const char *name;
+    void (*write)(const char *outdir, const char *name);
+};
+
+static const struct derived_output DERIVED[] = {
+    {"truncated.pcap", write_truncated},
+    {"garbage.pcap", write_garbage},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argc > 3) {
+        fprintf(stderr, "usage: %s OUTDIR [NAME]\n", argv[0]);
+        return EXIT_FAILURE;
+    }
+    const char *outdir = argv[1], *only = argc == 3 ? argv[2] : NULL;
+    bool matched = false;
+    for (size_t i = 0; i < COUNT_OF(CAPTURES); i++)
+        if (!only || strcmp(only, CAPTURES[i].name) == 0) {
+            write_capture_and_truth(outdir, &CAPTURES[i]);
+            matched = true;
+        }
+    for (size_t i = 0; i < COUNT_OF(DERIVED); i++)
+        if (!only || strcmp(only, DERIVED[i].name) == 0) {
+            DERIVED[i].write(outdir, DERIVED[i].name);
+            matched = true;
+        }
+    if (!matched)
+        die("no capture named %s", only);
+    return EXIT_SUCCESS;
+}
