@@ -231,6 +231,7 @@ static json_t *probes_object(const struct ww_run_stats *s)
     set_u64(o, "rejected", p->rejected);
     set_u64(o, "rejected_icmp", p->rejected_icmp);
     set_u64(o, "unanswered", p->unanswered);
+    set_u64(o, "late_answers", p->late_answers);
     set_u64(o, "pending", s->pending);
     set_u64(o, "pending_capacity", s->pending_capacity);
     set_u64(o, "pending_evicted", p->pending_evicted);

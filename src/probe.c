@@ -1,6 +1,11 @@
 /*
  * Probe tracker: pending attempts keyed by (initiator, target, ports, proto).
  *
+ * An attempt judged unanswered is not forgotten at once: it lingers for one
+ * more timeout, so that a late retransmission (Windows XP sends its third SYN
+ * 6 s after the second, later than the timeout) is still known as one and
+ * never counted as a new attempt; an answer arriving then is a late answer.
+ *
  * The clock is the newest packet time seen, so a capture whose timestamps
  * step backwards (stitched files) never makes deadlines run backwards. A
  * deadline is set from that clock on every (re)transmission and the entry is
@@ -21,9 +26,15 @@ struct attempt_key {
     uint8_t proto;
 };
 
+enum pending_state {
+    WAITING, /* no answer yet; unanswered at the deadline */
+    JUDGED   /* reported unanswered; lingering until the deadline */
+};
+
 struct pending {
     struct attempt_key key;
-    uint64_t deadline_ns;
+    uint64_t deadline_ns; /* last touch + timeout */
+    enum pending_state state;
     struct ww_probe probe;
 };
 
@@ -124,13 +135,11 @@ static uint32_t find_pending(const struct ww_probe_tracker *t, const struct atte
     return ww_index_find(&t->index, key_hash(k), k, key_matches, t);
 }
 
-static void emit_result(struct ww_probe_tracker *t, uint32_t slot, enum ww_outcome outcome,
-                        uint64_t when_ns)
+static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_outcome outcome,
+                   uint64_t when_ns)
 {
     struct ww_probe_event ev = {
-        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns,
-        .probe = t->slots[slot].probe};
-    ww_index_remove(&t->index, slot);
+        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .probe = p->probe};
     switch (outcome) {
     case WW_OUTCOME_ACCEPTED: t->stats.accepted++; break;
     case WW_OUTCOME_REJECTED: t->stats.rejected++; break;
@@ -139,12 +148,47 @@ static void emit_result(struct ww_probe_tracker *t, uint32_t slot, enum ww_outco
     t->sink(t->sink_ctx, &ev);
 }
 
+/* Marks the attempt judged and keeps it one more timeout (deadline order holds). */
+static void judge_unanswered(struct ww_probe_tracker *t, uint32_t slot)
+{
+    struct pending *p = &t->slots[slot];
+    report(t, p, WW_OUTCOME_UNANSWERED, p->deadline_ns);
+    p->state = JUDGED;
+    p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
+    ww_index_touch(&t->index, slot);
+}
+
+/* An answer or refusal: the attempt is settled and leaves the table. */
+static void settle(struct ww_probe_tracker *t, uint32_t slot, enum ww_outcome outcome,
+                   uint64_t when_ns)
+{
+    struct pending p = t->slots[slot];
+    ww_index_remove(&t->index, slot);
+    if (p.state == JUDGED)
+        t->stats.late_answers++; /* already reported unanswered */
+    else
+        report(t, &p, outcome, when_ns);
+}
+
+/* Frees the oldest slot; a waiting attempt in it is judged unanswered first. */
+static void drop_oldest(struct ww_probe_tracker *t)
+{
+    uint32_t slot = ww_index_oldest(&t->index);
+    if (t->slots[slot].state == WAITING)
+        report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->clock_ns);
+    ww_index_remove(&t->index, slot);
+}
+
 static void expire_until(struct ww_probe_tracker *t, uint64_t now_ns)
 {
     uint32_t slot;
     while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE &&
-           t->slots[slot].deadline_ns < now_ns)
-        emit_result(t, slot, WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+           t->slots[slot].deadline_ns < now_ns) {
+        if (t->slots[slot].state == WAITING)
+            judge_unanswered(t, slot);
+        else
+            ww_index_remove(&t->index, slot);
+    }
 }
 
 void ww_probe_advance(struct ww_probe_tracker *t, uint64_t now_ns)
@@ -157,8 +201,11 @@ void ww_probe_advance(struct ww_probe_tracker *t, uint64_t now_ns)
 void ww_probe_flush(struct ww_probe_tracker *t)
 {
     uint32_t slot;
-    while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE)
-        emit_result(t, slot, WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+    while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE) {
+        if (t->slots[slot].state == WAITING)
+            report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+        ww_index_remove(&t->index, slot);
+    }
 }
 
 /* --- attempts and answers --------------------------------------------------- */
@@ -203,8 +250,7 @@ static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt
     }
     if (ww_index_full(&t->index)) {
         t->stats.pending_evicted++;
-        uint32_t oldest = ww_index_oldest(&t->index);
-        emit_result(t, oldest, WW_OUTCOME_UNANSWERED, t->clock_ns);
+        drop_oldest(t);
     }
     slot = ww_index_insert(&t->index, key_hash(&k));
     struct pending *p = &t->slots[slot];
@@ -234,7 +280,7 @@ static void answer_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt,
     struct attempt_key k = {pkt->dst, pkt->src, pkt->dport, pkt->sport, pkt->proto};
     uint32_t slot = find_pending(t, &k);
     if (slot != WW_INDEX_NONE)
-        emit_result(t, slot, outcome, pkt->ts_ns);
+        settle(t, slot, outcome, pkt->ts_ns);
 }
 
 static bool is_watched_tcp_port(const struct ww_probe_tracker *t, uint16_t port)
@@ -295,8 +341,9 @@ static void icmp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
     uint32_t slot = find_pending(t, &k);
     if (slot == WW_INDEX_NONE)
         return;
-    t->stats.rejected_icmp++;
-    emit_result(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns);
+    if (t->slots[slot].state == WAITING)
+        t->stats.rejected_icmp++;
+    settle(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns);
 }
 
 void ww_probe_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)

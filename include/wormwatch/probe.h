@@ -90,6 +90,7 @@ struct ww_probe_stats {
     uint64_t rejected;         /* of which by ICMP: */
     uint64_t rejected_icmp;
     uint64_t unanswered;
+    uint64_t late_answers;     /* answers to attempts already judged unanswered */
     uint64_t pending_evicted;  /* pushed out of a full table (counted as unanswered) */
 };
 
@@ -105,7 +106,10 @@ struct ww_probe_tracker *ww_probe_tracker_new(const struct ww_probe_config *cfg,
                                               void *sink_ctx);
 void ww_probe_tracker_free(struct ww_probe_tracker *tracker);
 
-/* Feeds one IPv4 packet; may emit events through the sink. */
+/*
+ * Feeds one IPv4 packet; may emit events through the sink. An attempt judged
+ * unanswered lingers one more timeout so late retransmissions stay known.
+ */
 void ww_probe_packet(struct ww_probe_tracker *tracker, const struct ww_packet *pkt);
 /* Moves packet time forward (a quiet link) and expires what timed out. */
 void ww_probe_advance(struct ww_probe_tracker *tracker, uint64_t now_ns);
@@ -113,6 +117,7 @@ void ww_probe_advance(struct ww_probe_tracker *tracker, uint64_t now_ns);
 void ww_probe_flush(struct ww_probe_tracker *tracker);
 
 const struct ww_probe_stats *ww_probe_stats(const struct ww_probe_tracker *tracker);
+/* Attempts held: waiting for an answer, or lingering after judgment. */
 uint32_t ww_probe_pending(const struct ww_probe_tracker *tracker);
 
 #endif
