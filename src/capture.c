@@ -6,7 +6,9 @@
 #define _DEFAULT_SOURCE
 #include "wormwatch/capture.h"
 
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,21 @@ struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_
         snprintf(err, err_len, "%s: out of memory", path);
         return NULL;
     }
-    snprintf(cap->name, sizeof cap->name, "%s", strcmp(path, "-") ? path : "<stdin>");
-    cap->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+    bool use_stdin = strcmp(path, "-") == 0;
+    snprintf(cap->name, sizeof cap->name, "%s", use_stdin ? "<stdin>" : path);
+    /* Opening the file ourselves gives a plain errno message for a missing
+       or unreadable file; libpcap then only judges the format. */
+    FILE *f = use_stdin ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, strerror(errno));
+        free(cap);
+        return NULL;
+    }
+    cap->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
     if (!cap->pcap) {
         snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, pcap_err);
+        if (!use_stdin)
+            fclose(f);
         free(cap);
         return NULL;
     }

@@ -1962,6 +1962,14 @@ static void tell_rawip(struct trace *t)
                                         ALERT_TCP445, CONFICKER_NO});
 }
 
+/* 14 refused SYNs: split in two files (split_scan_1/2.pcap), neither half
+ * reaches the threshold alone, so only reading both as one stream flags it. */
+static void tell_split_scan(struct trace *t)
+{
+    tell_burst(t, &(struct burst_story){10, &MASSCAN, PORT_SMB, 14, SEC(6), ANSWER_RST,
+                                        ALERT_TCP445, CONFICKER_NO});
+}
+
 /* Adds an IPv6 connection refused on port 22 (two AF_INET6 frames). */
 static void tell_null_loop(struct trace *t)
 {
@@ -2774,6 +2782,7 @@ static const struct capture_spec CAPTURES[] = {
     {"rawip.pcap", FORMAT_PCAP_NSEC, &LINK_RAW, 0x4A371F2009A07ULL, tell_rawip},
     {"null_loop.pcap", FORMAT_PCAP_USEC, &LINK_NULL, 0x4D1100F2009A08ULL, tell_null_loop},
     {"malformed.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0xBADF002009A09ULL, tell_malformed},
+    {"split_scan.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x5B1172009A0AULL, tell_split_scan},
 };
 
 /* Tells a capture's story and renders it; the caller owns both results. */
@@ -2829,6 +2838,49 @@ static void write_truncated(const char *outdir, const char *name)
     trace_free(&t);
 }
 
+static const struct capture_spec *capture_named(const char *name)
+{
+    for (size_t i = 0; i < COUNT_OF(CAPTURES); i++)
+        if (strcmp(CAPTURES[i].name, name) == 0)
+            return &CAPTURES[i];
+    die("no capture named %s", name);
+}
+
+/* Offset of the record header that starts the second half of the records. */
+static size_t middle_record_boundary(const struct bytes *pcap)
+{
+    enum { FILE_HEADER = 24, RECORD_HEADER = 16 };
+    size_t records = 0, offset;
+    for (offset = FILE_HEADER; offset + RECORD_HEADER <= pcap->len; records++)
+        offset += RECORD_HEADER + load_le32(pcap->data + offset + 8);
+    offset = FILE_HEADER;
+    for (size_t r = 0; r < records / 2; r++)
+        offset += RECORD_HEADER + load_le32(pcap->data + offset + 8);
+    return offset;
+}
+
+/* split_scan.pcap cut at its middle record into two valid captures. */
+static void write_split_halves(const char *outdir, const char *name)
+{
+    enum { FILE_HEADER = 24 };
+    struct trace t;
+    struct bytes capture = build_capture(capture_named("split_scan.pcap"), &t), second = {0};
+    size_t cut = middle_record_boundary(&capture);
+    bool first_half = strcmp(name, "split_scan_1.pcap") == 0;
+    if (first_half) {
+        write_output(outdir, name, capture.data, cut);
+    } else {
+        put_data(&second, capture.data, FILE_HEADER);
+        put_data(&second, capture.data + cut, capture.len - cut);
+        write_output(outdir, name, second.data, second.len);
+    }
+    printf("%s: %s half of split_scan.pcap (cut at byte %zu)\n", name,
+           first_half ? "first" : "second", cut);
+    bytes_free(&capture);
+    bytes_free(&second);
+    trace_free(&t);
+}
+
 static void write_garbage(const char *outdir, const char *name)
 {
     static const char sentence[] = "This is not a packet capture; wormwatch must refuse it. ";
@@ -2847,6 +2899,8 @@ struct derived_output {
 static const struct derived_output DERIVED[] = {
     {"truncated.pcap", write_truncated},
     {"garbage.pcap", write_garbage},
+    {"split_scan_1.pcap", write_split_halves},
+    {"split_scan_2.pcap", write_split_halves},
 };
 
 int main(int argc, char **argv)

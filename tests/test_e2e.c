@@ -1,0 +1,660 @@
+/*
+ * End-to-end tests: run the built wormwatch binary on the captures in pcaps/
+ * and check the exact events it writes, its exit code and its error line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "wormwatch/format.h"
+
+#define MAX_ARGS 32
+#define MAX_EVENTS 64
+
+struct run {
+    int exit_code;          /* -1 if killed by a signal */
+    char *out;              /* standard output */
+    char *err;              /* standard error */
+    json_t *events[MAX_EVENTS];
+    size_t event_count;
+};
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Reads one pipe into a temporary file so that the child never blocks. */
+static int spill_file(void)
+{
+    char path[] = "/tmp/wwe2e.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    return fd;
+}
+
+/* Every stdout line must be one whole JSON object. */
+static void parse_events(struct run *r)
+{
+    char *save = NULL;
+    char *copy = strdup(r->out);
+    assert_non_null(copy);
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_error_t jerr;
+        json_t *e = json_loads(line, 0, &jerr);
+        if (!e)
+            fail_msg("not a JSON line: %s (%s)", line, jerr.text);
+        assert_true(json_is_object(e));
+        assert_true(r->event_count < MAX_EVENTS);
+        r->events[r->event_count++] = e;
+    }
+    free(copy);
+    size_t n = strlen(r->out);
+    assert_true(n == 0 || r->out[n - 1] == '\n');
+}
+
+struct run_how {
+    bool events;            /* stdout must be EVE lines: parse them */
+    const char *stdin_path; /* the child's standard input; NULL = /dev/null */
+};
+
+/* Runs wormwatch with the NULL-terminated arguments. */
+static void run_args(struct run *r, struct run_how how, const char *first, va_list ap)
+{
+    const char *argv[MAX_ARGS] = {WW_BINARY, "--sensor-name", "e2e"};
+    int argc = 3;
+    for (const char *a = first; a; a = va_arg(ap, const char *)) {
+        assert_true(argc < MAX_ARGS - 1);
+        argv[argc++] = a;
+    }
+    argv[argc] = NULL;
+
+    int out_fd = spill_file(), err_fd = spill_file();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out_fd, STDOUT_FILENO);
+        dup2(err_fd, STDERR_FILENO);
+        int in = open(how.stdin_path ? how.stdin_path : "/dev/null", O_RDONLY);
+        dup2(in, STDIN_FILENO);
+        execv(WW_BINARY, (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    memset(r, 0, sizeof *r);
+    r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    lseek(out_fd, 0, SEEK_SET);
+    lseek(err_fd, 0, SEEK_SET);
+    r->out = slurp_fd(out_fd);
+    r->err = slurp_fd(err_fd);
+    close(out_fd);
+    close(err_fd);
+    if (how.events)
+        parse_events(r);
+}
+
+/* A run whose standard output must be EVE events, one per line. */
+static void run_wormwatch(struct run *r, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    run_args(r, (struct run_how){.events = true}, first, ap);
+    va_end(ap);
+}
+
+/* A run reading a capture on standard input, as from tcpdump -w -. */
+static void run_wormwatch_stdin(struct run *r, const char *stdin_path, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    run_args(r, (struct run_how){.events = true, .stdin_path = stdin_path}, first, ap);
+    va_end(ap);
+}
+
+/* A run that prints text (help, rules). */
+static void run_wormwatch_text(struct run *r, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    run_args(r, (struct run_how){.events = false}, first, ap);
+    va_end(ap);
+}
+
+static void run_free(struct run *r)
+{
+    for (size_t i = 0; i < r->event_count; i++)
+        json_decref(r->events[i]);
+    free(r->out);
+    free(r->err);
+}
+
+static const char *pcap_path(const char *name)
+{
+    static char path[4][512]; /* a few paths alive at once in one call */
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", WW_PCAPS, name);
+    return p;
+}
+
+/* Writes `text` into a fresh temporary file and returns its path. */
+static char *temp_file_with(const char *text)
+{
+    char *path = strdup("/tmp/wwe2e-rules.XXXXXX");
+    assert_non_null(path);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static size_t line_count(const char *text)
+{
+    size_t n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* Asserts stderr is exactly one line that contains `needle`. */
+static void assert_one_error_line(const struct run *r, const char *needle)
+{
+    assert_int_equal(line_count(r->err), 1);
+    assert_true(strncmp(r->err, "wormwatch: ", 11) == 0);
+    if (!strstr(r->err, needle))
+        fail_msg("stderr '%s' does not mention '%s'", r->err, needle);
+}
+
+/* The value at a dotted path such as "alert.signature_id", or NULL. */
+static json_t *value_at(json_t *o, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *save = NULL;
+    json_t *v = o;
+    for (char *key = strtok_r(buf, ".", &save); key && v; key = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, key);
+    return v;
+}
+
+static const char *str_at(json_t *o, const char *path)
+{
+    const char *s = json_string_value(value_at(o, path));
+    if (!s)
+        fail_msg("%s is not a string", path);
+    return s;
+}
+
+static long long int_at(json_t *o, const char *path)
+{
+    json_t *v = value_at(o, path);
+    if (!json_is_integer(v))
+        fail_msg("%s is not an integer", path);
+    return json_integer_value(v);
+}
+
+/* ---- command line and errors --------------------------------------------- */
+
+static void test_no_input_is_usage_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "no input");
+    assert_int_equal(r.event_count, 0);
+    run_free(&r);
+}
+
+static void test_unknown_option_is_usage_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "--frobnicate", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "unknown option '--frobnicate'");
+    run_free(&r);
+    run_wormwatch(&r, "-r", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "needs a value");
+    run_free(&r);
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch_text(&r, "--help", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "Exit status: 0 success; 1"));
+    run_free(&r);
+}
+
+static void test_dump_rules_prints_the_default_file(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch_text(&r, "--dump-rules", NULL);
+    assert_int_equal(r.exit_code, 0);
+    FILE *f = fopen(WW_RULES_DIR "/default.rules", "rb");
+    assert_non_null(f);
+    char *file = slurp_fd(fileno(f));
+    fclose(f);
+    assert_string_equal(r.out, file);
+    free(file);
+    run_free(&r);
+}
+
+static void test_rules_check(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch_text(&r, "-T", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "rules OK: 3 rules"));
+    run_free(&r);
+
+    char *bad = temp_file_with("[global]\nmax_memory = 64M\n\n[rule 1000001]\nname = x\n"
+                               "proto = tcp\nport = 445\nthreshold = 0\nwindow = 5m\n");
+    run_wormwatch(&r, "-T", "-R", bad, NULL);
+    assert_int_equal(r.exit_code, 2);
+    char expected[256];
+    snprintf(expected, sizeof expected, "%s:8: threshold must be", bad);
+    assert_one_error_line(&r, expected);
+    run_free(&r);
+
+    /* A bad rules file stops a run before any capture is read. */
+    run_wormwatch(&r, "-R", bad, "-r", pcap_path("conficker_lan.pcap"), NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_int_equal(r.event_count, 0);
+    run_free(&r);
+    unlink(bad);
+    free(bad);
+
+    run_wormwatch(&r, "-T", "-R", "/nonexistent/site.rules", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "/nonexistent/site.rules: cannot open rules file");
+    run_free(&r);
+}
+
+static void test_missing_capture_is_runtime_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", "/nonexistent/x.pcap", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "/nonexistent/x.pcap: cannot open capture");
+    /* The stats event still ends the run. */
+    assert_int_equal(r.event_count, 1);
+    assert_string_equal(str_at(r.events[0], "event_type"), "stats");
+    assert_int_equal(int_at(r.events[0], "stats.files"), 0);
+    assert_int_equal(int_at(r.events[0], "stats.decoder.pkts"), 0);
+    run_free(&r);
+}
+
+static void test_unwritable_output_is_runtime_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-o", "/nonexistent/dir/eve.json", "-r", pcap_path("conficker_lan.pcap"),
+                  NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "/nonexistent/dir/eve.json: cannot open output");
+    run_free(&r);
+}
+
+static void test_garbage_capture_is_runtime_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("garbage.pcap"), NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "garbage.pcap: cannot open capture");
+    run_free(&r);
+}
+
+/* ---- captures against their truth files ------------------------------------ */
+
+static const char *kind_of_sid(long long sid)
+{
+    switch (sid) {
+    case 1000001: return "tcp445";
+    case 1000002: return "tcp139";
+    case 1000003: return "netbios";
+    default: return "?";
+    }
+}
+
+static json_t *load_truth(const char *capture)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.truth.json", WW_PCAPS, capture);
+    json_error_t jerr;
+    json_t *truth = json_load_file(path, 0, &jerr);
+    if (!truth)
+        fail_msg("%s: %s", path, jerr.text);
+    return truth;
+}
+
+/* Whether the truth's expect entry for `src` names `kind` (a string or a list). */
+static bool truth_expects(json_t *truth, const char *src, const char *kind)
+{
+    json_t *k = json_object_get(json_object_get(json_object_get(truth, "expect"), src), "kind");
+    if (json_is_string(k))
+        return strcmp(json_string_value(k), kind) == 0;
+    size_t i;
+    json_t *item;
+    json_array_foreach(k, i, item) if (strcmp(json_string_value(item), kind) == 0) return true;
+    return false;
+}
+
+static bool counted_outcome(const char *kind, const char *outcome)
+{
+    if (strcmp(kind, "netbios") == 0)
+        return true; /* count = all */
+    return strcmp(outcome, "rejected") == 0 || strcmp(outcome, "unanswered") == 0;
+}
+
+/* The truth's first probe of (src, target, port) that the rule counts, or NULL. */
+static json_t *truth_probe(json_t *truth, const char *src, const char *target, long long port,
+                           const char *kind)
+{
+    json_t *probes = json_object_get(json_object_get(truth, "probes"), src);
+    size_t i;
+    json_t *p;
+    json_array_foreach(probes, i, p)
+    {
+        if (strcmp(json_string_value(json_array_get(p, 1)), target) == 0 &&
+            json_integer_value(json_array_get(p, 2)) == port &&
+            counted_outcome(kind, json_string_value(json_array_get(p, 3))))
+            return p;
+    }
+    return NULL;
+}
+
+/*
+ * EVE times are truncated to the microsecond; the truth's float seconds
+ * carry about 0.25 us of rounding at 2009's epoch, so either neighbouring
+ * microsecond is the same instant.
+ */
+static void assert_time_matches(const char *eve_time, double truth_seconds)
+{
+    char below[WW_TIMESTAMP_LEN], above[WW_TIMESTAMP_LEN];
+    double us = truth_seconds * 1e6;
+    ww_format_timestamp((uint64_t)floor(us - 0.5) * 1000ULL, below);
+    ww_format_timestamp((uint64_t)floor(us + 0.5) * 1000ULL, above);
+    if (strcmp(eve_time, below) != 0 && strcmp(eve_time, above) != 0)
+        fail_msg("alert time %s, truth %.6f", eve_time, truth_seconds);
+}
+
+/* Every alert names an expected (source, kind); its tipping probe and samples are real. */
+static void assert_alert_matches_truth(json_t *alert, json_t *truth)
+{
+    const char *src = str_at(alert, "src_ip");
+    const char *kind = kind_of_sid(int_at(alert, "alert.signature_id"));
+    long long port = int_at(alert, "dest_port");
+    if (!truth_expects(truth, src, kind))
+        fail_msg("unexpected alert: %s %s", src, kind);
+    assert_int_equal(int_at(alert, "scan.targets"), 10);
+    json_t *tipping = truth_probe(truth, src, str_at(alert, "dest_ip"), port, kind);
+    if (!tipping)
+        fail_msg("%s: tipping target %s is not a counted probe", src, str_at(alert, "dest_ip"));
+    assert_time_matches(str_at(alert, "timestamp"), json_real_value(json_array_get(tipping, 0)));
+    json_t *samples = value_at(alert, "scan.sample_targets");
+    assert_int_equal(json_array_size(samples), 10);
+    size_t i;
+    json_t *target;
+    json_array_foreach(samples, i, target)
+    {
+        if (!truth_probe(truth, src, json_string_value(target), port, kind))
+            fail_msg("%s: sample %s is not a counted probe", src, json_string_value(target));
+    }
+}
+
+static size_t expected_alert_count(json_t *truth)
+{
+    size_t n = 0;
+    const char *src;
+    json_t *e;
+    json_object_foreach(json_object_get(truth, "expect"), src, e)
+    {
+        json_t *k = json_object_get(e, "kind");
+        n += json_is_array(k) ? json_array_size(k) : 1;
+    }
+    return n;
+}
+
+static void check_capture_against_truth(const char *capture)
+{
+    json_t *truth = load_truth(capture);
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path(capture), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.err, "");
+    assert_true(r.event_count >= 1);
+    json_t *stats = r.events[r.event_count - 1];
+    assert_string_equal(str_at(stats, "event_type"), "stats");
+    assert_int_equal(int_at(stats, "stats.decoder.pkts"), json_integer_value(json_object_get(truth, "packets")));
+    assert_int_equal(r.event_count - 1, expected_alert_count(truth));
+    assert_int_equal(int_at(stats, "stats.alerts"), r.event_count - 1);
+    for (size_t i = 0; i + 1 < r.event_count; i++) {
+        assert_string_equal(str_at(r.events[i], "event_type"), "alert");
+        assert_alert_matches_truth(r.events[i], truth);
+    }
+    run_free(&r);
+    json_decref(truth);
+}
+
+static void test_conficker_lan_truth(void **state) { (void)state; check_capture_against_truth("conficker_lan.pcap"); }
+static void test_vulnscan_truth(void **state) { (void)state; check_capture_against_truth("vulnscan.pcap"); }
+static void test_nbstat_sweep_truth(void **state) { (void)state; check_capture_against_truth("nbstat_sweep.pcapng"); }
+static void test_encap_vlan_truth(void **state) { (void)state; check_capture_against_truth("encap_vlan.pcap"); }
+static void test_sll_truth(void **state) { (void)state; check_capture_against_truth("sll.pcap"); }
+static void test_sll2_truth(void **state) { (void)state; check_capture_against_truth("sll2.pcap"); }
+static void test_rawip_truth(void **state) { (void)state; check_capture_against_truth("rawip.pcap"); }
+static void test_null_loop_truth(void **state) { (void)state; check_capture_against_truth("null_loop.pcap"); }
+static void test_malformed_truth(void **state) { (void)state; check_capture_against_truth("malformed.pcap"); }
+static void test_split_scan_truth(void **state) { (void)state; check_capture_against_truth("split_scan.pcap"); }
+
+/* ---- exact events ----------------------------------------------------------- */
+
+/*
+ * The whole alert line, byte for byte. The counts were checked by hand
+ * against conficker_lan.pcap.truth.json: the 10th failure to be decided is
+ * the unanswered probe of 93.78.106.103 (00:01:10.24, judged 8 s later,
+ * before its third SYN); by then 17 attempts were sent, 2 accepted.
+ */
+static void test_conficker_lan_exact_alert(void **state)
+{
+    (void)state;
+    static const char expected[] =
+        "{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\",\"event_type\":\"alert\","
+        "\"src_ip\":\"10.1.1.66\",\"src_port\":1043,\"dest_ip\":\"93.78.106.103\","
+        "\"dest_port\":445,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\",\"gid\":1,"
+        "\"signature_id\":1000001,\"rev\":1,\"signature\":\"WORMWATCH SMB worm fan-out scan on "
+        "TCP/445\",\"category\":\"A Network Trojan was detected\",\"severity\":1},"
+        "\"scan\":{\"dest_port\":445,\"targets\":10,\"attempts\":17,\"failed\":10,\"accepted\":2,"
+        "\"first_seen\":\"2009-03-30T00:01:00.000000+0000\","
+        "\"last_seen\":\"2009-03-30T00:01:17.531914+0000\",\"rate_per_min\":58.18,"
+        "\"sample_targets\":[\"42.87.148.19\",\"93.78.106.103\",\"100.21.23.78\","
+        "\"170.37.63.82\",\"134.33.39.59\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\","
+        "\"66.61.115.84\",\"72.50.202.7\"]},\"host\":\"e2e\"}\n";
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 2);
+    assert_true(strncmp(r.out, expected, strlen(expected)) == 0);
+    run_free(&r);
+}
+
+/* One frame of each malformed kind: each counted under its reason. */
+static void test_malformed_frames_counted_by_reason(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *reason;
+        long long count;
+    } expected[] = {
+        {"total", 12},         {"empty", 1},          {"link_truncated", 1},
+        {"vlan_too_deep", 1},  {"ipv4_truncated", 1}, {"ipv4_version", 1},
+        {"ipv4_header_length", 1}, {"ipv4_total_length", 1}, {"tcp_truncated", 1},
+        {"tcp_header_length", 1},  {"udp_truncated", 1},     {"nbns_malformed", 2},
+        {"udp_length", 0},     {"link_unsupported", 0},
+    };
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("malformed.pcap"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    json_t *stats = r.events[r.event_count - 1];
+    char path[96];
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        snprintf(path, sizeof path, "stats.decoder.invalid.%s", expected[i].reason);
+        if (int_at(stats, path) != expected[i].count)
+            fail_msg("%s = %lld, expected %lld", path, int_at(stats, path), expected[i].count);
+    }
+    assert_int_equal(int_at(stats, "stats.decoder.ipv6"), 1);
+    assert_int_equal(int_at(stats, "stats.decoder.fragments"), 2);
+    assert_int_equal(int_at(stats, "stats.probes.tcp_attempts"), 14);
+    run_free(&r);
+}
+
+/* Two -r files are one stream: a scan split between them is still one scan. */
+static void test_files_are_one_stream(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("split_scan_1.pcap"), NULL);
+    assert_int_equal(r.event_count, 1); /* stats only */
+    run_free(&r);
+    run_wormwatch(&r, "-r", pcap_path("split_scan_2.pcap"), NULL);
+    assert_int_equal(r.event_count, 1);
+    run_free(&r);
+
+    struct run whole;
+    run_wormwatch(&whole, "-r", pcap_path("split_scan.pcap"), NULL);
+    run_wormwatch(&r, "-r", pcap_path("split_scan_1.pcap"), "-r", pcap_path("split_scan_2.pcap"),
+                  NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 2);
+    assert_int_equal(int_at(r.events[1], "stats.files"), 2);
+    /* The same alert as reading the uncut file. */
+    assert_true(json_equal(r.events[0], whole.events[0]));
+    run_free(&whole);
+    run_free(&r);
+}
+
+/* A capture cut mid-record: the alerts before the cut, stats, then exit 1. */
+static void test_truncated_capture_flushes_then_fails(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("truncated.pcap"), NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "truncated.pcap: cannot read capture: truncated dump file");
+    assert_int_equal(r.event_count, 2);
+    assert_string_equal(str_at(r.events[0], "src_ip"), "10.1.1.66");
+    assert_string_equal(str_at(r.events[1], "event_type"), "stats");
+    assert_int_equal(int_at(r.events[1], "stats.decoder.pkts"), 1220);
+    run_free(&r);
+}
+
+/* Events appended to -o FILE; nothing on stdout. */
+static void test_output_file_is_appended(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/wwe2e-eve.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "{\"earlier\":1}\n", 14), 14);
+    close(fd);
+    struct run r;
+    run_wormwatch(&r, "-o", path, "-r", pcap_path("sll.pcap"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = slurp_fd(fileno(f));
+    fclose(f);
+    unlink(path);
+    assert_int_equal(line_count(text), 3);
+    assert_true(strncmp(text, "{\"earlier\":1}\n{\"timestamp\"", 26) == 0);
+    free(text);
+}
+
+/* -r - reads standard input (as from tcpdump -w -). */
+static void test_reads_standard_input(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch_stdin(&r, pcap_path("sll2.pcap"), "-r", "-", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 2);
+    assert_string_equal(str_at(r.events[0], "src_ip"), "10.1.6.7");
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_input_is_usage_error),
+        cmocka_unit_test(test_unknown_option_is_usage_error),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_dump_rules_prints_the_default_file),
+        cmocka_unit_test(test_rules_check),
+        cmocka_unit_test(test_missing_capture_is_runtime_error),
+        cmocka_unit_test(test_unwritable_output_is_runtime_error),
+        cmocka_unit_test(test_garbage_capture_is_runtime_error),
+        cmocka_unit_test(test_conficker_lan_truth),
+        cmocka_unit_test(test_vulnscan_truth),
+        cmocka_unit_test(test_nbstat_sweep_truth),
+        cmocka_unit_test(test_encap_vlan_truth),
+        cmocka_unit_test(test_sll_truth),
+        cmocka_unit_test(test_sll2_truth),
+        cmocka_unit_test(test_rawip_truth),
+        cmocka_unit_test(test_null_loop_truth),
+        cmocka_unit_test(test_malformed_truth),
+        cmocka_unit_test(test_split_scan_truth),
+        cmocka_unit_test(test_conficker_lan_exact_alert),
+        cmocka_unit_test(test_malformed_frames_counted_by_reason),
+        cmocka_unit_test(test_files_are_one_stream),
+        cmocka_unit_test(test_truncated_capture_flushes_then_fails),
+        cmocka_unit_test(test_output_file_is_appended),
+        cmocka_unit_test(test_reads_standard_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
