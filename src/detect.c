@@ -6,12 +6,16 @@
  * recently counted distinct targets, at most `threshold` of them. That is
  * enough for an exact answer to "are there >= threshold distinct targets
  * in the window?": if there are, the newest `threshold` of them are in the
- * set. Probe times in the set are stored as 32-bit milliseconds compared by
- * signed difference, which is exact while the held targets span less than
- * 24 days; pruning to one window on every update keeps them far inside that.
+ * set. The window slides over the times outcomes were decided (a RST when it
+ * arrives, an unanswered attempt at its deadline), which move forward with
+ * packet time; probe times do not (a rejection overtakes an older probe that
+ * is still waiting for its timeout). Each held target stores how many ms
+ * before the newest decision it was decided, saturating at 49 days: small,
+ * and free of wrap-around however long a source lives.
  */
 #include "wormwatch/detect.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,13 +23,13 @@
 
 struct counted_target {
     uint32_t addr;
-    uint32_t probe_ms; /* probe time, ms since the epoch, mod 2^32 */
+    uint32_t ms_before_newest; /* decided this long before newest_ms (saturating) */
 };
 
 struct rule_state {
     uint64_t first_seen_ns;
     uint64_t last_seen_ns;      /* newest attempt */
-    uint64_t newest_counted_ns; /* newest probe among targets[] */
+    uint64_t newest_ms;         /* newest decision among targets[], ms since the epoch */
     uint64_t last_alert_ns;
     uint32_t attempts, failed, accepted;
     uint8_t target_count;     /* used entries of targets[] */
@@ -102,65 +106,68 @@ static struct rule_state *block_of(const struct ww_detector *d, void *record, si
     return (struct rule_state *)(void *)((uint8_t *)record + d->block_offset[rule]);
 }
 
-static uint32_t to_ms(uint64_t ns)
+static uint64_t to_ms(uint64_t ns)
 {
-    return (uint32_t)(ns / NS_PER_MS);
+    return ns / NS_PER_MS;
 }
 
-/* Signed age of a counted target relative to `now_ms` (negative: newer). */
-static int64_t age_ms(uint32_t now_ms, uint32_t then_ms)
+/* How long before `at_ms` the target was decided (negative: after it). */
+static int64_t age_at(const struct rule_state *s, const struct counted_target *t, uint64_t at_ms)
 {
-    return (int32_t)(now_ms - then_ms);
+    return (int64_t)at_ms - (int64_t)s->newest_ms + (int64_t)t->ms_before_newest;
 }
 
-/* Drops the counted targets older than the window before `ref_ms`. */
-static void prune_targets(struct rule_state *s, const struct ww_rule *r, uint32_t ref_ms)
+/* Whether the target lies in the window (at - window, at]. */
+static bool in_window(const struct rule_state *s, const struct ww_rule *r,
+                      const struct counted_target *t, uint64_t at_ms)
 {
-    int64_t window_ms = (int64_t)(r->window_ns / NS_PER_MS);
-    size_t kept = 0;
-    for (size_t i = 0; i < s->target_count; i++)
-        if (age_ms(ref_ms, s->targets[i].probe_ms) < window_ms)
-            s->targets[kept++] = s->targets[i];
-    s->target_count = (uint8_t)kept;
+    int64_t age = age_at(s, t, at_ms);
+    return age >= 0 && age < (int64_t)(r->window_ns / NS_PER_MS);
 }
 
-/*
- * Adds or refreshes `addr` in the set, pushing out the oldest when full.
- * Afterwards every held target is within one window of the newest, which is
- * what keeps the 32-bit millisecond arithmetic exact.
- */
+static uint32_t add_saturating(uint32_t a, uint64_t b)
+{
+    return b >= UINT32_MAX - a ? UINT32_MAX : (uint32_t)(a + b);
+}
+
+/* A newer decision: every held target is now that much further back. */
+static void advance_newest(struct rule_state *s, uint64_t decided_ms)
+{
+    if (s->target_count > 0 && decided_ms > s->newest_ms)
+        for (size_t i = 0; i < s->target_count; i++)
+            s->targets[i].ms_before_newest =
+                add_saturating(s->targets[i].ms_before_newest, decided_ms - s->newest_ms);
+    if (s->target_count == 0 || decided_ms > s->newest_ms)
+        s->newest_ms = decided_ms;
+}
+
+/* Adds or refreshes `addr` in the set, pushing out the oldest when full. */
 static void count_target(struct rule_state *s, const struct ww_rule *r, uint32_t addr,
-                         uint64_t probe_ns)
+                         uint64_t decided_ns)
 {
-    if (probe_ns > s->newest_counted_ns && probe_ns - s->newest_counted_ns >= r->window_ns)
-        s->target_count = 0; /* everything held is older than the window */
-    if (probe_ns > s->newest_counted_ns)
-        s->newest_counted_ns = probe_ns;
-    prune_targets(s, r, to_ms(s->newest_counted_ns));
-
-    uint32_t probe_ms = to_ms(probe_ns);
+    uint64_t decided_ms = to_ms(decided_ns);
+    advance_newest(s, decided_ms);
+    uint32_t before = add_saturating(0, s->newest_ms - decided_ms);
     size_t oldest = 0;
     for (size_t i = 0; i < s->target_count; i++) {
         if (s->targets[i].addr == addr) {
-            if (age_ms(probe_ms, s->targets[i].probe_ms) > 0)
-                s->targets[i].probe_ms = probe_ms;
+            if (before < s->targets[i].ms_before_newest)
+                s->targets[i].ms_before_newest = before;
             return;
         }
-        if (age_ms(s->targets[i].probe_ms, s->targets[oldest].probe_ms) < 0)
+        if (s->targets[i].ms_before_newest > s->targets[oldest].ms_before_newest)
             oldest = i;
     }
     size_t at = s->target_count < r->threshold ? s->target_count++ : oldest;
-    s->targets[at] = (struct counted_target){addr, probe_ms};
+    s->targets[at] = (struct counted_target){addr, before};
 }
 
 static uint32_t targets_in_window(const struct rule_state *s, const struct ww_rule *r,
                                   uint64_t at_ns)
 {
-    uint32_t now_ms = to_ms(at_ns), n = 0;
-    int64_t window_ms = (int64_t)(r->window_ns / NS_PER_MS);
+    uint32_t n = 0;
     for (size_t i = 0; i < s->target_count; i++)
-        if (age_ms(now_ms, s->targets[i].probe_ms) < window_ms)
-            n++;
+        n += in_window(s, r, &s->targets[i], to_ms(at_ns));
     return n;
 }
 
@@ -172,19 +179,17 @@ static bool failed_enough(const struct rule_state *s, const struct ww_rule *r)
     return decided > 0 && (double)s->failed >= r->min_failed_fraction * (double)decided;
 }
 
-/* The counted targets in the window, newest first. */
+/* The counted targets in the window, newest decision first. */
 static void collect_samples(const struct rule_state *s, const struct ww_rule *r, uint64_t at_ns,
                             struct ww_alert *a)
 {
-    uint32_t now_ms = to_ms(at_ns);
-    int64_t window_ms = (int64_t)(r->window_ns / NS_PER_MS);
     bool taken[WW_MAX_THRESHOLD] = {false};
     while (a->sample_count < WW_ALERT_SAMPLES) {
         int best = -1;
         for (size_t i = 0; i < s->target_count; i++) {
-            if (taken[i] || age_ms(now_ms, s->targets[i].probe_ms) >= window_ms)
+            if (taken[i] || !in_window(s, r, &s->targets[i], to_ms(at_ns)))
                 continue;
-            if (best < 0 || age_ms(s->targets[i].probe_ms, s->targets[best].probe_ms) > 0)
+            if (best < 0 || s->targets[i].ms_before_newest < s->targets[best].ms_before_newest)
                 best = (int)i;
         }
         if (best < 0)
@@ -194,11 +199,12 @@ static void collect_samples(const struct rule_state *s, const struct ww_rule *r,
     }
 }
 
+/* Judges the window ending at `decided_ns`; the alert carries the probe's time. */
 static void judge(struct ww_detector *d, struct rule_state *s, const struct ww_rule *r,
-                  const struct ww_probe *probe)
+                  const struct ww_probe *probe, uint64_t decided_ns)
 {
-    uint32_t in_window = targets_in_window(s, r, probe->ts_ns);
-    if (in_window < r->threshold || !failed_enough(s, r))
+    uint32_t count = targets_in_window(s, r, decided_ns);
+    if (count < r->threshold || !failed_enough(s, r))
         return;
     if (s->alerted && probe->ts_ns >= s->last_alert_ns &&
         probe->ts_ns - s->last_alert_ns < r->suppress_ns) {
@@ -213,10 +219,10 @@ static void judge(struct ww_detector *d, struct rule_state *s, const struct ww_r
     s->last_alert_ns = probe->ts_ns;
     d->stats.alerts++;
     struct ww_alert a = {
-        .rule = r, .ts_ns = probe->ts_ns, .probe = *probe, .targets = in_window,
+        .rule = r, .ts_ns = probe->ts_ns, .probe = *probe, .targets = count,
         .attempts = s->attempts, .failed = s->failed, .accepted = s->accepted,
         .first_seen_ns = s->first_seen_ns, .last_seen_ns = s->last_seen_ns};
-    collect_samples(s, r, probe->ts_ns, &a);
+    collect_samples(s, r, decided_ns, &a);
     d->sink(d->sink_ctx, &a);
 }
 
@@ -247,8 +253,9 @@ static void apply_event(struct ww_detector *d, struct rule_state *s, const struc
     }
     if (!counts)
         return;
-    count_target(s, r, probe->dst, probe->ts_ns);
-    judge(d, s, r, probe);
+    uint64_t decided_ns = ev->kind == WW_PROBE_RESULT ? ev->outcome_ts_ns : probe->ts_ns;
+    count_target(s, r, probe->dst, decided_ns);
+    judge(d, s, r, probe, decided_ns);
 }
 
 static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
