@@ -174,8 +174,10 @@ static void settle(struct ww_probe_tracker *t, uint32_t slot, enum ww_outcome ou
 static void drop_oldest(struct ww_probe_tracker *t)
 {
     uint32_t slot = ww_index_oldest(&t->index);
-    if (t->slots[slot].state == WAITING)
+    if (t->slots[slot].state == WAITING) {
+        t->stats.pending_evicted++;
         report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->clock_ns);
+    }
     ww_index_remove(&t->index, slot);
 }
 
@@ -248,10 +250,8 @@ static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt
         t->stats.retransmits++;
         return;
     }
-    if (ww_index_full(&t->index)) {
-        t->stats.pending_evicted++;
+    if (ww_index_full(&t->index))
         drop_oldest(t);
-    }
     slot = ww_index_insert(&t->index, key_hash(&k));
     struct pending *p = &t->slots[slot];
     memset(p, 0, sizeof *p);
