@@ -28,6 +28,7 @@ struct parser {
     unsigned line;
     struct ww_ruleset *set;
     struct ww_rule *rule;     /* section being filled, NULL in [global] */
+    unsigned rule_line;       /* line of its [rule SID] header */
     bool rule_keys_seen[16];  /* required keys seen in this rule */
     char *err;
     size_t err_len;
@@ -366,16 +367,20 @@ static bool rule_key(struct parser *p, const char *key, char *value)
     return fail(p, "unknown key '%s' in [rule %u]", key, r->sid);
 }
 
+/* Checks what a rule needs as a whole; errors name its [rule SID] line. */
 static bool finish_rule(struct parser *p)
 {
     struct ww_rule *r = p->rule;
     if (!r)
         return true;
+    unsigned line = p->line;
+    p->line = p->rule_line;
     for (int k = 0; k < REQ__COUNT; k++)
         if (!p->rule_keys_seen[k])
             return fail(p, "[rule %u] has no '%s'", r->sid, required_key_name[k]);
     if (r->proto == WW_IPPROTO_UDP && r->port != WW_NBNS_PORT)
         return fail(p, "[rule %u]: udp rules watch NetBIOS name service only (port 137)", r->sid);
+    p->line = line;
     return true;
 }
 
@@ -413,6 +418,7 @@ static bool open_section(struct parser *p, char *header)
     if (s->rule_count == WW_MAX_RULES)
         return fail(p, "more than %d rules", WW_MAX_RULES);
     p->rule = &s->rule[s->rule_count++];
+    p->rule_line = p->line;
     rule_defaults(p->rule, (uint32_t)sid);
     memset(p->rule_keys_seen, 0, sizeof p->rule_keys_seen);
     return true;
