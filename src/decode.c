@@ -67,7 +67,8 @@ const char *ww_invalid_reason_name(enum ww_invalid reason)
 
 /* --- transport ------------------------------------------------------------ */
 
-static enum ww_invalid decode_tcp(struct ww_cursor *c, struct ww_packet *pkt)
+/* segment_len: TCP bytes the IP header promises (more than captured, maybe). */
+static enum ww_invalid decode_tcp(struct ww_cursor *c, size_t segment_len, struct ww_packet *pkt)
 {
     uint8_t offset_byte, flags;
     uint32_t ack;
@@ -77,7 +78,7 @@ static enum ww_invalid decode_tcp(struct ww_cursor *c, struct ww_packet *pkt)
         !ww_get_be16(c, &pkt->tcp_window) || !ww_skip(c, 4))
         return WW_INVALID_TCP_TRUNCATED;
     size_t header_len = (size_t)(offset_byte >> 4) * 4;
-    if (header_len < 20)
+    if (header_len < 20 || header_len > segment_len)
         return WW_INVALID_TCP_HLEN;
     struct ww_cursor options;
     if (!ww_take(c, header_len - 20, &options))
@@ -211,7 +212,7 @@ static enum ww_invalid decode_ipv4(struct ww_decode_stats *st, struct ww_cursor 
         }
     }
     switch (proto) {
-    case WW_IPPROTO_TCP: st->tcp++; return decode_tcp(c, pkt);
+    case WW_IPPROTO_TCP: st->tcp++; return decode_tcp(c, (size_t)total_len - header_len, pkt);
     case WW_IPPROTO_UDP: st->udp++; return decode_udp(c, pkt);
     case WW_IPPROTO_ICMP: st->icmp++; return decode_icmp(c, pkt);
     default: return WW_INVALID_NONE;
