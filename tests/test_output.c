@@ -1,0 +1,476 @@
+/*
+ * Unit tests for the EVE JSON output (output.h, format.h): the exact text of
+ * an alert line, timestamps, the stats event, and how writing to files
+ * behaves when it works and when it does not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "wormwatch/decode.h"
+#include "wormwatch/format.h"
+#include "wormwatch/output.h"
+
+#define IP4(a, b, c, d) \
+    ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define NS_PER_SEC 1000000000ULL
+#define TS 1238414407123456789ULL /* 2009-03-30T12:00:07.123456789Z */
+
+/* --- fixed alerts ------------------------------------------------------------------------ */
+
+static const struct ww_rule SMB_RULE = {
+    .sid = 1000001, .rev = 1, .severity = 1,
+    .name = "WORMWATCH SMB worm fan-out scan on TCP/445",
+    .category = "A Network Trojan was detected", .proto = WW_IPPROTO_TCP, .port = 445};
+
+static const struct ww_rule NBNS_RULE = {
+    .sid = 1000003, .rev = 2, .severity = 2,
+    .name = "WORMWATCH NetBIOS name-service probing on UDP/137",
+    .category = "Detection of a Network Scan", .proto = WW_IPPROTO_UDP, .port = 137};
+
+/* 12 attempts over 60 s, 10 failed: 12.0 per minute. */
+static struct ww_alert smb_alert(void)
+{
+    struct ww_alert a = {
+        .rule = &SMB_RULE, .ts_ns = TS, .targets = 10, .attempts = 12, .failed = 10,
+        .accepted = 2, .first_seen_ns = TS - 60 * NS_PER_SEC, .last_seen_ns = TS,
+        .sample_count = 3,
+        .sample = {IP4(83, 75, 18, 40), IP4(10, 20, 6, 132), IP4(61, 3, 7, 9)}};
+    a.probe = (struct ww_probe){.src = IP4(10, 20, 2, 31), .dst = IP4(83, 75, 18, 40),
+                                .sport = 1154, .dport = 445, .proto = WW_IPPROTO_TCP,
+                                .ts_ns = TS};
+    return a;
+}
+
+static const char SMB_ALERT_LINE[] =
+    "{\"timestamp\":\"2009-03-30T12:00:07.123456+0000\",\"event_type\":\"alert\","
+    "\"src_ip\":\"10.20.2.31\",\"src_port\":1154,\"dest_ip\":\"83.75.18.40\",\"dest_port\":445,"
+    "\"proto\":\"TCP\","
+    "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000001,\"rev\":1,"
+    "\"signature\":\"WORMWATCH SMB worm fan-out scan on TCP/445\","
+    "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
+    "\"scan\":{\"dest_port\":445,\"targets\":10,\"attempts\":12,\"failed\":10,\"accepted\":2,"
+    "\"first_seen\":\"2009-03-30T11:59:07.123456+0000\","
+    "\"last_seen\":\"2009-03-30T12:00:07.123456+0000\",\"rate_per_min\":12.0,"
+    "\"sample_targets\":[\"83.75.18.40\",\"10.20.6.132\",\"61.3.7.9\"]},"
+    "\"host\":\"sensor-1\"}\n";
+
+/* Tagged, UDP, no samples; 7 attempts over 90 s: 4.666... per minute. */
+static struct ww_alert nbns_alert(void)
+{
+    const uint64_t ts = 1238414407000000999ULL; /* sub-microsecond digits are dropped */
+    struct ww_alert a = {.rule = &NBNS_RULE, .ts_ns = ts, .targets = 10, .attempts = 7,
+                         .failed = 0, .accepted = 5, .first_seen_ns = ts - 90 * NS_PER_SEC,
+                         .last_seen_ns = ts, .sample_count = 0};
+    a.probe = (struct ww_probe){.src = IP4(192, 168, 5, 20), .dst = IP4(192, 168, 5, 33),
+                                .sport = 137, .dport = 137, .proto = WW_IPPROTO_UDP,
+                                .vlan = 100, .ts_ns = ts};
+    return a;
+}
+
+static const char NBNS_ALERT_LINE[] =
+    "{\"timestamp\":\"2009-03-30T12:00:07.000000+0000\",\"event_type\":\"alert\","
+    "\"vlan\":[100],"
+    "\"src_ip\":\"192.168.5.20\",\"src_port\":137,\"dest_ip\":\"192.168.5.33\",\"dest_port\":137,"
+    "\"proto\":\"UDP\","
+    "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000003,\"rev\":2,"
+    "\"signature\":\"WORMWATCH NetBIOS name-service probing on UDP/137\","
+    "\"category\":\"Detection of a Network Scan\",\"severity\":2},"
+    "\"scan\":{\"dest_port\":137,\"targets\":10,\"attempts\":7,\"failed\":0,\"accepted\":5,"
+    "\"first_seen\":\"2009-03-30T11:58:37.000000+0000\","
+    "\"last_seen\":\"2009-03-30T12:00:07.000000+0000\",\"rate_per_min\":4.67,"
+    "\"sample_targets\":[]},"
+    "\"host\":\"sensor \\\"a\\\"\"}\n";
+
+/* --- helpers ------------------------------------------------------------------------------ */
+
+/* The value at a dotted path ("stats.decoder.pkts"), or NULL. */
+static json_t *json_at(json_t *root, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *state = NULL;
+    json_t *v = root;
+    for (char *key = strtok_r(buf, ".", &state); key && v; key = strtok_r(NULL, ".", &state))
+        v = json_object_get(v, key);
+    return v;
+}
+
+static void assert_json_int(json_t *root, const char *path, json_int_t expected)
+{
+    json_t *v = json_at(root, path);
+    if (!json_is_integer(v))
+        fail_msg("%s is not an integer", path);
+    if (json_integer_value(v) != expected)
+        fail_msg("%s = %lld, expected %lld", path, (long long)json_integer_value(v),
+                 (long long)expected);
+}
+
+static void assert_json_string(json_t *root, const char *path, const char *expected)
+{
+    json_t *v = json_at(root, path);
+    if (!json_is_string(v))
+        fail_msg("%s is not a string", path);
+    assert_string_equal(json_string_value(v), expected);
+}
+
+/* Parses one event line: exactly one newline, at the end. */
+static json_t *parse_line(const char *line)
+{
+    size_t n = strlen(line);
+    assert_true(n > 1);
+    assert_int_equal(line[n - 1], '\n');
+    assert_null(memchr(line, '\n', n - 1));
+    json_error_t error;
+    json_t *root = json_loads(line, 0, &error);
+    if (!root)
+        fail_msg("not JSON (%s): %s", error.text, line);
+    return root;
+}
+
+/* A temporary file holding `initial`; its path is written into `path`. */
+static void make_temp_file(char path[32], const char *initial)
+{
+    snprintf(path, 32, "/tmp/ww_test_eve_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(initial);
+    assert_int_equal(write(fd, initial, n), (ssize_t)n);
+    close(fd);
+}
+
+/* The whole file as a string; caller frees. */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+static char *concat3(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = malloc(n);
+    assert_non_null(s);
+    snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
+}
+
+/* --- text forms -------------------------------------------------------------------------- */
+
+static void test_format_timestamp(void **state)
+{
+    (void)state;
+    char text[WW_TIMESTAMP_LEN];
+    ww_format_timestamp(TS, text);
+    assert_string_equal(text, "2009-03-30T12:00:07.123456+0000");
+    ww_format_timestamp(0, text);
+    assert_string_equal(text, "1970-01-01T00:00:00.000000+0000");
+    ww_format_timestamp(999, text); /* truncated, not rounded */
+    assert_string_equal(text, "1970-01-01T00:00:00.000000+0000");
+    ww_format_timestamp(1999, text);
+    assert_string_equal(text, "1970-01-01T00:00:00.000001+0000");
+    ww_format_timestamp(951782400ULL * NS_PER_SEC + 999999999, text); /* leap day 2000 */
+    assert_string_equal(text, "2000-02-29T00:00:00.999999+0000");
+}
+
+static void test_format_ipv4(void **state)
+{
+    (void)state;
+    char text[WW_IPV4_LEN];
+    ww_format_ipv4(IP4(10, 20, 2, 31), text);
+    assert_string_equal(text, "10.20.2.31");
+    ww_format_ipv4(0xFFFFFFFFu, text);
+    assert_string_equal(text, "255.255.255.255");
+    ww_format_ipv4(0, text);
+    assert_string_equal(text, "0.0.0.0");
+}
+
+/* --- alert lines ------------------------------------------------------------------------- */
+
+static void test_alert_line_exact(void **state)
+{
+    (void)state;
+    struct ww_alert a = smb_alert();
+    char *line = ww_output_format_alert(&a, "sensor-1");
+    assert_non_null(line);
+    assert_string_equal(line, SMB_ALERT_LINE);
+    free(line);
+}
+
+static void test_alert_line_with_vlan_udp_and_escaping(void **state)
+{
+    (void)state;
+    struct ww_alert a = nbns_alert();
+    char *line = ww_output_format_alert(&a, "sensor \"a\"");
+    assert_non_null(line);
+    assert_string_equal(line, NBNS_ALERT_LINE);
+    free(line);
+}
+
+/* Attempts within one second: the span counts as 1 s, not 0. */
+static void test_alert_rate_with_short_span(void **state)
+{
+    (void)state;
+    struct ww_alert a = smb_alert();
+    a.attempts = 3;
+    a.first_seen_ns = a.last_seen_ns - 200000000; /* 0.2 s */
+    char *line = ww_output_format_alert(&a, "h");
+    json_t *root = parse_line(line);
+    json_t *rate = json_at(root, "scan.rate_per_min");
+    assert_true(json_is_real(rate));
+    assert_true(json_real_value(rate) == 180.0);
+    assert_json_string(root, "scan.first_seen", "2009-03-30T12:00:06.923456+0000");
+    json_decref(root);
+    free(line);
+}
+
+/* --- the stats event ------------------------------------------------------------------------ */
+
+static void test_stats_line(void **state)
+{
+    (void)state;
+    struct ww_decode_stats decode = {.packets = 100, .bytes = 6400, .vlan_tagged = 5, .ipv4 = 95,
+                                     .ipv6 = 2, .other_l3 = 3, .fragments = 1, .tcp = 80,
+                                     .udp = 10, .icmp = 5};
+    decode.link[WW_LINK_ETHERNET] = 90;
+    decode.link[WW_LINK_SLL2] = 10;
+    decode.invalid[WW_INVALID_TCP_HLEN] = 2;
+    decode.invalid[WW_INVALID_EMPTY] = 1;
+    struct ww_probe_stats probe = {.tcp_attempts = 40, .nbns_attempts = 12, .retransmits = 9,
+                                   .nbns_broadcast = 30, .accepted = 11, .rejected = 20,
+                                   .rejected_icmp = 4, .unanswered = 18, .late_answers = 3,
+                                   .pending_evicted = 1};
+    struct ww_table_stats table = {.entries = 3, .capacity = 1000, .record_bytes = 200,
+                                   .memory_bytes = 200000, .inserts = 7, .evictions = 2,
+                                   .expirations = 2};
+    struct ww_detect_stats detect = {.events = 101, .ignored_sources = 4, .ignored_targets = 6,
+                                     .alerts = 2, .suppressed = 5};
+    struct ww_run_stats run = {.ts_ns = TS, .files = 2, .decode = &decode, .probe = &probe,
+                               .pending = 3, .pending_capacity = 500, .table = &table,
+                               .detect = &detect};
+    struct ww_output_stats out = {.events_written = 2, .events_lost = 1};
+
+    char *line = ww_output_format_stats(&run, &out, "sensor-1");
+    assert_non_null(line);
+    json_t *root = parse_line(line);
+    assert_json_string(root, "timestamp", "2009-03-30T12:00:07.123456+0000");
+    assert_json_string(root, "event_type", "stats");
+    assert_json_string(root, "host", "sensor-1");
+    assert_json_int(root, "stats.files", 2);
+    assert_json_int(root, "stats.decoder.pkts", 100);
+    assert_json_int(root, "stats.decoder.bytes", 6400);
+    assert_json_int(root, "stats.decoder.link.ethernet", 90);
+    assert_json_int(root, "stats.decoder.link.sll2", 10);
+    assert_json_int(root, "stats.decoder.link.unsupported", 0);
+    assert_json_int(root, "stats.decoder.vlan", 5);
+    assert_json_int(root, "stats.decoder.ipv4", 95);
+    assert_json_int(root, "stats.decoder.ipv6", 2);
+    assert_json_int(root, "stats.decoder.other", 3);
+    assert_json_int(root, "stats.decoder.fragments", 1);
+    assert_json_int(root, "stats.decoder.tcp", 80);
+    assert_json_int(root, "stats.decoder.udp", 10);
+    assert_json_int(root, "stats.decoder.icmp", 5);
+    assert_json_int(root, "stats.decoder.invalid.total", 3);
+    assert_json_int(root, "stats.decoder.invalid.tcp_header_length", 2);
+    assert_json_int(root, "stats.decoder.invalid.empty", 1);
+    assert_json_int(root, "stats.decoder.invalid.nbns_malformed", 0);
+    assert_null(json_at(root, "stats.decoder.invalid.none"));
+    assert_json_int(root, "stats.probes.tcp_attempts", 40);
+    assert_json_int(root, "stats.probes.nbns_attempts", 12);
+    assert_json_int(root, "stats.probes.retransmits", 9);
+    assert_json_int(root, "stats.probes.nbns_broadcast", 30);
+    assert_json_int(root, "stats.probes.accepted", 11);
+    assert_json_int(root, "stats.probes.rejected", 20);
+    assert_json_int(root, "stats.probes.rejected_icmp", 4);
+    assert_json_int(root, "stats.probes.unanswered", 18);
+    assert_json_int(root, "stats.probes.late_answers", 3);
+    assert_json_int(root, "stats.probes.pending", 3);
+    assert_json_int(root, "stats.probes.pending_capacity", 500);
+    assert_json_int(root, "stats.probes.pending_evicted", 1);
+    assert_json_int(root, "stats.table.sources", 3);
+    assert_json_int(root, "stats.table.capacity", 1000);
+    assert_json_int(root, "stats.table.memory_bytes", 200000);
+    assert_json_int(root, "stats.table.record_bytes", 200);
+    assert_json_int(root, "stats.table.inserts", 7);
+    assert_json_int(root, "stats.table.evictions", 2);
+    assert_json_int(root, "stats.table.expirations", 2);
+    assert_json_int(root, "stats.detect.events", 101);
+    assert_json_int(root, "stats.detect.ignored_sources", 4);
+    assert_json_int(root, "stats.detect.ignored_targets", 6);
+    assert_json_int(root, "stats.detect.suppressed", 5);
+    assert_json_int(root, "stats.alerts", 2);
+    assert_json_int(root, "stats.output.events_written", 2);
+    assert_json_int(root, "stats.output.events_lost", 1);
+    /* Suricata's order: timestamp and event_type first. */
+    assert_memory_equal(line, "{\"timestamp\":", 13);
+    assert_non_null(strstr(line, "\"event_type\":\"stats\",\"stats\":{"));
+    json_decref(root);
+    free(line);
+}
+
+/* --- writing --------------------------------------------------------------------------------- */
+
+static void test_open_missing_folder_fails_naming_path(void **state)
+{
+    (void)state;
+    const char *path = "/nonexistent-wormwatch-dir/eve.json";
+    char err[256] = "";
+    assert_null(ww_output_open(path, "h", err, sizeof err));
+    const char expected[] = "/nonexistent-wormwatch-dir/eve.json: cannot open output: ";
+    assert_memory_equal(err, expected, strlen(expected));
+    assert_non_null(strstr(err, "No such file or directory"));
+}
+
+static void test_file_gets_whole_lines_appended(void **state)
+{
+    (void)state;
+    char path[32];
+    make_temp_file(path, "{\"earlier\":1}\n");
+    char err[256] = "";
+    struct ww_output *out = ww_output_open(path, "sensor-1", err, sizeof err);
+    assert_non_null(out);
+
+    struct ww_alert first = smb_alert(), second = nbns_alert();
+    assert_true(ww_output_alert(out, &first));
+    assert_true(ww_output_alert(out, &second));
+    assert_int_equal(ww_output_get_stats(out)->events_written, 2);
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 0);
+    assert_null(ww_output_error(out));
+    assert_true(ww_output_close(out, err, sizeof err));
+
+    /* Same alerts, host from the output: byte for byte what format_alert gives. */
+    char *second_line = ww_output_format_alert(&second, "sensor-1");
+    char *expected = concat3("{\"earlier\":1}\n", SMB_ALERT_LINE, second_line);
+    char *content = read_file(path);
+    assert_string_equal(content, expected);
+    free(content);
+    free(expected);
+    free(second_line);
+    unlink(path);
+}
+
+/* The stats event reports the events written before it. */
+static void test_stats_event_counts_written_events(void **state)
+{
+    (void)state;
+    char path[32];
+    make_temp_file(path, "");
+    char err[256] = "";
+    struct ww_output *out = ww_output_open(path, "sensor-1", err, sizeof err);
+    assert_non_null(out);
+    struct ww_alert a = smb_alert();
+    assert_true(ww_output_alert(out, &a));
+    struct ww_decode_stats decode = {0};
+    struct ww_probe_stats probe = {0};
+    struct ww_table_stats table = {0};
+    struct ww_detect_stats detect = {.alerts = 1};
+    struct ww_run_stats run = {.ts_ns = TS, .files = 1, .decode = &decode, .probe = &probe,
+                               .table = &table, .detect = &detect};
+    assert_true(ww_output_stats(out, &run));
+    assert_int_equal(ww_output_get_stats(out)->events_written, 2);
+    assert_true(ww_output_close(out, err, sizeof err));
+
+    char *content = read_file(path);
+    assert_memory_equal(content, SMB_ALERT_LINE, strlen(SMB_ALERT_LINE));
+    json_t *root = parse_line(content + strlen(SMB_ALERT_LINE));
+    assert_json_int(root, "stats.output.events_written", 1);
+    assert_json_int(root, "stats.output.events_lost", 0);
+    assert_json_int(root, "stats.alerts", 1);
+    json_decref(root);
+    free(content);
+    unlink(path);
+}
+
+static void test_write_to_full_device_fails(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct ww_output *out = ww_output_open("/dev/full", "h", err, sizeof err);
+    if (!out)
+        skip(); /* no /dev/full in this environment */
+    struct ww_alert a = smb_alert();
+    assert_false(ww_output_alert(out, &a));
+    assert_int_equal(ww_output_get_stats(out)->events_written, 0);
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 1);
+    const char first_error[] = "/dev/full: cannot write event: No space left on device";
+    assert_non_null(ww_output_error(out));
+    assert_string_equal(ww_output_error(out), first_error);
+
+    /* Once broken it stays broken, and the first reason is the one reported. */
+    assert_false(ww_output_alert(out, &a));
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 2);
+    assert_string_equal(ww_output_error(out), first_error);
+
+    assert_false(ww_output_close(out, err, sizeof err));
+    assert_string_equal(err, first_error);
+}
+
+/* A write cut short on a regular file (here by RLIMIT_FSIZE) leaves no half line. */
+static void test_partial_write_is_cut_off(void **state)
+{
+    (void)state;
+    char path[32];
+    const char earlier[] = "{\"earlier\":1}\n";
+    make_temp_file(path, earlier);
+    char err[256] = "";
+    struct ww_output *out = ww_output_open(path, "sensor-1", err, sizeof err);
+    assert_non_null(out);
+
+    struct rlimit saved, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    small = saved;
+    small.rlim_cur = sizeof earlier - 1 + 40; /* room for 40 bytes of the line */
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    struct ww_alert a = smb_alert();
+    bool ok = ww_output_alert(out, &a);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old_handler);
+
+    assert_false(ok);
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 1);
+    assert_non_null(strstr(ww_output_error(out), "cannot write event"));
+
+    /* Room again, but no later event is written after a lost one: no gaps. */
+    assert_false(ww_output_alert(out, &a));
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 2);
+    assert_int_equal(ww_output_get_stats(out)->events_written, 0);
+    assert_false(ww_output_close(out, err, sizeof err));
+    char *content = read_file(path);
+    assert_string_equal(content, earlier);
+    free(content);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_timestamp),
+        cmocka_unit_test(test_format_ipv4),
+        cmocka_unit_test(test_alert_line_exact),
+        cmocka_unit_test(test_alert_line_with_vlan_udp_and_escaping),
+        cmocka_unit_test(test_alert_rate_with_short_span),
+        cmocka_unit_test(test_stats_line),
+        cmocka_unit_test(test_open_missing_folder_fails_naming_path),
+        cmocka_unit_test(test_file_gets_whole_lines_appended),
+        cmocka_unit_test(test_stats_event_counts_written_events),
+        cmocka_unit_test(test_write_to_full_device_fails),
+        cmocka_unit_test(test_partial_write_is_cut_off),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
