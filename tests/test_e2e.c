@@ -497,7 +497,9 @@ static void test_split_scan_truth(void **state) { (void)state; check_capture_aga
  * The whole alert line, byte for byte. The counts were checked by hand
  * against conficker_lan.pcap.truth.json: the 10th failure to be decided is
  * the unanswered probe of 93.78.106.103 (00:01:10.24, judged 8 s later,
- * before its third SYN); by then 17 attempts were sent, 2 accepted.
+ * before its third SYN); by then 17 attempts were sent, 2 accepted. Samples
+ * are in order of decision: the refusal of 42.87.148.19 (probe at 73.04 s)
+ * was decided before the timeouts of older probes.
  */
 static void test_conficker_lan_exact_alert(void **state)
 {
@@ -511,9 +513,9 @@ static void test_conficker_lan_exact_alert(void **state)
         "\"scan\":{\"dest_port\":445,\"targets\":10,\"attempts\":17,\"failed\":10,\"accepted\":2,"
         "\"first_seen\":\"2009-03-30T00:01:00.000000+0000\","
         "\"last_seen\":\"2009-03-30T00:01:17.531914+0000\",\"rate_per_min\":58.18,"
-        "\"sample_targets\":[\"42.87.148.19\",\"93.78.106.103\",\"100.21.23.78\","
-        "\"170.37.63.82\",\"134.33.39.59\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\","
-        "\"66.61.115.84\",\"72.50.202.7\"]},\"host\":\"e2e\"}\n";
+        "\"sample_targets\":[\"93.78.106.103\",\"100.21.23.78\",\"170.37.63.82\","
+        "\"42.87.148.19\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\",\"72.50.202.7\","
+        "\"134.33.39.59\",\"66.61.115.84\"]},\"host\":\"e2e\"}\n";
     struct run r;
     run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), NULL);
     assert_int_equal(r.exit_code, 0);
