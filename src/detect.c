@@ -1,41 +1,90 @@
 /*
- * Detector: lays out each source's record as one block per rule and judges
- * probe events against the rules.
+ * Detector: lays out each source's record and judges probe events against
+ * the rules.
  *
- * The block of a rule holds its counters and a small set of the most
- * recently counted distinct targets, at most `threshold` of them. That is
- * enough for an exact answer to "are there >= threshold distinct targets
- * in the window?": if there are, the newest `threshold` of them are in the
- * set. The window slides over the times outcomes were decided (a RST when it
- * arrives, an unanswered attempt at its deadline), which move forward with
- * packet time; probe times do not (a rejection overtakes an older probe that
- * is still waiting for its timeout). Each held target stores how many ms
- * before the newest decision it was decided, saturating at 49 days: small,
- * and free of wrap-around however long a source lives.
+ * A record is the source's Conficker evidence followed by one block per
+ * rule: a common header (counters, suppression) and the rule type's state.
+ *
+ * A count rule's state is a small set of the most recently counted distinct
+ * targets, at most `threshold` of them. That is enough for an exact answer
+ * to "are there >= threshold distinct targets in the window?": if there are,
+ * the newest `threshold` of them are in the set. The window slides over the
+ * times outcomes were decided (a RST when it arrives, an unanswered attempt
+ * at its deadline), which move forward with packet time; probe times do not
+ * (a rejection overtakes an older probe that is still waiting for its
+ * timeout). Each held target stores how many ms before the newest decision
+ * it was decided, saturating at 49 days: small, and free of wrap-around
+ * however long a source lives.
+ *
+ * A sequential rule's state is the random walk, a Bloom filter of the
+ * targets already contacted (only first contacts move the walk), and the
+ * first contacts still waiting for their outcome, in the order they were
+ * made. The walk takes outcomes in that order, as the test is defined: a
+ * refusal or an accept arrives in milliseconds, a timeout seconds later, and
+ * taking them as they come would let later successes jump ahead of earlier
+ * failures. When more than WALK_QUEUE first contacts are waiting, the oldest
+ * is judged failed: no answer while that many newer ones were made.
  */
 #include "wormwatch/detect.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wormwatch/index.h"
+
 #define NS_PER_MS 1000000ULL
+#define WALK_SAMPLES 8
+#define WALK_QUEUE 8             /* first contacts awaiting an outcome, in order */
+#define WALK_CONTACTS_BYTES 32   /* 256-bit Bloom filter */
+#define WALK_CONTACTS_REFRESH 48 /* start the filter afresh past this many targets */
 
 struct counted_target {
     uint32_t addr;
     uint32_t ms_before_newest; /* decided this long before newest_ms (saturating) */
 };
 
+/* Common to every rule's block. */
 struct rule_state {
     uint64_t first_seen_ns;
     uint64_t last_seen_ns;      /* newest attempt */
-    uint64_t newest_ms;         /* newest decision among targets[], ms since the epoch */
     uint64_t last_alert_ns;
     uint32_t attempts, failed, accepted;
-    uint8_t target_count;     /* used entries of targets[] */
-    uint8_t alerted;          /* last_alert_ns is valid */
-    uint8_t reserved[2];
+    uint8_t alerted;            /* last_alert_ns is valid */
+    uint8_t reserved[3];
+};
+
+/* A count rule's state, after the common header. */
+struct count_state {
+    uint64_t newest_ms;         /* newest decision among targets[], ms since the epoch */
+    uint32_t target_count;      /* used entries of targets[] */
+    uint32_t reserved;
     struct counted_target targets[]; /* rule->threshold entries */
+};
+
+enum contact_state { CONTACT_WAITING, CONTACT_SUCCEEDED, CONTACT_FAILED };
+
+/* A first contact whose outcome the walk has not taken yet. */
+struct first_contact {
+    uint64_t ts_ns;    /* its probe's time */
+    uint32_t target;
+    uint16_t sport;
+    uint8_t state;     /* enum contact_state */
+    uint8_t reserved;
+};
+
+/* A sequential rule's state, after the common header. */
+struct walk_state {
+    double llr;                 /* ln likelihood ratio, scanner vs benign */
+    uint32_t first_contacts, failures;
+    uint32_t sample[WALK_SAMPLES]; /* newest failed first contacts, a ring */
+    uint8_t sample_count, sample_next;
+    uint8_t contacted_count;    /* targets put in contacted[] */
+    uint8_t queue_head, queue_len;
+    uint8_t reserved[3];
+    uint8_t contacted[WALK_CONTACTS_BYTES];
+    struct first_contact queue[WALK_QUEUE];
 };
 
 struct ww_detector {
@@ -48,10 +97,17 @@ struct ww_detector {
     struct ww_detect_stats stats;
 };
 
+static size_t round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
 static size_t block_size(const struct ww_rule *r)
 {
-    size_t n = sizeof(struct rule_state) + r->threshold * sizeof(struct counted_target);
-    return (n + 7) & ~(size_t)7;
+    size_t specific = r->type == WW_RULE_SEQUENTIAL
+                          ? sizeof(struct walk_state)
+                          : sizeof(struct count_state) + r->threshold * sizeof(struct counted_target);
+    return round8(sizeof(struct rule_state) + specific);
 }
 
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
@@ -63,7 +119,7 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
     d->rules = rules;
     d->sink = sink;
     d->sink_ctx = sink_ctx;
-    size_t record = 0;
+    size_t record = round8(sizeof(struct ww_evidence));
     for (size_t i = 0; i < rules->rule_count; i++) {
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
@@ -101,10 +157,60 @@ void ww_detector_advance(struct ww_detector *d, uint64_t now_ns)
     ww_table_expire(d->table, d->clock_ns);
 }
 
+static struct ww_evidence *evidence_of(void *record)
+{
+    return record;
+}
+
 static struct rule_state *block_of(const struct ww_detector *d, void *record, size_t rule)
 {
     return (struct rule_state *)(void *)((uint8_t *)record + d->block_offset[rule]);
 }
+
+static struct count_state *count_of(struct rule_state *s)
+{
+    return (struct count_state *)(void *)(s + 1);
+}
+
+static struct walk_state *walk_of(struct rule_state *s)
+{
+    return (struct walk_state *)(void *)(s + 1);
+}
+
+/* --- raising an alert (both rule types) ----------------------------------- */
+
+/* Suppression: false if this (source, rule) alerted too recently. */
+static bool may_alert(struct ww_detector *d, struct rule_state *s, const struct ww_rule *r,
+                      uint64_t ts_ns)
+{
+    bool too_soon = s->alerted && (ts_ns < s->last_alert_ns || /* out-of-order time: stay quiet */
+                                   ts_ns - s->last_alert_ns < r->suppress_ns);
+    if (too_soon) {
+        d->stats.suppressed++;
+        return false;
+    }
+    s->alerted = 1;
+    s->last_alert_ns = ts_ns;
+    d->stats.alerts++;
+    return true;
+}
+
+static void fill_alert(const struct ww_detector *d, void *record, const struct rule_state *s,
+                       const struct ww_rule *r, const struct ww_probe *probe, struct ww_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->rule = r;
+    a->ts_ns = probe->ts_ns;
+    a->probe = *probe;
+    a->attempts = s->attempts;
+    a->failed = s->failed;
+    a->accepted = s->accepted;
+    a->first_seen_ns = s->first_seen_ns;
+    a->last_seen_ns = s->last_seen_ns;
+    ww_verdict_judge(evidence_of(record), &d->rules->conficker, &a->verdict);
+}
+
+/* --- count rules ---------------------------------------------------------- */
 
 static uint64_t to_ms(uint64_t ns)
 {
@@ -112,16 +218,16 @@ static uint64_t to_ms(uint64_t ns)
 }
 
 /* How long before `at_ms` the target was decided (negative: after it). */
-static int64_t age_at(const struct rule_state *s, const struct counted_target *t, uint64_t at_ms)
+static int64_t age_at(const struct count_state *c, const struct counted_target *t, uint64_t at_ms)
 {
-    return (int64_t)at_ms - (int64_t)s->newest_ms + (int64_t)t->ms_before_newest;
+    return (int64_t)at_ms - (int64_t)c->newest_ms + (int64_t)t->ms_before_newest;
 }
 
 /* Whether the target lies in the window (at - window, at]. */
-static bool in_window(const struct rule_state *s, const struct ww_rule *r,
+static bool in_window(const struct count_state *c, const struct ww_rule *r,
                       const struct counted_target *t, uint64_t at_ms)
 {
-    int64_t age = age_at(s, t, at_ms);
+    int64_t age = age_at(c, t, at_ms);
     return age >= 0 && age < (int64_t)(r->window_ns / NS_PER_MS);
 }
 
@@ -131,43 +237,43 @@ static uint32_t add_saturating(uint32_t a, uint64_t b)
 }
 
 /* A newer decision: every held target is now that much further back. */
-static void advance_newest(struct rule_state *s, uint64_t decided_ms)
+static void advance_newest(struct count_state *c, uint64_t decided_ms)
 {
-    if (s->target_count > 0 && decided_ms > s->newest_ms)
-        for (size_t i = 0; i < s->target_count; i++)
-            s->targets[i].ms_before_newest =
-                add_saturating(s->targets[i].ms_before_newest, decided_ms - s->newest_ms);
-    if (s->target_count == 0 || decided_ms > s->newest_ms)
-        s->newest_ms = decided_ms;
+    if (c->target_count > 0 && decided_ms > c->newest_ms)
+        for (size_t i = 0; i < c->target_count; i++)
+            c->targets[i].ms_before_newest =
+                add_saturating(c->targets[i].ms_before_newest, decided_ms - c->newest_ms);
+    if (c->target_count == 0 || decided_ms > c->newest_ms)
+        c->newest_ms = decided_ms;
 }
 
 /* Adds or refreshes `addr` in the set, pushing out the oldest when full. */
-static void count_target(struct rule_state *s, const struct ww_rule *r, uint32_t addr,
+static void count_target(struct count_state *c, const struct ww_rule *r, uint32_t addr,
                          uint64_t decided_ns)
 {
     uint64_t decided_ms = to_ms(decided_ns);
-    advance_newest(s, decided_ms);
-    uint32_t before = add_saturating(0, s->newest_ms - decided_ms);
+    advance_newest(c, decided_ms);
+    uint32_t before = add_saturating(0, c->newest_ms - decided_ms);
     size_t oldest = 0;
-    for (size_t i = 0; i < s->target_count; i++) {
-        if (s->targets[i].addr == addr) {
-            if (before < s->targets[i].ms_before_newest)
-                s->targets[i].ms_before_newest = before;
+    for (size_t i = 0; i < c->target_count; i++) {
+        if (c->targets[i].addr == addr) {
+            if (before < c->targets[i].ms_before_newest)
+                c->targets[i].ms_before_newest = before;
             return;
         }
-        if (s->targets[i].ms_before_newest > s->targets[oldest].ms_before_newest)
+        if (c->targets[i].ms_before_newest > c->targets[oldest].ms_before_newest)
             oldest = i;
     }
-    size_t at = s->target_count < r->threshold ? s->target_count++ : oldest;
-    s->targets[at] = (struct counted_target){addr, before};
+    size_t at = c->target_count < r->threshold ? c->target_count++ : oldest;
+    c->targets[at] = (struct counted_target){addr, before};
 }
 
-static uint32_t targets_in_window(const struct rule_state *s, const struct ww_rule *r,
+static uint32_t targets_in_window(const struct count_state *c, const struct ww_rule *r,
                                   uint64_t at_ns)
 {
     uint32_t n = 0;
-    for (size_t i = 0; i < s->target_count; i++)
-        n += in_window(s, r, &s->targets[i], to_ms(at_ns));
+    for (size_t i = 0; i < c->target_count; i++)
+        n += in_window(c, r, &c->targets[i], to_ms(at_ns));
     return n;
 }
 
@@ -180,51 +286,165 @@ static bool failed_enough(const struct rule_state *s, const struct ww_rule *r)
 }
 
 /* The counted targets in the window, newest decision first. */
-static void collect_samples(const struct rule_state *s, const struct ww_rule *r, uint64_t at_ns,
+static void collect_samples(const struct count_state *c, const struct ww_rule *r, uint64_t at_ns,
                             struct ww_alert *a)
 {
     bool taken[WW_MAX_THRESHOLD] = {false};
     while (a->sample_count < WW_ALERT_SAMPLES) {
         int best = -1;
-        for (size_t i = 0; i < s->target_count; i++) {
-            if (taken[i] || !in_window(s, r, &s->targets[i], to_ms(at_ns)))
+        for (size_t i = 0; i < c->target_count; i++) {
+            if (taken[i] || !in_window(c, r, &c->targets[i], to_ms(at_ns)))
                 continue;
-            if (best < 0 || s->targets[i].ms_before_newest < s->targets[best].ms_before_newest)
+            if (best < 0 || c->targets[i].ms_before_newest < c->targets[best].ms_before_newest)
                 best = (int)i;
         }
         if (best < 0)
             break;
         taken[best] = true;
-        a->sample[a->sample_count++] = s->targets[best].addr;
+        a->sample[a->sample_count++] = c->targets[best].addr;
     }
 }
 
-/* Judges the window ending at `decided_ns`; the alert carries the probe's time. */
-static void judge(struct ww_detector *d, struct rule_state *s, const struct ww_rule *r,
-                  const struct ww_probe *probe, uint64_t decided_ns)
+/* Counts the target and judges the window ending at its decision. */
+static void count_rule(struct ww_detector *d, void *record, struct rule_state *s,
+                       const struct ww_rule *r, const struct ww_probe *probe, uint64_t decided_ns)
 {
-    uint32_t count = targets_in_window(s, r, decided_ns);
-    if (count < r->threshold || !failed_enough(s, r))
+    struct count_state *c = count_of(s);
+    count_target(c, r, probe->dst, decided_ns);
+    uint32_t count = targets_in_window(c, r, decided_ns);
+    if (count < r->threshold || !failed_enough(s, r) || !may_alert(d, s, r, probe->ts_ns))
         return;
-    if (s->alerted && probe->ts_ns >= s->last_alert_ns &&
-        probe->ts_ns - s->last_alert_ns < r->suppress_ns) {
-        d->stats.suppressed++;
-        return;
-    }
-    if (s->alerted && probe->ts_ns < s->last_alert_ns) { /* out-of-order time: stay quiet */
-        d->stats.suppressed++;
-        return;
-    }
-    s->alerted = 1;
-    s->last_alert_ns = probe->ts_ns;
-    d->stats.alerts++;
-    struct ww_alert a = {
-        .rule = r, .ts_ns = probe->ts_ns, .probe = *probe, .targets = count,
-        .attempts = s->attempts, .failed = s->failed, .accepted = s->accepted,
-        .first_seen_ns = s->first_seen_ns, .last_seen_ns = s->last_seen_ns};
-    collect_samples(s, r, decided_ns, &a);
+    struct ww_alert a;
+    fill_alert(d, record, s, r, probe, &a);
+    a.targets = count;
+    collect_samples(c, r, decided_ns, &a);
     d->sink(d->sink_ctx, &a);
 }
+
+/* --- sequential rules (threshold random walk) -------------------------------- */
+
+/* Whether this is the source's first contact with `addr` under this rule. */
+static bool first_contact(struct walk_state *w, uint32_t addr)
+{
+    if (ww_bloom_check_and_set(w->contacted, sizeof w->contacted, addr, 0))
+        return false;
+    if (++w->contacted_count > WALK_CONTACTS_REFRESH) { /* keep false "seen" rare */
+        memset(w->contacted, 0, sizeof w->contacted);
+        w->contacted_count = 1;
+        ww_bloom_check_and_set(w->contacted, sizeof w->contacted, addr, 0);
+    }
+    return true;
+}
+
+static void walk_reset(struct walk_state *w)
+{
+    w->llr = 0.0;
+    w->first_contacts = w->failures = 0;
+    w->sample_count = w->sample_next = 0;
+}
+
+/* The probe a queued first contact was, for the alert. */
+static struct ww_probe contact_probe(const struct ww_probe *like, const struct first_contact *c)
+{
+    struct ww_probe p = *like;
+    p.dst = c->target;
+    p.sport = c->sport;
+    p.ts_ns = c->ts_ns;
+    return p;
+}
+
+static void walk_alert(struct ww_detector *d, void *record, struct rule_state *s,
+                       const struct ww_rule *r, const struct ww_probe *probe)
+{
+    struct walk_state *w = walk_of(s);
+    struct ww_alert a;
+    fill_alert(d, record, s, r, probe, &a);
+    a.targets = w->failures;
+    a.llr = w->llr;
+    a.first_contacts = w->first_contacts;
+    a.walk_failures = w->failures;
+    for (uint32_t i = 0; i < w->sample_count && a.sample_count < WW_ALERT_SAMPLES; i++)
+        a.sample[a.sample_count++] = w->sample[(w->sample_next + WALK_SAMPLES - 1 - i) % WALK_SAMPLES];
+    d->sink(d->sink_ctx, &a);
+}
+
+/* One first-contact outcome moves the walk; it may cross either boundary. */
+static void walk_step(struct ww_detector *d, void *record, struct rule_state *s,
+                      const struct ww_rule *r, const struct ww_probe *probe, bool failed)
+{
+    struct walk_state *w = walk_of(s);
+    w->first_contacts++;
+    if (failed) {
+        w->failures++;
+        w->llr += log((1.0 - r->theta1) / (1.0 - r->theta0));
+        w->sample[w->sample_next] = probe->dst;
+        w->sample_next = (uint8_t)((w->sample_next + 1) % WALK_SAMPLES);
+        if (w->sample_count < WALK_SAMPLES)
+            w->sample_count++;
+    } else {
+        w->llr += log(r->theta1 / r->theta0);
+    }
+    if (w->llr >= log(r->detection / r->false_alarm)) {
+        if (may_alert(d, s, r, probe->ts_ns))
+            walk_alert(d, record, s, r, probe);
+    } else if (w->llr <= log((1.0 - r->detection) / (1.0 - r->false_alarm))) {
+        d->stats.walks_benign++;
+        walk_reset(w);
+    }
+}
+
+/* Feeds the walk every decided first contact at the head of the queue. */
+static void walk_drain(struct ww_detector *d, void *record, struct rule_state *s,
+                       const struct ww_rule *r, const struct ww_probe *like)
+{
+    struct walk_state *w = walk_of(s);
+    while (w->queue_len > 0) {
+        struct first_contact *head = &w->queue[w->queue_head];
+        if (head->state == CONTACT_WAITING)
+            return;
+        struct ww_probe probe = contact_probe(like, head);
+        bool failed = head->state == CONTACT_FAILED;
+        w->queue_head = (uint8_t)((w->queue_head + 1) % WALK_QUEUE);
+        w->queue_len--;
+        walk_step(d, record, s, r, &probe, failed);
+    }
+}
+
+/* A new attempt: queue it if it is a first contact (decided at once if dark). */
+static void walk_attempt(struct ww_detector *d, void *record, struct rule_state *s,
+                         const struct ww_rule *r, const struct ww_probe *probe, bool dark)
+{
+    struct walk_state *w = walk_of(s);
+    if (!first_contact(w, probe->dst))
+        return;
+    if (w->queue_len == WALK_QUEUE) { /* the oldest waited through 8 newer contacts */
+        w->queue[w->queue_head].state = CONTACT_FAILED;
+        d->stats.walks_forced++;
+        walk_drain(d, record, s, r, probe);
+    }
+    struct first_contact *c = &w->queue[(w->queue_head + w->queue_len++) % WALK_QUEUE];
+    *c = (struct first_contact){.ts_ns = probe->ts_ns, .target = probe->dst,
+                                .sport = probe->sport,
+                                .state = dark ? CONTACT_FAILED : CONTACT_WAITING};
+    walk_drain(d, record, s, r, probe);
+}
+
+/* An outcome: settle the matching waiting first contact, then drain. */
+static void walk_result(struct ww_detector *d, void *record, struct rule_state *s,
+                        const struct ww_rule *r, const struct ww_probe *probe, bool failed)
+{
+    struct walk_state *w = walk_of(s);
+    for (uint8_t i = 0; i < w->queue_len; i++) {
+        struct first_contact *c = &w->queue[(w->queue_head + i) % WALK_QUEUE];
+        if (c->target == probe->dst && c->state == CONTACT_WAITING) {
+            c->state = failed ? CONTACT_FAILED : CONTACT_SUCCEEDED;
+            walk_drain(d, record, s, r, probe);
+            return;
+        }
+    }
+}
+
+/* --- events ----------------------------------------------------------------- */
 
 static void note_attempt(struct rule_state *s, const struct ww_probe *probe)
 {
@@ -236,31 +456,42 @@ static void note_attempt(struct rule_state *s, const struct ww_probe *probe)
         s->attempts++;
 }
 
-static void apply_event(struct ww_detector *d, struct rule_state *s, const struct ww_rule *r,
-                        const struct ww_probe_event *ev)
+static void apply_event(struct ww_detector *d, void *record, struct rule_state *s,
+                        const struct ww_rule *r, const struct ww_probe_event *ev, bool dark)
 {
     const struct ww_probe *probe = &ev->probe;
-    bool counts;
-    if (ev->kind == WW_PROBE_ATTEMPT) {
+    bool attempt = ev->kind == WW_PROBE_ATTEMPT;
+    bool failed = !attempt && ev->outcome != WW_OUTCOME_ACCEPTED;
+    if (attempt)
         note_attempt(s, probe);
-        counts = r->count == WW_COUNT_ALL;
-    } else if (ev->outcome == WW_OUTCOME_ACCEPTED) {
-        s->accepted += s->accepted < UINT32_MAX;
-        counts = false;
-    } else {
+    else if (failed)
         s->failed += s->failed < UINT32_MAX;
-        counts = r->count == WW_COUNT_FAILED;
-    }
-    if (!counts)
+    else
+        s->accepted += s->accepted < UINT32_MAX;
+
+    if (r->type == WW_RULE_SEQUENTIAL) {
+        if (attempt)
+            walk_attempt(d, record, s, r, probe, dark);
+        else
+            walk_result(d, record, s, r, probe, failed);
         return;
-    uint64_t decided_ns = ev->kind == WW_PROBE_RESULT ? ev->outcome_ts_ns : probe->ts_ns;
-    count_target(s, r, probe->dst, decided_ns);
-    judge(d, s, r, probe, decided_ns);
+    }
+    bool counts = r->count == WW_COUNT_ALL ? attempt : failed;
+    if (counts)
+        count_rule(d, record, s, r, probe, attempt ? probe->ts_ns : ev->outcome_ts_ns);
 }
 
 static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
 {
     return r->proto == probe->proto && r->port == probe->dport;
+}
+
+static void gather_evidence(struct ww_detector *d, void *record, const struct ww_probe_event *ev)
+{
+    if (ev->kind == WW_PROBE_ATTEMPT)
+        ww_evidence_attempt(evidence_of(record), &d->rules->conficker, &ev->probe);
+    else if (ev->outcome == WW_OUTCOME_REJECTED)
+        ww_evidence_refused(evidence_of(record), &ev->probe, ev->outcome_ts_ns);
 }
 
 void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
@@ -278,6 +509,9 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
         d->stats.ignored_targets++;
         return;
     }
+    bool dark = ev->kind == WW_PROBE_ATTEMPT &&
+                ww_prefix_list_contains(&rules->dark_nets, probe->dst);
+    d->stats.dark_contacts += dark;
     void *record = NULL;
     for (size_t i = 0; i < rules->rule_count; i++) {
         const struct ww_rule *r = &rules->rule[i];
@@ -286,7 +520,8 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
         if (!record) {
             bool created;
             record = ww_table_upsert(d->table, probe->src, d->clock_ns, &created);
+            gather_evidence(d, record, ev);
         }
-        apply_event(d, block_of(d, record, i), r, ev);
+        apply_event(d, record, block_of(d, record, i), r, ev, dark);
     }
 }

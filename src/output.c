@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "wormwatch/format.h"
+#include "wormwatch/verdict.h"
 
 struct ww_output {
     int fd;
@@ -147,6 +148,45 @@ static json_t *scan_object(const struct ww_alert *a)
     return o;
 }
 
+/* Rounded for people: 2 decimals are plenty for a log-likelihood. */
+static json_t *real2(double v)
+{
+    return json_real(round(v * 100.0) / 100.0);
+}
+
+static json_t *walk_object(const struct ww_alert *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "llr", real2(a->llr));
+    json_object_set_new(o, "first_contacts", json_integer(a->first_contacts));
+    json_object_set_new(o, "failures", json_integer(a->walk_failures));
+    return o;
+}
+
+static json_t *evidence_object(const struct ww_verdict *v)
+{
+    const struct ww_evidence *e = &v->evidence;
+    json_t *o = json_object();
+    json_object_set_new(o, "octet_bits", real2(e->octet_bits));
+    json_object_set_new(o, "scored_targets", json_integer(e->scored_targets));
+    json_object_set_new(o, "octet_violations", json_integer(e->octet_violations));
+    json_object_set_new(o, "syn_shape", json_string(ww_stack_name(v->stack)));
+    json_object_set_new(o, "local_targets", json_integer(e->local_targets));
+    json_object_set_new(o, "remote_targets", json_integer(e->remote_targets));
+    json_object_set_new(o, "tcp139_after_445", json_integer(e->tcp139_after_445));
+    json_object_set_new(o, "netbios_probes", json_integer(e->netbios_probes));
+    return o;
+}
+
+static json_t *conficker_object(const struct ww_verdict *v)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "likely", json_boolean(v->likely));
+    json_object_set_new(o, "score", real2(v->score));
+    json_object_set_new(o, "evidence", evidence_object(v));
+    return o;
+}
+
 static char *dump_line(json_t *event)
 {
     char *body = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(12));
@@ -182,6 +222,9 @@ char *ww_output_format_alert(const struct ww_alert *a, const char *host)
     json_object_set_new(e, "proto", json_string(proto_name(a->rule->proto)));
     json_object_set_new(e, "alert", alert_object(a->rule));
     json_object_set_new(e, "scan", scan_object(a));
+    if (a->rule->type == WW_RULE_SEQUENTIAL)
+        json_object_set_new(e, "trw", walk_object(a));
+    json_object_set_new(e, "conficker", conficker_object(&a->verdict));
     json_object_set_new(e, "host", json_string(host));
     return dump_line(e);
 }
@@ -258,6 +301,9 @@ static json_t *detect_object(const struct ww_detect_stats *d)
     set_u64(o, "ignored_sources", d->ignored_sources);
     set_u64(o, "ignored_targets", d->ignored_targets);
     set_u64(o, "suppressed", d->suppressed);
+    set_u64(o, "dark_contacts", d->dark_contacts);
+    set_u64(o, "walks_benign", d->walks_benign);
+    set_u64(o, "walks_forced", d->walks_forced);
     return o;
 }
 

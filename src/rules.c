@@ -17,23 +17,28 @@
 #include <string.h>
 
 #include "wormwatch/decode.h"
+#include "wormwatch/verdict.h"
 
 #define NS_PER_MS 1000000ULL
 #define NS_PER_SEC 1000000000ULL
 #define MAX_LINE 1024
 #define MAX_RULES_FILE (1u << 20)
 
+enum section { SECTION_GLOBAL, SECTION_RULE, SECTION_CONFICKER };
+
 struct parser {
     const char *origin;
     unsigned line;
     struct ww_ruleset *set;
-    struct ww_rule *rule;     /* section being filled, NULL in [global] */
+    enum section section;
+    struct ww_rule *rule;     /* section being filled, NULL outside [rule] */
     unsigned rule_line;       /* line of its [rule SID] header */
     bool rule_keys_seen[16];  /* required keys seen in this rule */
     char *err;
     size_t err_len;
 };
 
+/* Keys a rule must state; threshold and window only for count rules. */
 enum required_key { REQ_NAME, REQ_PROTO, REQ_PORT, REQ_THRESHOLD, REQ_WINDOW, REQ__COUNT };
 static const char *const required_key_name[REQ__COUNT] = {"name", "proto", "port", "threshold",
                                                           "window"};
@@ -248,6 +253,8 @@ static bool global_key(struct parser *p, const char *key, char *value)
         return parse_prefix_list(p, value, &s->never_flag);
     if (!strcmp(key, "ignore_targets"))
         return parse_prefix_list(p, value, &s->ignore_targets);
+    if (!strcmp(key, "dark_nets"))
+        return parse_prefix_list(p, value, &s->dark_nets);
     if (!strcmp(key, "attempt_timeout"))
         return parse_duration_key(p, key, value, NS_PER_MS, &s->attempt_timeout_ns);
     if (!strcmp(key, "idle_timeout"))
@@ -260,6 +267,42 @@ static bool global_key(struct parser *p, const char *key, char *value)
         return true;
     }
     return fail(p, "unknown key '%s' in [global]", key);
+}
+
+/* A number strictly between 0 and 1 (or up to `max`). */
+static bool parse_probability(struct parser *p, const char *key, const char *value, double max,
+                              double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end || !(v > 0.0 && v < max))
+        return fail(p, "%s must be a number above 0 and below %g, not '%s'", key, max, value);
+    *out = v;
+    return true;
+}
+
+static bool conficker_key(struct parser *p, const char *key, const char *value)
+{
+    struct ww_verdict_config *c = &p->set->conficker;
+    if (!strcmp(key, "target_mask")) {
+        if (!parse_ipv4(value, &c->target_mask))
+            return fail(p, "target_mask must be a dotted mask such as 0.128.0.128, not '%s'",
+                        value);
+        return true;
+    }
+    if (!strcmp(key, "likely_bits")) {
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || !(v >= 0.0 && v <= 1000.0))
+            return fail(p, "likely_bits must be a number from 0 to 1000, not '%s'", value);
+        c->likely_bits = v;
+        return true;
+    }
+    if (!strcmp(key, "error_rate"))
+        return parse_probability(p, key, value, 0.5, &c->error_rate);
+    return fail(p, "unknown key '%s' in [conficker]", key);
 }
 
 static bool copy_text(struct parser *p, const char *key, const char *value, char *dst)
@@ -312,6 +355,23 @@ static bool rule_key(struct parser *p, const char *key, char *value)
         r->severity = (uint8_t)v;
         return true;
     }
+    if (!strcmp(key, "type")) {
+        if (!strcmp(value, "count"))
+            r->type = WW_RULE_COUNT;
+        else if (!strcmp(value, "sequential"))
+            r->type = WW_RULE_SEQUENTIAL;
+        else
+            return fail(p, "type must be 'count' or 'sequential', not '%s'", value);
+        return true;
+    }
+    if (!strcmp(key, "theta0"))
+        return parse_probability(p, key, value, 1.0, &r->theta0);
+    if (!strcmp(key, "theta1"))
+        return parse_probability(p, key, value, 1.0, &r->theta1);
+    if (!strcmp(key, "detection"))
+        return parse_probability(p, key, value, 1.0, &r->detection);
+    if (!strcmp(key, "false_alarm"))
+        return parse_probability(p, key, value, 1.0, &r->false_alarm);
     if (!strcmp(key, "proto")) {
         mark_required(p, REQ_PROTO);
         if (!strcmp(value, "tcp"))
@@ -375,9 +435,15 @@ static bool finish_rule(struct parser *p)
         return true;
     unsigned line = p->line;
     p->line = p->rule_line;
-    for (int k = 0; k < REQ__COUNT; k++)
+    int required = r->type == WW_RULE_COUNT ? REQ__COUNT : REQ_THRESHOLD;
+    for (int k = 0; k < required; k++)
         if (!p->rule_keys_seen[k])
             return fail(p, "[rule %u] has no '%s'", r->sid, required_key_name[k]);
+    if (r->type == WW_RULE_SEQUENTIAL && !(r->theta1 < r->theta0))
+        return fail(p, "[rule %u]: theta1 (a scanner's success rate) must be below theta0",
+                    r->sid);
+    if (r->type == WW_RULE_SEQUENTIAL && !(r->false_alarm < r->detection))
+        return fail(p, "[rule %u]: false_alarm must be below detection", r->sid);
     if (r->proto == WW_IPPROTO_UDP && r->port != WW_NBNS_PORT)
         return fail(p, "[rule %u]: udp rules watch NetBIOS name service only (port 137)", r->sid);
     p->line = line;
@@ -393,6 +459,10 @@ static void rule_defaults(struct ww_rule *r, uint32_t sid)
     snprintf(r->category, sizeof r->category, "Detection of a Network Scan");
     r->count = WW_COUNT_FAILED;
     r->suppress_ns = 3600 * NS_PER_SEC;
+    r->theta0 = 0.8; /* the values of Jung et al. */
+    r->theta1 = 0.2;
+    r->detection = 0.99;
+    r->false_alarm = 0.01;
 }
 
 static bool open_section(struct parser *p, char *header)
@@ -400,12 +470,19 @@ static bool open_section(struct parser *p, char *header)
     if (!finish_rule(p))
         return false;
     char *name = trim(header);
+    p->rule = NULL;
     if (!strcmp(name, "global")) {
-        p->rule = NULL;
+        p->section = SECTION_GLOBAL;
+        return true;
+    }
+    if (!strcmp(name, "conficker")) {
+        p->section = SECTION_CONFICKER;
         return true;
     }
     if (strncmp(name, "rule", 4) != 0 || !isspace((unsigned char)name[4]))
-        return fail(p, "unknown section [%s] (expected [global] or [rule SID])", name);
+        return fail(p, "unknown section [%s] (expected [global], [conficker] or [rule SID])",
+                    name);
+    p->section = SECTION_RULE;
     uint64_t sid;
     char *sid_text = trim(name + 4);
     if (!parse_uint(sid_text, UINT32_MAX, &sid) || sid < WW_MIN_LOCAL_SID)
@@ -443,7 +520,11 @@ static bool parse_line(struct parser *p, char *line)
     char *key = trim(s), *value = trim(eq + 1);
     if (*key == '\0')
         return fail(p, "missing key before '='");
-    return p->rule ? rule_key(p, key, value) : global_key(p, key, value);
+    switch (p->section) {
+    case SECTION_RULE: return rule_key(p, key, value);
+    case SECTION_CONFICKER: return conficker_key(p, key, value);
+    default: return global_key(p, key, value);
+    }
 }
 
 static void ruleset_defaults(struct ww_ruleset *s)
@@ -452,6 +533,7 @@ static void ruleset_defaults(struct ww_ruleset *s)
     s->attempt_timeout_ns = 5 * NS_PER_SEC;
     s->idle_timeout_ns = 3600 * NS_PER_SEC;
     s->max_memory = 64ULL * 1024 * 1024;
+    ww_verdict_config_defaults(&s->conficker);
 }
 
 bool ww_rules_parse(const char *text, const char *origin, struct ww_ruleset *out, char *err,

@@ -286,7 +286,7 @@ static void test_rules_check(void **state)
     struct run r;
     run_wormwatch_text(&r, "-T", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_non_null(strstr(r.out, "rules OK: 3 rules"));
+    assert_non_null(strstr(r.out, "rules OK: 5 rules"));
     run_free(&r);
 
     char *bad = temp_file_with("[global]\nmax_memory = 64M\n\n[rule 1000001]\nname = x\n"
@@ -353,8 +353,11 @@ static void test_garbage_capture_is_runtime_error(void **state)
 static const char *kind_of_sid(long long sid)
 {
     switch (sid) {
-    case 1000001: return "tcp445";
-    case 1000002: return "tcp139";
+    case 1000001: /* count */
+    case 1000004: /* sequential */
+        return "tcp445";
+    case 1000002:
+    case 1000005: return "tcp139";
     case 1000003: return "netbios";
     default: return "?";
     }
@@ -422,7 +425,23 @@ static void assert_time_matches(const char *eve_time, double truth_seconds)
         fail_msg("alert time %s, truth %.6f", eve_time, truth_seconds);
 }
 
-/* Every alert names an expected (source, kind); its tipping probe and samples are real. */
+static bool is_sequential(json_t *alert)
+{
+    return value_at(alert, "trw") != NULL;
+}
+
+/* The truth's claim about the source being Conficker: 1, 0, or -1 for none. */
+static int truth_conficker(json_t *truth, const char *src)
+{
+    json_t *c = json_object_get(json_object_get(json_object_get(truth, "expect"), src), "conficker");
+    return json_is_boolean(c) ? json_is_true(c) : -1;
+}
+
+/*
+ * Every alert names an expected (source, kind); its tipping probe and its
+ * samples are real counted probes; a sequential alert crossed ln(99); the
+ * Conficker verdict agrees with the truth where the truth makes a claim.
+ */
 static void assert_alert_matches_truth(json_t *alert, json_t *truth)
 {
     const char *src = str_at(alert, "src_ip");
@@ -430,13 +449,21 @@ static void assert_alert_matches_truth(json_t *alert, json_t *truth)
     long long port = int_at(alert, "dest_port");
     if (!truth_expects(truth, src, kind))
         fail_msg("unexpected alert: %s %s", src, kind);
-    assert_int_equal(int_at(alert, "scan.targets"), 10);
     json_t *tipping = truth_probe(truth, src, str_at(alert, "dest_ip"), port, kind);
     if (!tipping)
         fail_msg("%s: tipping target %s is not a counted probe", src, str_at(alert, "dest_ip"));
     assert_time_matches(str_at(alert, "timestamp"), json_real_value(json_array_get(tipping, 0)));
     json_t *samples = value_at(alert, "scan.sample_targets");
-    assert_int_equal(json_array_size(samples), 10);
+    if (is_sequential(alert)) {
+        assert_true(json_real_value(value_at(alert, "trw.llr")) >= log(99.0) - 0.01);
+        assert_int_equal(int_at(alert, "scan.targets"), int_at(alert, "trw.failures"));
+        assert_true(int_at(alert, "trw.first_contacts") >= int_at(alert, "trw.failures"));
+        long long failures = int_at(alert, "trw.failures");
+        assert_int_equal(json_array_size(samples), failures < 8 ? failures : 8);
+    } else {
+        assert_int_equal(int_at(alert, "scan.targets"), 10);
+        assert_int_equal(json_array_size(samples), 10);
+    }
     size_t i;
     json_t *target;
     json_array_foreach(samples, i, target)
@@ -444,19 +471,30 @@ static void assert_alert_matches_truth(json_t *alert, json_t *truth)
         if (!truth_probe(truth, src, json_string_value(target), port, kind))
             fail_msg("%s: sample %s is not a counted probe", src, json_string_value(target));
     }
+    int conficker = truth_conficker(truth, src);
+    if (conficker >= 0 && json_is_true(value_at(alert, "conficker.likely")) != conficker)
+        fail_msg("%s: conficker.likely should be %s", src, conficker ? "true" : "false");
 }
 
-static size_t expected_alert_count(json_t *truth)
+/* Each expected (source, kind) is alerted at least once. */
+static void assert_every_expectation_met(json_t *truth, const struct run *r)
 {
-    size_t n = 0;
     const char *src;
     json_t *e;
     json_object_foreach(json_object_get(truth, "expect"), src, e)
     {
         json_t *k = json_object_get(e, "kind");
-        n += json_is_array(k) ? json_array_size(k) : 1;
+        size_t n = json_is_array(k) ? json_array_size(k) : 1;
+        for (size_t j = 0; j < n; j++) {
+            const char *kind = json_string_value(json_is_array(k) ? json_array_get(k, j) : k);
+            bool seen = false;
+            for (size_t i = 0; i + 1 < r->event_count && !seen; i++)
+                seen = !strcmp(str_at(r->events[i], "src_ip"), src) &&
+                       !strcmp(kind_of_sid(int_at(r->events[i], "alert.signature_id")), kind);
+            if (!seen)
+                fail_msg("%s was not flagged for %s", src, kind);
+        }
     }
-    return n;
 }
 
 static void check_capture_against_truth(const char *capture)
@@ -470,12 +508,12 @@ static void check_capture_against_truth(const char *capture)
     json_t *stats = r.events[r.event_count - 1];
     assert_string_equal(str_at(stats, "event_type"), "stats");
     assert_int_equal(int_at(stats, "stats.decoder.pkts"), json_integer_value(json_object_get(truth, "packets")));
-    assert_int_equal(r.event_count - 1, expected_alert_count(truth));
     assert_int_equal(int_at(stats, "stats.alerts"), r.event_count - 1);
     for (size_t i = 0; i + 1 < r.event_count; i++) {
         assert_string_equal(str_at(r.events[i], "event_type"), "alert");
         assert_alert_matches_truth(r.events[i], truth);
     }
+    assert_every_expectation_met(truth, &r);
     run_free(&r);
     json_decref(truth);
 }
@@ -494,32 +532,54 @@ static void test_split_scan_truth(void **state) { (void)state; check_capture_aga
 /* ---- exact events ----------------------------------------------------------- */
 
 /*
- * The whole alert line, byte for byte. The counts were checked by hand
- * against conficker_lan.pcap.truth.json: the 10th failure to be decided is
- * the unanswered probe of 93.78.106.103 (00:01:10.24, judged 8 s later,
- * before its third SYN); by then 17 attempts were sent, 2 accepted. Samples
- * are in order of decision: the refusal of 42.87.148.19 (probe at 73.04 s)
- * was decided before the timeouts of older probes.
+ * The whole alert lines, byte for byte, checked by hand against
+ * conficker_lan.pcap.truth.json. Sequential test: the first four first
+ * contacts are unanswered, refused, unanswered, unanswered, so the walk
+ * reaches 4 ln 4 = 5.55 > ln 99 at the probe of 219.94.103.1 (01:03.18);
+ * that probe is judged unanswered 8 s later, when 10 attempts were sent,
+ * 5 had failed and 1 was accepted. Count rule: the 10th failure to be
+ * decided is the unanswered probe of 93.78.106.103 (01:10.24, judged 8 s
+ * later, before its third SYN); by then 17 attempts were sent, 2 accepted.
+ * Samples are in order of decision: the refusal of 42.87.148.19 (probe at
+ * 73.04 s) was decided before the timeouts of older probes.
  */
-static void test_conficker_lan_exact_alert(void **state)
+static void test_conficker_lan_exact_alerts(void **state)
 {
     (void)state;
     static const char expected[] =
-        "{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\",\"event_type\":\"alert\","
-        "\"src_ip\":\"10.1.1.66\",\"src_port\":1043,\"dest_ip\":\"93.78.106.103\","
-        "\"dest_port\":445,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\",\"gid\":1,"
-        "\"signature_id\":1000001,\"rev\":1,\"signature\":\"WORMWATCH SMB worm fan-out scan on "
-        "TCP/445\",\"category\":\"A Network Trojan was detected\",\"severity\":1},"
-        "\"scan\":{\"dest_port\":445,\"targets\":10,\"attempts\":17,\"failed\":10,\"accepted\":2,"
-        "\"first_seen\":\"2009-03-30T00:01:00.000000+0000\","
+        "{\"timestamp\":\"2009-03-30T00:01:03.182346+0000\",\"event_type\":\"alert\","
+        "\"src_ip\":\"10.1.1.66\",\"src_port\":1038,\"dest_ip\":\"219.94.103.1\","
+        "\"dest_port\":445,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\","
+        "\"gid\":1,\"signature_id\":1000004,\"rev\":1,\"signature\":\"WORMWATCH SMB worm scan on TCP/445 (sequential test)\","
+        "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
+        "\"scan\":{\"dest_port\":445,\"targets\":4,\"attempts\":10,\"failed\":5,"
+        "\"accepted\":1,\"first_seen\":\"2009-03-30T00:01:00.000000+0000\","
+        "\"last_seen\":\"2009-03-30T00:01:11.036585+0000\",\"rate_per_min\":54.36,"
+        "\"sample_targets\":[\"219.94.103.1\",\"124.58.54.81\",\"66.61.115.84\","
+        "\"72.50.202.7\"]},\"trw\":{\"llr\":5.55,\"first_contacts\":4,"
+        "\"failures\":4},\"conficker\":{\"likely\":true,\"score\":18.75,"
+        "\"evidence\":{\"octet_bits\":16.75,\"scored_targets\":9,\"octet_violations\":0,"
+        "\"syn_shape\":\"windows-xp\",\"local_targets\":1,\"remote_targets\":9,"
+        "\"tcp139_after_445\":0,\"netbios_probes\":0}},\"host\":\"e2e\"}\n{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\","
+        "\"event_type\":\"alert\",\"src_ip\":\"10.1.1.66\",\"src_port\":1043,"
+        "\"dest_ip\":\"93.78.106.103\",\"dest_port\":445,\"proto\":\"TCP\","
+        "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000001,"
+        "\"rev\":1,\"signature\":\"WORMWATCH SMB worm fan-out scan on TCP/445\","
+        "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
+        "\"scan\":{\"dest_port\":445,\"targets\":10,\"attempts\":17,\"failed\":10,"
+        "\"accepted\":2,\"first_seen\":\"2009-03-30T00:01:00.000000+0000\","
         "\"last_seen\":\"2009-03-30T00:01:17.531914+0000\",\"rate_per_min\":58.18,"
         "\"sample_targets\":[\"93.78.106.103\",\"100.21.23.78\",\"170.37.63.82\","
-        "\"42.87.148.19\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\",\"72.50.202.7\","
-        "\"134.33.39.59\",\"66.61.115.84\"]},\"host\":\"e2e\"}\n";
+        "\"42.87.148.19\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\","
+        "\"72.50.202.7\",\"134.33.39.59\",\"66.61.115.84\"]},\"conficker\":{\"likely\":true,"
+        "\"score\":29.59,\"evidence\":{\"octet_bits\":27.59,\"scored_targets\":15,"
+        "\"octet_violations\":0,\"syn_shape\":\"windows-xp\",\"local_targets\":2,"
+        "\"remote_targets\":15,\"tcp139_after_445\":0,\"netbios_probes\":0}},"
+        "\"host\":\"e2e\"}\n";
     struct run r;
     run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.event_count, 2);
+    assert_int_equal(r.event_count, 3);
     assert_true(strncmp(r.out, expected, strlen(expected)) == 0);
     run_free(&r);
 }
@@ -559,11 +619,14 @@ static void test_files_are_one_stream(void **state)
 {
     (void)state;
     struct run r;
+    /* Each half alone reaches the sequential test (7 refusals) but not the count rule. */
     run_wormwatch(&r, "-r", pcap_path("split_scan_1.pcap"), NULL);
-    assert_int_equal(r.event_count, 1); /* stats only */
+    assert_int_equal(r.event_count, 2);
+    assert_int_equal(int_at(r.events[0], "alert.signature_id"), 1000004);
     run_free(&r);
     run_wormwatch(&r, "-r", pcap_path("split_scan_2.pcap"), NULL);
-    assert_int_equal(r.event_count, 1);
+    assert_int_equal(r.event_count, 2);
+    assert_int_equal(int_at(r.events[0], "alert.signature_id"), 1000004);
     run_free(&r);
 
     struct run whole;
@@ -571,10 +634,13 @@ static void test_files_are_one_stream(void **state)
     run_wormwatch(&r, "-r", pcap_path("split_scan_1.pcap"), "-r", pcap_path("split_scan_2.pcap"),
                   NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.event_count, 2);
-    assert_int_equal(int_at(r.events[1], "stats.files"), 2);
-    /* The same alert as reading the uncut file. */
+    assert_int_equal(r.event_count, 3);
+    assert_int_equal(int_at(r.events[2], "stats.files"), 2);
+    /* The same alerts as reading the uncut file, the count rule's among them. */
+    assert_int_equal(whole.event_count, 3);
+    assert_int_equal(int_at(r.events[1], "alert.signature_id"), 1000001);
     assert_true(json_equal(r.events[0], whole.events[0]));
+    assert_true(json_equal(r.events[1], whole.events[1]));
     run_free(&whole);
     run_free(&r);
 }
@@ -587,10 +653,11 @@ static void test_truncated_capture_flushes_then_fails(void **state)
     run_wormwatch(&r, "-r", pcap_path("truncated.pcap"), NULL);
     assert_int_equal(r.exit_code, 1);
     assert_one_error_line(&r, "truncated.pcap: cannot read capture: truncated dump file");
-    assert_int_equal(r.event_count, 2);
+    assert_int_equal(r.event_count, 3);
     assert_string_equal(str_at(r.events[0], "src_ip"), "10.1.1.66");
-    assert_string_equal(str_at(r.events[1], "event_type"), "stats");
-    assert_int_equal(int_at(r.events[1], "stats.decoder.pkts"), 1220);
+    assert_string_equal(str_at(r.events[1], "src_ip"), "10.1.1.66");
+    assert_string_equal(str_at(r.events[2], "event_type"), "stats");
+    assert_int_equal(int_at(r.events[2], "stats.decoder.pkts"), 1220);
     run_free(&r);
 }
 
@@ -613,7 +680,7 @@ static void test_output_file_is_appended(void **state)
     char *text = slurp_fd(fileno(f));
     fclose(f);
     unlink(path);
-    assert_int_equal(line_count(text), 3);
+    assert_int_equal(line_count(text), 4); /* the earlier line, two alerts, stats */
     assert_true(strncmp(text, "{\"earlier\":1}\n{\"timestamp\"", 26) == 0);
     free(text);
 }
@@ -625,7 +692,7 @@ static void test_reads_standard_input(void **state)
     struct run r;
     run_wormwatch_stdin(&r, pcap_path("sll2.pcap"), "-r", "-", NULL);
     assert_int_equal(r.exit_code, 0);
-    assert_int_equal(r.event_count, 2);
+    assert_int_equal(r.event_count, 3);
     assert_string_equal(str_at(r.events[0], "src_ip"), "10.1.6.7");
     run_free(&r);
 }
@@ -651,7 +718,7 @@ int main(void)
         cmocka_unit_test(test_null_loop_truth),
         cmocka_unit_test(test_malformed_truth),
         cmocka_unit_test(test_split_scan_truth),
-        cmocka_unit_test(test_conficker_lan_exact_alert),
+        cmocka_unit_test(test_conficker_lan_exact_alerts),
         cmocka_unit_test(test_malformed_frames_counted_by_reason),
         cmocka_unit_test(test_files_are_one_stream),
         cmocka_unit_test(test_truncated_capture_flushes_then_fails),

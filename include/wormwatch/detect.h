@@ -1,12 +1,18 @@
 /*
  * Detect: per-source evidence from probe events, and the decision to alert.
  *
- * For each rule a source keeps its attempt counters and the most recent
- * distinct targets that count towards the rule (failed ones, or all), each
- * with the time of its probe. A rule tips when at least `threshold` of those
- * targets fall inside the sliding window ending at the probe being judged,
- * and (for failure-counting rules) enough of the source's attempts failed.
- * One alert per (source, rule) per suppression interval. Detect never formats
+ * Two kinds of rule judge a source:
+ * - count: the most recent distinct targets that count (failed ones, or
+ *   all) are kept with the times their outcomes were decided; the rule tips
+ *   when `threshold` of them fall in the sliding window, and (for
+ *   failure-counting rules) enough of the source's attempts failed.
+ * - sequential: a threshold random walk (Jung et al., IEEE S&P 2004) over
+ *   the outcomes of the source's FIRST contacts with each target: a failure
+ *   (or any contact with a dark address) moves the log-likelihood ratio up,
+ *   a success down; it tips as soon as it crosses ln(P_D / P_F), and a source
+ *   that falls below ln((1 - P_D) / (1 - P_F)) is judged benign and starts over.
+ * Every alert carries the Conficker verdict of the source (verdict.h). One
+ * alert per (source, rule) per suppression interval. Detect never formats
  * output; alerts leave through a callback.
  */
 #ifndef WW_DETECT_H
@@ -17,6 +23,7 @@
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
 #include "wormwatch/table.h"
+#include "wormwatch/verdict.h"
 
 #define WW_ALERT_SAMPLES 10
 
@@ -32,6 +39,11 @@ struct ww_alert {
     uint64_t last_seen_ns;   /* newest attempt */
     uint32_t sample_count;
     uint32_t sample[WW_ALERT_SAMPLES]; /* counted targets, newest first */
+    /* sequential rules: the walk's state when it tipped */
+    double llr;              /* natural-log likelihood ratio, scanner vs benign */
+    uint32_t first_contacts; /* distinct targets whose first contact was judged */
+    uint32_t walk_failures;  /* of which failed */
+    struct ww_verdict verdict;
 };
 
 typedef void (*ww_alert_sink)(void *ctx, const struct ww_alert *alert);
@@ -42,6 +54,9 @@ struct ww_detect_stats {
     uint64_t ignored_targets;  /* events to ignore_targets */
     uint64_t alerts;
     uint64_t suppressed;       /* tipped again inside the suppression interval */
+    uint64_t dark_contacts;    /* attempts to dark_nets */
+    uint64_t walks_benign;     /* sequential tests that concluded "benign" */
+    uint64_t walks_forced;     /* first contacts judged failed for waiting too long */
 };
 
 struct ww_detector;

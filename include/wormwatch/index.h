@@ -68,4 +68,18 @@ static inline uint32_t ww_hash_words(uint32_t a, uint32_t b, uint32_t c, uint32_
     return (uint32_t)h;
 }
 
+/*
+ * Bloom filter over a caller's byte array: sets the key's two bits and says
+ * whether both were set already ("probably seen before").
+ */
+static inline bool ww_bloom_check_and_set(uint8_t *bits, size_t bytes, uint32_t key, uint32_t salt)
+{
+    uint32_t h = ww_hash_words(key, salt, 0x5bd1e995u, 0);
+    uint32_t n = (uint32_t)bytes * 8, a = h % n, b = (h >> 16) % n;
+    bool seen = (bits[a / 8] & (1u << (a % 8))) && (bits[b / 8] & (1u << (b % 8)));
+    bits[a / 8] |= (uint8_t)(1u << (a % 8));
+    bits[b / 8] |= (uint8_t)(1u << (b % 8));
+    return seen;
+}
+
 #endif

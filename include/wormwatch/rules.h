@@ -30,6 +30,12 @@ struct ww_prefix_list {
     size_t count;
 };
 
+/* How a rule decides. */
+enum ww_rule_type {
+    WW_RULE_COUNT,     /* >= threshold distinct targets in a sliding window */
+    WW_RULE_SEQUENTIAL /* threshold random walk over first-contact outcomes */
+};
+
 /* What a rule counts towards its threshold. */
 enum ww_count_mode {
     WW_COUNT_FAILED, /* distinct targets whose attempt was rejected or unanswered */
@@ -42,6 +48,7 @@ struct ww_rule {
     uint8_t severity;                /* 1 (high) .. 4 */
     char name[WW_RULE_TEXT_MAX];     /* EVE alert.signature */
     char category[WW_RULE_TEXT_MAX]; /* EVE alert.category */
+    enum ww_rule_type type;
     uint8_t proto;                   /* WW_IPPROTO_TCP or WW_IPPROTO_UDP */
     uint16_t port;                   /* probed port (UDP: only 137, NBNS) */
     enum ww_count_mode count;
@@ -49,6 +56,18 @@ struct ww_rule {
     uint64_t window_ns;              /* sliding window length */
     uint64_t suppress_ns;            /* one alert per source per this interval */
     double min_failed_fraction;      /* failed/(failed+accepted) needed to alert */
+    /* sequential rules (Jung, Paxson, Berger, Balakrishnan 2004) */
+    double theta0;                   /* P(first contact succeeds | benign) */
+    double theta1;                   /* P(first contact succeeds | scanner) */
+    double detection;                /* wanted P_D */
+    double false_alarm;              /* wanted P_F */
+};
+
+/* The Conficker fingerprint's settings ([conficker]; see verdict.h). */
+struct ww_verdict_config {
+    uint32_t target_mask;  /* bits Conficker never sets in a random target */
+    double likely_bits;    /* total log2 likelihood ratio for likely = true */
+    double error_rate;     /* chance a Conficker target breaks the mask anyway */
 };
 
 struct ww_ruleset {
@@ -57,6 +76,8 @@ struct ww_ruleset {
     struct ww_prefix_list home_nets;      /* the site's own networks */
     struct ww_prefix_list never_flag;     /* sources never to alert on */
     struct ww_prefix_list ignore_targets; /* probes to these are not counted */
+    struct ww_prefix_list dark_nets;      /* unused space: any contact there fails */
+    struct ww_verdict_config conficker;   /* the Conficker fingerprint */
     uint64_t attempt_timeout_ns;          /* no answer this long after the last SYN: unanswered */
     uint64_t idle_timeout_ns;             /* a source idle this long is forgotten */
     uint64_t max_memory;                  /* bytes for the source and attempt tables */

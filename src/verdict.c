@@ -1,0 +1,177 @@
+/*
+ * Conficker verdict: evidence per source and its weighing. See verdict.h.
+ *
+ * Distinct targets and already-scored networks are remembered in small Bloom
+ * filters inside the source's record: a false "seen" only skips one target's
+ * evidence, and the memory per source stays fixed.
+ */
+#include "wormwatch/verdict.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "wormwatch/decode.h"
+#include "wormwatch/index.h"
+
+#define NS_PER_SEC 1000000000ULL
+#define RETRY_139_WINDOW_NS (5 * NS_PER_SEC)
+#define SHAPE_RULES_OUT_BITS (-10.0)
+#define XP_SHAPE_BITS 1.0
+#define BEHAVIOUR_BITS 1.0
+
+void ww_verdict_config_defaults(struct ww_verdict_config *cfg)
+{
+    cfg->target_mask = 0x00800080u; /* 0.128.0.128 */
+    cfg->likely_bits = 5.0;
+    cfg->error_rate = 0.01;
+}
+
+static unsigned popcount8(uint8_t v)
+{
+    unsigned n = 0;
+    for (; v; v &= (uint8_t)(v - 1))
+        n++;
+    return n;
+}
+
+double ww_verdict_octet_bits(uint32_t mask, uint8_t octet_index, uint8_t octet, double error_rate)
+{
+    uint8_t m = (uint8_t)(mask >> (8 * (3 - octet_index)));
+    unsigned bits = popcount8(m);
+    if (bits == 0)
+        return 0.0;
+    double uniform_clear = ldexp(1.0, -(int)bits); /* chance a uniform octet avoids the mask */
+    if ((octet & m) == 0)
+        return log2((1.0 - error_rate) / uniform_clear);
+    return log2(error_rate / (1.0 - uniform_clear));
+}
+
+/* --- SYN shapes ----------------------------------------------------------- */
+
+static bool options_are(const struct ww_syn_shape *s, const uint8_t *kinds, uint8_t n)
+{
+    return s->option_count == n && memcmp(s->option_kinds, kinds, n) == 0;
+}
+
+enum ww_stack ww_stack_of(const struct ww_syn_shape *s)
+{
+    static const uint8_t xp_options[] = {WW_TCPOPT_MSS, WW_TCPOPT_NOP, WW_TCPOPT_NOP,
+                                         WW_TCPOPT_SACK_PERM};
+    bool bare = s->option_count == 0 ||
+                (s->option_count == 1 && s->option_kinds[0] == WW_TCPOPT_MSS);
+    /* masscan/zmap: no options, TTL 255 or window 1024; nmap -sS: MSS only, small window */
+    if (bare && (s->ttl > 128 || s->window <= 4096))
+        return WW_STACK_SCAN_TOOL;
+    if (s->ttl <= 64)
+        return WW_STACK_UNIX;
+    if (s->ttl > 128)
+        return WW_STACK_OTHER;
+    if (s->df && (s->window == 65535 || s->window == 64512 || s->window == 16384) &&
+        options_are(s, xp_options, sizeof xp_options))
+        return WW_STACK_WINDOWS_XP;
+    return WW_STACK_WINDOWS;
+}
+
+const char *ww_stack_name(enum ww_stack stack)
+{
+    static const char *const names[WW_STACK__COUNT] = {"unknown",   "windows-xp", "windows",
+                                                       "scan-tool", "unix",       "other"};
+    return (unsigned)stack < WW_STACK__COUNT ? names[stack] : "unknown";
+}
+
+/* --- evidence ------------------------------------------------------------- */
+
+static void inc16(uint16_t *v)
+{
+    if (*v < UINT16_MAX)
+        (*v)++;
+}
+
+static void score_octet(struct ww_evidence *ev, const struct ww_verdict_config *cfg,
+                        uint32_t dst, uint8_t index)
+{
+    uint8_t octet = (uint8_t)(dst >> (8 * (3 - index)));
+    uint8_t m = (uint8_t)(cfg->target_mask >> (8 * (3 - index)));
+    if (!m)
+        return;
+    ev->octet_bits += (float)ww_verdict_octet_bits(cfg->target_mask, index, octet, cfg->error_rate);
+    if (octet & m)
+        inc16(&ev->octet_violations);
+}
+
+/* Scores each octet once per independent choice of it (see verdict.h). */
+static void score_target(struct ww_evidence *ev, const struct ww_verdict_config *cfg, uint32_t dst)
+{
+    enum { SALT_NET16 = 16, SALT_NET24 = 24 };
+    if (!ww_bloom_check_and_set(ev->nets_seen, sizeof ev->nets_seen, dst >> 16, SALT_NET16)) {
+        score_octet(ev, cfg, dst, 0);
+        score_octet(ev, cfg, dst, 1);
+    }
+    if (!ww_bloom_check_and_set(ev->nets_seen, sizeof ev->nets_seen, dst >> 8, SALT_NET24))
+        score_octet(ev, cfg, dst, 2);
+    score_octet(ev, cfg, dst, 3);
+    inc16(&ev->scored_targets);
+}
+
+void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config *cfg,
+                         const struct ww_probe *probe)
+{
+    if (probe->proto != WW_IPPROTO_TCP) {
+        inc16(&ev->netbios_probes);
+        return;
+    }
+    inc16(&ev->stack_syns[ww_stack_of(&probe->shape)]);
+    if (probe->dport == 139 && probe->dst == ev->last_445_refused &&
+        probe->ts_ns >= ev->last_445_refused_ns &&
+        probe->ts_ns - ev->last_445_refused_ns <= RETRY_139_WINDOW_NS)
+        inc16(&ev->tcp139_after_445);
+    if (ww_bloom_check_and_set(ev->targets_seen, sizeof ev->targets_seen, probe->dst, 0))
+        return; /* not a new target */
+    if ((probe->dst >> 16) == (probe->src >> 16)) {
+        inc16(&ev->local_targets);
+        return;
+    }
+    inc16(&ev->remote_targets);
+    score_target(ev, cfg, probe->dst);
+}
+
+void ww_evidence_refused(struct ww_evidence *ev, const struct ww_probe *probe, uint64_t when_ns)
+{
+    if (probe->proto == WW_IPPROTO_TCP && probe->dport == 445) {
+        ev->last_445_refused = probe->dst;
+        ev->last_445_refused_ns = when_ns;
+    }
+}
+
+static enum ww_stack prevailing_stack(const struct ww_evidence *ev)
+{
+    enum ww_stack best = WW_STACK_UNKNOWN;
+    for (int s = 1; s < WW_STACK__COUNT; s++)
+        if (ev->stack_syns[s] > ev->stack_syns[best])
+            best = (enum ww_stack)s;
+    return best;
+}
+
+static double shape_bits(enum ww_stack stack)
+{
+    switch (stack) {
+    case WW_STACK_WINDOWS_XP: return XP_SHAPE_BITS;
+    case WW_STACK_WINDOWS:
+    case WW_STACK_UNKNOWN: return 0.0;
+    default: return SHAPE_RULES_OUT_BITS; /* Conficker only runs on Windows */
+    }
+}
+
+void ww_verdict_judge(const struct ww_evidence *ev, const struct ww_verdict_config *cfg,
+                      struct ww_verdict *out)
+{
+    out->stack = prevailing_stack(ev);
+    out->score = ev->octet_bits + shape_bits(out->stack);
+    if (ev->tcp139_after_445)
+        out->score += BEHAVIOUR_BITS;
+    if (ev->local_targets && ev->remote_targets)
+        out->score += BEHAVIOUR_BITS;
+    bool windows = out->stack == WW_STACK_WINDOWS_XP || out->stack == WW_STACK_WINDOWS;
+    out->likely = windows && out->score >= cfg->likely_bits;
+    out->evidence = *ev;
+}
