@@ -20,35 +20,42 @@ struct ww_capture {
     enum ww_link link;
 };
 
-struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_len)
+struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *err,
+                                          size_t err_len)
 {
     char pcap_err[PCAP_ERRBUF_SIZE] = "";
     struct ww_capture *cap = calloc(1, sizeof *cap);
     if (!cap) {
-        snprintf(err, err_len, "%s: out of memory", path);
+        snprintf(err, err_len, "%s: out of memory", name);
+        fclose(stream);
         return NULL;
     }
-    bool use_stdin = strcmp(path, "-") == 0;
-    snprintf(cap->name, sizeof cap->name, "%s", use_stdin ? "<stdin>" : path);
-    /* Opening the file ourselves gives a plain errno message for a missing
-       or unreadable file; libpcap then only judges the format. */
-    FILE *f = use_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, strerror(errno));
-        free(cap);
-        return NULL;
-    }
-    cap->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pcap_err);
+    snprintf(cap->name, sizeof cap->name, "%s", name);
+    cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
+                                                         pcap_err);
     if (!cap->pcap) {
         snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, pcap_err);
-        if (!use_stdin)
-            fclose(f);
+        fclose(stream);
         free(cap);
         return NULL;
     }
     cap->dlt = pcap_datalink(cap->pcap);
     cap->link = ww_link_from_dlt(cap->dlt);
     return cap;
+}
+
+struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_len)
+{
+    if (strcmp(path, "-") == 0)
+        return ww_capture_open_stream(stdin, "<stdin>", err, err_len);
+    /* Opening the file ourselves gives a plain errno message for a missing
+       or unreadable file; libpcap then only judges the format. */
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot open capture: %s", path, strerror(errno));
+        return NULL;
+    }
+    return ww_capture_open_stream(f, path, err, err_len);
 }
 
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,

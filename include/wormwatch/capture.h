@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wormwatch/decode.h"
 
@@ -33,6 +34,13 @@ struct ww_capture;
 
 /* Opens a capture file ("-" = stdin). NULL with a one-line reason in err. */
 struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_len);
+/*
+ * Reads a capture from an open stream (a pipe, a memory buffer), which the
+ * capture then owns and closes; `name` is for messages. NULL with a reason
+ * in err (the stream is closed then too).
+ */
+struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *err,
+                                          size_t err_len);
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,
                                        size_t err_len);
 /* The name of the source, for messages. */
