@@ -41,6 +41,14 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
     }
     cap->dlt = pcap_datalink(cap->pcap);
     cap->link = ww_link_from_dlt(cap->dlt);
+    if (cap->link == WW_LINK_UNSUPPORTED) {
+        snprintf(err, err_len,
+                 "%s: cannot read capture: link type %d is not supported (wormwatch reads "
+                 "Ethernet, Linux SLL and SLL2, raw IP, NULL and LOOP)",
+                 cap->name, cap->dlt);
+        ww_capture_close(cap);
+        return NULL;
+    }
     return cap;
 }
 

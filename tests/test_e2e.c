@@ -661,6 +661,42 @@ static void test_truncated_capture_flushes_then_fails(void **state)
     run_free(&r);
 }
 
+/*
+ * Captures that lie about themselves: each gives the events it can (the
+ * stats event at least), one error line, and exit 1; none crashes or hangs.
+ */
+static void test_lying_captures(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        int exit_code;
+        const char *error;     /* NULL: no error line */
+        long long packets;     /* frames processed before the lie */
+    } cases[] = {
+        {"lie_header_only.pcap", 0, NULL, 0},
+        {"lie_cut_record_header.pcap", 1, "truncated dump file; tried to read 16 header bytes", 3},
+        {"lie_huge_caplen.pcap", 1, "invalid packet capture length 2147483647", 3},
+        {"lie_unknown_linktype.pcap", 1, "link type 147 is not supported", 0},
+        {"lie_two_linktypes.pcapng", 1, "different from the type of the first interface", 3},
+        {"garbage.pcap", 1, "unknown file format", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run r;
+        run_wormwatch(&r, "-r", pcap_path(cases[i].file), NULL);
+        if (r.exit_code != cases[i].exit_code)
+            fail_msg("%s: exit %d, expected %d", cases[i].file, r.exit_code, cases[i].exit_code);
+        if (cases[i].error)
+            assert_one_error_line(&r, cases[i].error);
+        else
+            assert_string_equal(r.err, "");
+        assert_int_equal(r.event_count, 1);
+        assert_string_equal(str_at(r.events[0], "event_type"), "stats");
+        assert_int_equal(int_at(r.events[0], "stats.decoder.pkts"), cases[i].packets);
+        run_free(&r);
+    }
+}
+
 /* Events appended to -o FILE; nothing on stdout. */
 static void test_output_file_is_appended(void **state)
 {
@@ -722,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_malformed_frames_counted_by_reason),
         cmocka_unit_test(test_files_are_one_stream),
         cmocka_unit_test(test_truncated_capture_flushes_then_fails),
+        cmocka_unit_test(test_lying_captures),
         cmocka_unit_test(test_output_file_is_appended),
         cmocka_unit_test(test_reads_standard_input),
     };

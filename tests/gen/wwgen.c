@@ -3187,6 +3187,98 @@ static void write_split_halves(const char *outdir, const char *name)
     trace_free(&t);
 }
 
+/* ---- captures that lie about themselves (derived from sll.pcap) ---- */
+
+enum { PCAP_FILE_HEADER = 24, PCAP_RECORD_HEADER = 16, PCAP_LINKTYPE_OFFSET = 20 };
+
+/* Offset of record `n` (0-based) in a classic pcap; the file's end if fewer. */
+static size_t pcap_record_offset(const struct bytes *pcap, size_t n)
+{
+    size_t offset = PCAP_FILE_HEADER;
+    for (size_t r = 0; r < n && offset + PCAP_RECORD_HEADER <= pcap->len; r++)
+        offset += PCAP_RECORD_HEADER + load_le32(pcap->data + offset + 8);
+    return offset;
+}
+
+static struct bytes sll_capture(void)
+{
+    struct trace t;
+    struct bytes capture = build_capture(capture_named("sll.pcap"), &t);
+    trace_free(&t);
+    return capture;
+}
+
+/* What each lying file is made of; see pcaps/README.md. */
+static void write_lie(const char *outdir, const char *name)
+{
+    struct bytes sll = sll_capture(), out = {0};
+    size_t three = pcap_record_offset(&sll, 3);
+    if (strcmp(name, "lie_header_only.pcap") == 0) {
+        put_data(&out, sll.data, PCAP_FILE_HEADER);
+    } else if (strcmp(name, "lie_cut_record_header.pcap") == 0) {
+        put_data(&out, sll.data, three + 9); /* 3 records, then 9 of 16 header bytes */
+    } else if (strcmp(name, "lie_huge_caplen.pcap") == 0) {
+        put_data(&out, sll.data, three);
+        put_le32(&out, (uint32_t)CAPTURE_EPOCH_SECONDS + 4);
+        put_le32(&out, 0);
+        put_le32(&out, 0x7fffffffu); /* caplen near 2^31 */
+        put_le32(&out, 0x7fffffffu);
+        bytes_extend(&out, 64);
+    } else if (strcmp(name, "lie_unknown_linktype.pcap") == 0) {
+        put_data(&out, sll.data, PCAP_LINKTYPE_OFFSET);
+        put_le32(&out, 147); /* LINKTYPE_USER0: no decoder for it */
+        put_data(&out, sll.data + PCAP_FILE_HEADER, sll.len - PCAP_FILE_HEADER);
+    } else {
+        die("no lie named %s", name);
+    }
+    write_output(outdir, name, out.data, out.len);
+    printf("%s: %zu bytes derived from sll.pcap\n", name, out.len);
+    bytes_free(&sll);
+    bytes_free(&out);
+}
+
+/*
+ * pcapng whose second interface has another link type: the first 3 frames
+ * of split_scan.pcap on an Ethernet interface, then a second interface
+ * (raw IP) and the same frames without their Ethernet header on it.
+ */
+static void write_two_linktypes(const char *outdir, const char *name)
+{
+    enum { IDB = 1, EPB = 6, ETHERNET = 1, RAW = 101, ETHER_HEADER = 14 };
+    struct trace t;
+    struct bytes pcap = build_capture(capture_named("split_scan.pcap"), &t), out = {0}, body = {0};
+    trace_free(&t);
+    put_pcapng_preamble(&out, ETHERNET);
+    for (uint32_t iface = 0; iface < 2; iface++) {
+        if (iface == 1) {
+            body.len = 0;
+            put_le16(&body, RAW);
+            put_le16(&body, 0);
+            put_le32(&body, CAPTURE_SNAPLEN);
+            put_pcapng_block(&out, IDB, &body);
+        }
+        for (size_t r = 0; r < 3; r++) {
+            size_t at = pcap_record_offset(&pcap, r);
+            const uint8_t *rec = pcap.data + at;
+            uint32_t caplen = load_le32(rec + 8), skip = iface ? ETHER_HEADER : 0;
+            uint64_t ns = (uint64_t)load_le32(rec) * 1000000000ULL + load_le32(rec + 4) * 1000ULL;
+            body.len = 0;
+            put_le32(&body, iface);
+            put_le32(&body, (uint32_t)(ns >> 32));
+            put_le32(&body, (uint32_t)ns);
+            put_le32(&body, caplen - skip);
+            put_le32(&body, caplen - skip);
+            put_data(&body, rec + PCAP_RECORD_HEADER + skip, caplen - skip);
+            put_pcapng_block(&out, EPB, &body);
+        }
+    }
+    write_output(outdir, name, out.data, out.len);
+    printf("%s: %zu bytes, interfaces Ethernet and raw IP\n", name, out.len);
+    bytes_free(&pcap);
+    bytes_free(&out);
+    bytes_free(&body);
+}
+
 static void write_garbage(const char *outdir, const char *name)
 {
     static const char sentence[] = "This is not a packet capture; wormwatch must refuse it. ";
@@ -3207,6 +3299,11 @@ static const struct derived_output DERIVED[] = {
     {"garbage.pcap", write_garbage},
     {"split_scan_1.pcap", write_split_halves},
     {"split_scan_2.pcap", write_split_halves},
+    {"lie_header_only.pcap", write_lie},
+    {"lie_cut_record_header.pcap", write_lie},
+    {"lie_huge_caplen.pcap", write_lie},
+    {"lie_unknown_linktype.pcap", write_lie},
+    {"lie_two_linktypes.pcapng", write_two_linktypes},
 };
 
 int main(int argc, char **argv)
