@@ -2,11 +2,12 @@
  * wormwatch: command line. Parses options, loads the rules, opens the output
  * and feeds each capture into the pipeline; the work is in the library.
  *
- * Exit codes: 0 success; 1 runtime failure (a capture or output that cannot
- * be opened, read or written), after flushing every event seen so far;
- * 2 usage or configuration error.
+ * Exit codes: 0 success (also when stopped by SIGINT/SIGTERM); 1 runtime
+ * failure (a capture or output that cannot be opened, read or written),
+ * after flushing every event seen so far; 2 usage or configuration error.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,10 +126,31 @@ static int load_rules(const struct options *o, struct ww_ruleset *rules)
     return -1;
 }
 
+/* Set by SIGINT/SIGTERM: finish the events seen so far and exit 0. */
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = request_stop;
+    sa.sa_flags = 0; /* no SA_RESTART: a read blocked on a quiet pipe must return */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A file size limit must fail the write (counted, reported), not kill us. */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
 static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
 {
     char err[ERR_LEN];
-    for (int i = 0; i < o->input_count; i++) {
+    for (int i = 0; i < o->input_count && !ww_pipeline_stopped(pipeline); i++) {
         struct ww_capture *cap = ww_capture_open_file(o->inputs[i], err, sizeof err);
         if (!cap) {
             fprintf(stderr, "wormwatch: %s\n", err);
@@ -162,13 +184,12 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
         ww_output_close(out, err, sizeof err);
         return EXIT_RUNTIME;
     }
+    ww_pipeline_set_stop_flag(pipeline, &stop_requested);
     int rc = read_inputs(o, pipeline);
-    bool output_failed_already = !ww_pipeline_output_ok(pipeline);
     ww_pipeline_finish(pipeline);
     ww_pipeline_free(pipeline);
     if (!ww_output_close(out, err, sizeof err)) {
-        if (!output_failed_already) /* read_inputs has not said it yet */
-            fprintf(stderr, "wormwatch: %s\n", err);
+        fprintf(stderr, "wormwatch: %s\n", err);
         rc = EXIT_RUNTIME;
     }
     return rc;
@@ -192,5 +213,6 @@ int main(int argc, char **argv)
                o.rules_path ? o.rules_path : "the built-in default.rules");
         return EXIT_SUCCESS;
     }
+    install_signal_handlers();
     return run(&o, &rules);
 }

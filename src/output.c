@@ -66,8 +66,7 @@ static bool write_line(struct ww_output *out, const char *line)
 {
     if (!line)
         return note_failure(out, "out of memory");
-    if (out->error[0]) /* once broken, stay broken: no gaps in the middle */
-        return note_failure(out, "earlier write failed");
+    /* Every event is tried, even after a failure: a full disk may clear. */
     size_t len = strlen(line), done = 0;
     struct stat st;
     off_t start = -1;
@@ -362,7 +361,8 @@ bool ww_output_close(struct ww_output *out, char *err, size_t err_len)
         return true;
     bool ok = !out->error[0];
     if (!ok)
-        snprintf(err, err_len, "%s", out->error);
+        snprintf(err, err_len, "%s (%llu event%s lost)", out->error,
+                 (unsigned long long)out->stats.events_lost, out->stats.events_lost == 1 ? "" : "s");
     if (out->owns_fd && close(out->fd) != 0 && ok) {
         snprintf(err, err_len, "%s: cannot close output: %s", out->path, strerror(errno));
         ok = false;

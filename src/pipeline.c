@@ -20,6 +20,7 @@ struct ww_pipeline {
     uint32_t pending_capacity;
     uint32_t files;
     uint64_t newest_ns;
+    const volatile sig_atomic_t *stop;
 };
 
 static void on_alert(void *ctx, const struct ww_alert *alert)
@@ -83,20 +84,27 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
     ww_detector_advance(p->detector, p->newest_ns);
 }
 
+void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const volatile sig_atomic_t *stop)
+{
+    p->stop = stop;
+}
+
+bool ww_pipeline_stopped(const struct ww_pipeline *p)
+{
+    return p->stop && *p->stop;
+}
+
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len)
 {
     struct ww_frame frame;
     enum ww_capture_status status = WW_CAPTURE_END;
     p->files++;
-    while (ww_pipeline_output_ok(p) &&
+    while (!ww_pipeline_stopped(p) &&
            (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME)
         ww_pipeline_frame(p, &frame);
-    if (!ww_pipeline_output_ok(p)) {
-        snprintf(err, err_len, "%s", ww_output_error(p->out));
-        return false;
-    }
-    return status == WW_CAPTURE_END;
+    /* A read cut short by the stop signal is a stop, not a broken capture. */
+    return status != WW_CAPTURE_ERROR || ww_pipeline_stopped(p);
 }
 
 void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
@@ -117,9 +125,4 @@ void ww_pipeline_finish(struct ww_pipeline *p)
     struct ww_run_stats s;
     ww_pipeline_snapshot(p, &s);
     ww_output_stats(p->out, &s);
-}
-
-bool ww_pipeline_output_ok(const struct ww_pipeline *p)
-{
-    return ww_output_error(p->out) == NULL;
 }

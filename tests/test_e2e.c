@@ -14,8 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -86,8 +90,9 @@ static void parse_events(struct run *r)
 }
 
 struct run_how {
-    bool events;            /* stdout must be EVE lines: parse them */
-    const char *stdin_path; /* the child's standard input; NULL = /dev/null */
+    bool events;             /* stdout must be EVE lines: parse them */
+    const char *stdin_path;  /* the child's standard input; NULL = /dev/null */
+    long file_size_limit;    /* RLIMIT_FSIZE in bytes for the child; 0 = none */
 };
 
 /* Runs wormwatch with the NULL-terminated arguments. */
@@ -109,6 +114,10 @@ static void run_args(struct run *r, struct run_how how, const char *first, va_li
         dup2(err_fd, STDERR_FILENO);
         int in = open(how.stdin_path ? how.stdin_path : "/dev/null", O_RDONLY);
         dup2(in, STDIN_FILENO);
+        if (how.file_size_limit) {
+            struct rlimit limit = {(rlim_t)how.file_size_limit, (rlim_t)how.file_size_limit};
+            setrlimit(RLIMIT_FSIZE, &limit);
+        }
         execv(WW_BINARY, (char *const *)argv);
         _exit(127);
     }
@@ -142,6 +151,15 @@ static void run_wormwatch_stdin(struct run *r, const char *stdin_path, const cha
     va_list ap;
     va_start(ap, first);
     run_args(r, (struct run_how){.events = true, .stdin_path = stdin_path}, first, ap);
+    va_end(ap);
+}
+
+/* A run whose child may write files of at most `limit` bytes. */
+static void run_wormwatch_limited(struct run *r, long limit, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    run_args(r, (struct run_how){.events = true, .file_size_limit = limit}, first, ap);
     va_end(ap);
 }
 
@@ -697,6 +715,105 @@ static void test_lying_captures(void **state)
     }
 }
 
+/* An output that cannot be written: every event counted as lost, exit 1. */
+static void test_full_device_is_runtime_error(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-o", "/dev/full", "-r", pcap_path("conficker_lan.pcap"), NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "/dev/full: cannot write event: No space left on device (3 events lost)");
+    run_free(&r);
+}
+
+/* A file size limit hit mid-run: only whole lines in the file, the rest counted. */
+static void test_file_size_limit_leaves_whole_lines(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/wwe2e-limit.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct run r;
+    run_wormwatch_limited(&r, 2048, "-o", path, "-r", pcap_path("internet_24.pcap"), NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "cannot write event: File too large");
+    run_free(&r);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = slurp_fd(fileno(f));
+    fclose(f);
+    unlink(path);
+    size_t len = strlen(text);
+    assert_true(len > 0 && len <= 2048);
+    assert_int_equal(text[len - 1], '\n');
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        json_t *e = json_loads(line, 0, NULL);
+        assert_non_null(e); /* every line that made it is whole */
+        json_decref(e);
+    }
+    free(text);
+}
+
+/*
+ * SIGTERM while wormwatch waits on a pipe that has delivered half a capture
+ * and stays open (as `tcpdump -w - | wormwatch -r -` on a quiet link): it
+ * stops at once, writes what it decided and a stats event, and exits 0.
+ */
+static void test_sigterm_stops_cleanly(void **state)
+{
+    (void)state;
+    FILE *f = fopen(pcap_path("conficker_lan.pcap"), "rb");
+    assert_non_null(f);
+    char *capture = malloc(200000);
+    assert_non_null(capture);
+    size_t half = fread(capture, 1, 200000, f) / 2;
+    fclose(f);
+    int in[2], out_fd = spill_file();
+    assert_int_equal(pipe(in), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(in[0], STDIN_FILENO);
+        dup2(out_fd, STDOUT_FILENO);
+        close(in[1]);
+        execl(WW_BINARY, WW_BINARY, "--sensor-name", "e2e", "-r", "-", (char *)NULL);
+        _exit(127);
+    }
+    for (size_t done = 0; done < half;) {
+        ssize_t n = write(in[1], capture + done, half - done);
+        assert_true(n > 0);
+        done += (size_t)n;
+    }
+    /* Wait until it has read everything, then let it finish those frames. */
+    int unread = 1;
+    for (int tries = 0; unread > 0 && tries < 500; tries++) {
+        assert_int_equal(ioctl(in[0], FIONREAD, &unread), 0);
+        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    }
+    assert_int_equal(unread, 0);
+    nanosleep(&(struct timespec){.tv_nsec = 300000000}, NULL);
+    close(in[0]);
+    kill(pid, SIGTERM);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(in[1]);
+    free(capture);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    struct run r = {0};
+    lseek(out_fd, 0, SEEK_SET);
+    r.out = slurp_fd(out_fd);
+    r.err = strdup("");
+    close(out_fd);
+    parse_events(&r);
+    assert_true(r.event_count >= 2); /* the scanner was seen in the first half */
+    assert_string_equal(str_at(r.events[0], "src_ip"), "10.1.1.66");
+    assert_string_equal(str_at(r.events[r.event_count - 1], "event_type"), "stats");
+    run_free(&r);
+}
+
 /* Events appended to -o FILE; nothing on stdout. */
 static void test_output_file_is_appended(void **state)
 {
@@ -759,6 +876,9 @@ int main(void)
         cmocka_unit_test(test_files_are_one_stream),
         cmocka_unit_test(test_truncated_capture_flushes_then_fails),
         cmocka_unit_test(test_lying_captures),
+        cmocka_unit_test(test_full_device_is_runtime_error),
+        cmocka_unit_test(test_file_size_limit_leaves_whole_lines),
+        cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_output_file_is_appended),
         cmocka_unit_test(test_reads_standard_input),
     };

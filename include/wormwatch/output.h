@@ -3,7 +3,10 @@
  *
  * Each event is formatted in memory and written with one write() call, so
  * a reader never sees half a line; if the write fails part way on a regular
- * file, the partial line is cut off again. Upstream stages never see JSON.
+ * file, the partial line is cut off again. A failed event is counted as
+ * lost and the next one is tried all the same (a full disk may clear); the
+ * first failure is reported when the output is closed. Upstream stages
+ * never see JSON.
  */
 #ifndef WW_OUTPUT_H
 #define WW_OUTPUT_H
@@ -40,7 +43,8 @@ struct ww_output;
 struct ww_output *ww_output_open(const char *path, const char *host, char *err, size_t err_len);
 bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert);
 bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats);
-/* Closes; false (with err) if anything could not be written. */
+/* Closes; false (with err: the first failure and how many events were lost)
+   if anything could not be written. */
 bool ww_output_close(struct ww_output *out, char *err, size_t err_len);
 const struct ww_output_stats *ww_output_get_stats(const struct ww_output *out);
 /* The first write error, or NULL. */

@@ -9,6 +9,7 @@
 #ifndef WW_PIPELINE_H
 #define WW_PIPELINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,18 +28,25 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
                                     size_t err_len);
 void ww_pipeline_free(struct ww_pipeline *p);
 
+/*
+ * A flag (set by a signal handler) that stops ww_pipeline_run_capture()
+ * between two frames; NULL for none.
+ */
+void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const volatile sig_atomic_t *stop);
+/* Whether the stop flag was raised. */
+bool ww_pipeline_stopped(const struct ww_pipeline *p);
+
 /* Feeds one captured frame through every stage. */
 void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
 /*
- * Reads a whole capture source into the pipeline. False on a read error
- * (err says what); the frames before it have been processed.
+ * Reads a whole capture source into the pipeline (or until the stop flag).
+ * False on a read error (err says what); the frames before it have been
+ * processed. A failing output does not stop it: see output.h.
  */
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len);
 /* End of input: pending attempts become unanswered, then a stats event. */
 void ww_pipeline_finish(struct ww_pipeline *p);
-/* False once the output has failed (stop reading: events would be lost). */
-bool ww_pipeline_output_ok(const struct ww_pipeline *p);
 void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *stats);
 
 #endif
