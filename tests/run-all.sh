@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds wormwatch twice (warnings as errors; then with AddressSanitizer and
-# UndefinedBehaviorSanitizer) and runs the whole test suite on both.
+# UndefinedBehaviorSanitizer) and runs the whole test suite on both, then
+# runs each libFuzzer target for WW_FUZZ_SECONDS (default 60; 0 skips).
 # Installs what is missing from Debian 12's packages first (needs root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev)
+packages=(build-essential cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
+          clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,3 +31,9 @@ run_suite() { # name, extra cmake args...
 
 run_suite ci
 run_suite sanitize -DWW_SANITIZE=ON
+
+fuzz_seconds=${WW_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== fuzz smoke: ${fuzz_seconds}s per target"
+  fuzz/run.sh "$fuzz_seconds"
+fi
