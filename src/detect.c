@@ -384,7 +384,9 @@ static void walk_step(struct ww_detector *d, void *record, struct rule_state *s,
     } else {
         w->llr += log(r->theta1 / r->theta0);
     }
-    if (w->llr >= log(r->detection / r->false_alarm)) {
+    /* Only a failure can tip: a success that leaves the walk above the bound is
+       not new evidence of scanning, and must not raise or re-raise an alert. */
+    if (failed && w->llr >= log(r->detection / r->false_alarm)) {
         if (may_alert(d, s, r, probe->ts_ns))
             walk_alert(d, record, s, r, probe);
     } else if (w->llr <= log((1.0 - r->detection) / (1.0 - r->false_alarm))) {

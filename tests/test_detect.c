@@ -6,6 +6,7 @@
  * records the alerts, so it can say exactly which event tipped a rule and
  * what the alert carried.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,13 @@ static void outcome(const struct ww_probe *p, enum ww_outcome result, uint64_t a
     struct ww_probe_event ev = {.kind = WW_PROBE_RESULT, .outcome = result, .outcome_ts_ns = at,
                                 .probe = *p};
     ww_detector_event(det, &ev);
+}
+
+/* An attempt whose outcome is not known yet. */
+static void attempt_to(uint32_t src, uint32_t dst, uint16_t dport, uint64_t ts)
+{
+    struct ww_probe p = probe_from(src, dst, dport, ts);
+    attempt(&p);
 }
 
 /* An attempt from `src` on `dport` and its immediate outcome (RST or SYN-ACK). */
@@ -547,6 +555,467 @@ static void test_idle_source_forgotten(void **state)
     assert_int_equal(ww_detector_table_stats(det)->inserts, 2);
 }
 
+/* --- sequential rules (threshold random walk) ---------------------------------------------- */
+
+/*
+ * Jung et al.'s defaults: each failed first contact adds ln 4, each success
+ * takes ln 4 away; the walk tips at ln 99 (4 failures) and is judged benign
+ * at ln(1/99) (4 successes). 10.0.200.0/24 is dark.
+ */
+static const char SEQ_RULES[] = "[global]\n"
+                                "dark_nets = 10.0.200.0/24\n"
+                                "[rule 1000004]\n"
+                                "name = trw 445\ntype = sequential\nproto = tcp\nport = 445\n"
+                                "suppress = 10m\n"
+                                "[rule 1000005]\n"
+                                "name = trw 139\ntype = sequential\nproto = tcp\nport = 139\n"
+                                "suppress = 10m\n";
+
+#define DARK(n) IP4(10, 0, 200, (n))
+#define LN4 1.3862943611198906
+
+/*
+ * First contacts from `src` to TARGET(first), TARGET(first + 1)... one a
+ * second from `start`, each decided at once: 'F' refused, 'S' accepted.
+ */
+static void contacts(uint32_t src, uint16_t dport, const char *outcomes, int first, uint64_t start)
+{
+    for (int i = 0; outcomes[i]; i++)
+        probe_with(src, TARGET(first + i), dport, start + (uint64_t)i * NS_PER_SEC,
+                   outcomes[i] == 'F' ? WW_OUTCOME_REJECTED : WW_OUTCOME_ACCEPTED);
+}
+
+/* The walk as the alert reports it; its llr is `ln4s` times ln 4. */
+static void assert_walk(const struct ww_alert *a, uint32_t tipping_dst, uint32_t first_contacts,
+                        uint32_t failures, int ln4s)
+{
+    assert_int_equal(a->probe.dst, tipping_dst);
+    assert_int_equal(a->first_contacts, first_contacts);
+    assert_int_equal(a->walk_failures, failures);
+    assert_int_equal(a->targets, failures);
+    if (fabs(a->llr - ln4s * LN4) > 1e-9)
+        fail_msg("llr = %.15g, expected %d ln 4 = %.15g", a->llr, ln4s, ln4s * LN4);
+}
+
+static void assert_targets_newest_first(const struct ww_alert *a, const int *numbers, uint32_t n)
+{
+    uint32_t expected[WW_ALERT_SAMPLES];
+    for (uint32_t i = 0; i < n; i++)
+        expected[i] = TARGET(numbers[i]);
+    assert_samples(a, expected, n);
+}
+
+static void test_walk_alerts_on_fourth_failed_first_contact(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "FFF", 1, AT_S(0));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 4, AT_S(3));
+    assert_alert_count(1);
+
+    const struct ww_alert *a = &alerts[0];
+    assert_ptr_equal(a->rule, &rules.rule[0]);
+    assert_walk(a, TARGET(4), 4, 4, 4);
+    assert_true(fabs(a->llr - 4 * log(4.0)) < 1e-9);
+    assert_int_equal(a->ts_ns, AT_S(3));
+    assert_int_equal(a->probe.src, SCANNER);
+    assert_int_equal(a->probe.sport, 1024 + 4);
+    assert_int_equal(a->attempts, 4);
+    assert_int_equal(a->failed, 4);
+    assert_int_equal(a->accepted, 0);
+    assert_int_equal(a->first_seen_ns, AT_S(0));
+    assert_int_equal(a->last_seen_ns, AT_S(3));
+    const int newest_first[] = {4, 3, 2, 1};
+    assert_targets_newest_first(a, newest_first, 4);
+    assert_int_equal(stats()->alerts, 1);
+    assert_int_equal(stats()->walks_benign, 0);
+    assert_int_equal(stats()->walks_forced, 0);
+}
+
+/* F F S F F F: the success is outweighed by a fifth failure; samples hold failures only. */
+static void test_walk_success_needs_one_more_failure(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "FFSFF", 1, AT_S(0));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 6, AT_S(5));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(6), 6, 5, 4);
+    assert_int_equal(alerts[0].accepted, 1);
+    assert_int_equal(alerts[0].failed, 5);
+    const int failed_newest_first[] = {6, 5, 4, 2, 1};
+    assert_targets_newest_first(&alerts[0], failed_newest_first, 5);
+}
+
+/*
+ * Contacts 1 and 2 wait for their timeouts while 3 and 4 are refused at
+ * once: the walk waits for 1 and 2, then takes 1, 2, 3, 4 in that order, and
+ * the probe that tips it is contact 4, not the outcome that arrived last.
+ */
+static void test_walk_takes_outcomes_in_contact_order(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    struct ww_probe p1 = probe_from(SCANNER, TARGET(1), 445, AT_S(0));
+    struct ww_probe p2 = probe_from(SCANNER, TARGET(2), 445, AT_S(1));
+    attempt(&p1);
+    attempt(&p2);
+    contacts(SCANNER, 445, "FF", 3, AT_S(2));
+    assert_alert_count(0);
+    outcome(&p1, WW_OUTCOME_UNANSWERED, AT_S(5));
+    assert_alert_count(0);
+    outcome(&p2, WW_OUTCOME_UNANSWERED, AT_S(6));
+    assert_alert_count(1);
+
+    const struct ww_alert *a = &alerts[0];
+    assert_walk(a, TARGET(4), 4, 4, 4);
+    assert_int_equal(a->ts_ns, AT_S(3));
+    assert_int_equal(a->probe.sport, 1024 + 4);
+    assert_int_equal(a->failed, 4);
+    const int contact_order[] = {4, 3, 2, 1};
+    assert_targets_newest_first(a, contact_order, 4);
+}
+
+/*
+ * Four contacts time out; a fifth is accepted at once. Taken as they come
+ * (S F F F F) the walk would end at 3 ln 4 and never tip; in contact order
+ * it tips on the fourth failure.
+ */
+static void test_fast_success_does_not_overtake_older_failures(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    struct ww_probe p[4];
+    for (int i = 0; i < 4; i++) {
+        p[i] = probe_from(SCANNER, TARGET(1 + i), 445, AT_MS(100 * i));
+        attempt(&p[i]);
+    }
+    contacts(SCANNER, 445, "S", 5, AT_MS(400));
+    for (int i = 0; i < 3; i++)
+        outcome(&p[i], WW_OUTCOME_UNANSWERED, AT_MS(5000 + 100 * i));
+    assert_alert_count(0);
+    outcome(&p[3], WW_OUTCOME_UNANSWERED, AT_MS(5300));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(4), 4, 4, 4);
+    assert_int_equal(alerts[0].ts_ns, AT_MS(300));
+    assert_int_equal(alerts[0].accepted, 1);
+    assert_int_equal(stats()->walks_benign, 0);
+}
+
+/* A client retrying one dead server makes one first contact, however often it retries. */
+static void test_repeated_contact_is_not_a_new_first_contact(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    for (int i = 0; i < 4; i++)
+        failed_smb(TARGET(1), AT_S(i));
+    contacts(SCANNER, 445, "FF", 2, AT_S(4));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 4, AT_S(6));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(4), 4, 4, 4);
+    assert_int_equal(alerts[0].attempts, 7);
+    assert_int_equal(alerts[0].failed, 7);
+    const int newest_first[] = {4, 3, 2, 1};
+    assert_targets_newest_first(&alerts[0], newest_first, 4);
+}
+
+/*
+ * Four successes cross ln(1/99): the source is judged benign and the walk
+ * starts afresh, so four failures after them tip it (without the reset they
+ * would only bring it back to 0).
+ */
+static void test_lower_boundary_resets_walk(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "SSS", 1, AT_S(0));
+    assert_int_equal(stats()->walks_benign, 0);
+    contacts(SCANNER, 445, "S", 4, AT_S(3));
+    assert_int_equal(stats()->walks_benign, 1);
+    contacts(SCANNER, 445, "FFF", 5, AT_S(4));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 8, AT_S(7));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(8), 4, 4, 4);
+    assert_int_equal(alerts[0].accepted, 4);
+    assert_int_equal(alerts[0].failed, 4);
+    assert_int_equal(alerts[0].attempts, 8);
+    const int failures_only[] = {8, 7, 6, 5};
+    assert_targets_newest_first(&alerts[0], failures_only, 4);
+}
+
+/* Three successes stay above the lower boundary: they must all be outweighed. */
+static void test_walk_above_lower_boundary_keeps_its_successes(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "SSSFFFFFF", 1, AT_S(0));
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_benign, 0);
+    contacts(SCANNER, 445, "F", 10, AT_S(9));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(10), 10, 7, 4);
+}
+
+/* A benign verdict forgets the failures before it, samples included. */
+static void test_reset_forgets_earlier_failures(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "FSSSSS", 1, AT_S(0)); /* ln 4 - 5 ln 4 crosses ln(1/99) */
+    assert_int_equal(stats()->walks_benign, 1);
+    contacts(SCANNER, 445, "FFFF", 7, AT_S(6));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(10), 4, 4, 4);
+    const int since_reset[] = {10, 9, 8, 7};
+    assert_targets_newest_first(&alerts[0], since_reset, 4);
+}
+
+/* The walk keeps its 8 newest failures as samples (docs/events.md: up to 8). */
+static void test_walk_samples_hold_newest_eight(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "SSSFSFSFSFFFFFF", 1, AT_S(0)); /* hovers above ln(1/99) */
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 16, AT_S(15));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(16), 16, 10, 4);
+    const int newest_eight[] = {16, 15, 14, 13, 12, 11, 10, 8};
+    assert_targets_newest_first(&alerts[0], newest_eight, 8);
+    assert_int_equal(stats()->walks_benign, 0);
+}
+
+/*
+ * Eight first contacts wait; a ninth judges the oldest failed. Its late
+ * answer changes nothing, and three more failures tip the walk on contact 4.
+ */
+static void test_queue_overflow_judges_oldest_failed(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    struct ww_probe p[10];
+    for (int i = 0; i < 10; i++)
+        p[i] = probe_from(SCANNER, TARGET(1 + i), 445, AT_S(1 + i));
+    for (int i = 0; i < 8; i++)
+        attempt(&p[i]);
+    assert_int_equal(stats()->walks_forced, 0);
+    attempt(&p[8]);
+    assert_int_equal(stats()->walks_forced, 1);
+    assert_alert_count(0);
+
+    outcome(&p[0], WW_OUTCOME_ACCEPTED, AT_S(10)); /* too late: already judged */
+    outcome(&p[1], WW_OUTCOME_REJECTED, AT_S(10));
+    outcome(&p[2], WW_OUTCOME_REJECTED, AT_S(10));
+    assert_alert_count(0);
+    attempt(&p[9]); /* six wait now: nothing forced */
+    assert_int_equal(stats()->walks_forced, 1);
+    outcome(&p[3], WW_OUTCOME_REJECTED, AT_S(11));
+    assert_alert_count(1);
+
+    const struct ww_alert *a = &alerts[0];
+    assert_walk(a, TARGET(4), 4, 4, 4);
+    assert_int_equal(a->ts_ns, AT_S(4));
+    assert_int_equal(a->attempts, 10);
+    assert_int_equal(a->accepted, 1);
+    assert_int_equal(a->failed, 3);
+    const int newest_first[] = {4, 3, 2, 1};
+    assert_targets_newest_first(a, newest_first, 4);
+}
+
+/*
+ * A contact into dark_nets fails the moment it is made. Its retry is no new
+ * first contact and its timeout, later, does not count again: three more
+ * failures are needed.
+ */
+static void test_dark_contact_fails_at_once(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    struct ww_probe dark = probe_from(SCANNER, DARK(1), 445, AT_S(0));
+    attempt(&dark);
+    assert_int_equal(stats()->dark_contacts, 1);
+    struct ww_probe retry = dark;
+    retry.sport++;
+    retry.ts_ns = AT_S(1);
+    attempt(&retry);
+    assert_int_equal(stats()->dark_contacts, 2);
+    outcome(&dark, WW_OUTCOME_UNANSWERED, AT_S(5));
+    outcome(&retry, WW_OUTCOME_UNANSWERED, AT_S(6));
+    contacts(SCANNER, 445, "FF", 2, AT_S(7));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 4, AT_S(9));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(4), 4, 4, 4);
+    assert_int_equal(alerts[0].failed, 5);
+    const uint32_t newest_first[] = {TARGET(4), TARGET(3), TARGET(2), DARK(1)};
+    assert_samples(&alerts[0], newest_first, 4);
+    assert_int_equal(stats()->dark_contacts, 2);
+}
+
+/*
+ * A dark contact queued behind an older one still waiting stays failed
+ * whatever its own outcome says (here a host answers from dark space), and
+ * is taken after the older one.
+ */
+static void test_dark_contact_stays_failed_in_queue(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    struct ww_probe older = probe_from(SCANNER, TARGET(1), 445, AT_S(0));
+    struct ww_probe dark = probe_from(SCANNER, DARK(1), 445, AT_S(1));
+    attempt(&older);
+    attempt(&dark);
+    outcome(&dark, WW_OUTCOME_ACCEPTED, AT_MS(1100));
+    outcome(&older, WW_OUTCOME_UNANSWERED, AT_S(5));
+    contacts(SCANNER, 445, "F", 3, AT_S(6));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 4, AT_S(7));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(4), 4, 4, 4);
+    assert_int_equal(alerts[0].accepted, 1);
+    const uint32_t newest_first[] = {TARGET(4), TARGET(3), DARK(1), TARGET(1)};
+    assert_samples(&alerts[0], newest_first, 4);
+    assert_int_equal(stats()->dark_contacts, 1);
+}
+
+/* Four dark contacts tip the walk on the fourth attempt, before any outcome is known. */
+static void test_dark_contacts_alone_tip_the_walk(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    for (int i = 1; i <= 3; i++)
+        attempt_to(SCANNER, DARK(i), 445, AT_MS(10 * i));
+    assert_alert_count(0);
+    attempt_to(SCANNER, DARK(4), 445, AT_MS(40));
+    assert_alert_count(1);
+    const struct ww_alert *a = &alerts[0];
+    assert_int_equal(a->probe.dst, DARK(4));
+    assert_int_equal(a->first_contacts, 4);
+    assert_int_equal(a->walk_failures, 4);
+    assert_int_equal(a->ts_ns, AT_MS(40));
+    assert_int_equal(a->attempts, 4);
+    assert_int_equal(a->failed, 0); /* "rejected or unanswered": none is, yet */
+    assert_int_equal(stats()->dark_contacts, 4);
+}
+
+static void test_sequential_alert_suppressed_within_interval(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "FFFFF", 1, AT_S(0));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].ts_ns, AT_S(3));
+    assert_int_equal(stats()->suppressed, 1); /* the fifth failure tipped it again */
+
+    /* The same source on the other rule is not held back. */
+    contacts(SCANNER, 139, "FFFF", 1, AT_S(10));
+    assert_alert_count(2);
+    assert_ptr_equal(alerts[1].rule, &rules.rule[1]);
+
+    contacts(SCANNER, 445, "F", 6, AT_S(603) - 1);
+    assert_alert_count(2);
+    assert_int_equal(stats()->suppressed, 2);
+    contacts(SCANNER, 445, "F", 7, AT_S(603));
+    assert_alert_count(3);
+    assert_ptr_equal(alerts[2].rule, &rules.rule[0]);
+    assert_int_equal(alerts[2].ts_ns, AT_S(603));
+    assert_walk(&alerts[2], TARGET(7), 7, 7, 7);
+    assert_int_equal(stats()->alerts, 3);
+}
+
+/*
+ * A success moves the walk down: it never tips it (detect.h: "a success
+ * [moves the LLR] down; it tips as soon as it crosses ln(P_D / P_F)").
+ * Six failures put the walk at 6 ln 4; a success leaves it at 5 ln 4, still
+ * above the boundary, but that is no tipping: not "suppressed" inside the
+ * interval, and no alert naming an accepted contact after it. The next
+ * failure tips it again.
+ */
+static void test_success_never_tips_the_walk(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "FFFFFF", 1, AT_S(0));
+    assert_alert_count(1);
+    assert_int_equal(stats()->suppressed, 2); /* the 5th and 6th failures */
+    contacts(SCANNER, 445, "S", 7, AT_S(6));
+    assert_int_equal(stats()->suppressed, 2);
+    contacts(SCANNER, 445, "S", 8, AT_S(700)); /* past the 10 min interval, llr 4 ln 4 */
+    assert_alert_count(1);
+    contacts(SCANNER, 445, "F", 9, AT_S(701));
+    assert_alert_count(2);
+    assert_walk(&alerts[1], TARGET(9), 9, 7, 5);
+    assert_int_equal(alerts[1].ts_ns, AT_S(701));
+}
+
+/* --- the verdict in alerts ------------------------------------------------------------------- */
+
+#define CLEAN_OCTET_BITS 0.9855004303048849 /* log2(0.99 / 0.5) */
+
+/* Remote targets in four /16s, 2nd and 4th octets below 128. */
+static const uint32_t CLEAN_REMOTE[] = {IP4(83, 75, 18, 40), IP4(61, 3, 7, 9),
+                                        IP4(124, 101, 220, 77), IP4(200, 12, 140, 3)};
+
+static void refused_with_shape(uint32_t src, uint32_t dst, uint64_t ts, struct ww_syn_shape shape)
+{
+    struct ww_probe p = probe_from(src, dst, 445, ts);
+    p.shape = shape;
+    attempt(&p);
+    outcome(&p, WW_OUTCOME_REJECTED, ts);
+}
+
+static void scan_clean_remote(uint32_t src, struct ww_syn_shape shape)
+{
+    for (int i = 0; i < 4; i++)
+        refused_with_shape(src, CLEAN_REMOTE[i], AT_S(i), shape);
+}
+
+/*
+ * A count rule and a sequential rule on 445: both alert with the source's
+ * verdict, whose evidence is gathered once per event, not once per rule.
+ */
+static void test_alert_carries_conficker_verdict(void **state)
+{
+    (void)state;
+    start("[rule 1000004]\nname = trw\ntype = sequential\nproto = tcp\nport = 445\n"
+          "[rule 1000001]\nname = smb\nproto = tcp\nport = 445\nthreshold = 3\nwindow = 1m\n");
+    const struct ww_syn_shape xp = {.ttl = 128, .df = true, .window = 65535, .mss = 1460,
+                                    .option_count = 4,
+                                    .option_kinds = {WW_TCPOPT_MSS, WW_TCPOPT_NOP, WW_TCPOPT_NOP,
+                                                     WW_TCPOPT_SACK_PERM}};
+    scan_clean_remote(SCANNER, xp);
+    assert_alert_count(2);
+    assert_ptr_equal(alerts[0].rule, &rules.rule[1]); /* count rule, on the 3rd */
+    assert_ptr_equal(alerts[1].rule, &rules.rule[0]);
+
+    const struct ww_verdict *v = &alerts[1].verdict;
+    assert_true(v->likely);
+    assert_int_equal(v->stack, WW_STACK_WINDOWS_XP);
+    assert_true(fabs(v->score - (8 * CLEAN_OCTET_BITS + 1.0)) < 1e-4);
+    assert_int_equal(v->evidence.remote_targets, 4);
+    assert_int_equal(v->evidence.scored_targets, 4);
+    assert_int_equal(v->evidence.octet_violations, 0);
+    assert_int_equal(v->evidence.stack_syns[WW_STACK_WINDOWS_XP], 4);
+
+    /* The count alert came a target earlier: its verdict is the evidence then. */
+    assert_true(alerts[0].verdict.likely);
+    assert_int_equal(alerts[0].verdict.evidence.remote_targets, 3);
+    assert_true(fabs(alerts[0].verdict.score - (6 * CLEAN_OCTET_BITS + 1.0)) < 1e-4);
+
+    /* The same targets from masscan: flagged, but not Conficker. */
+    const struct ww_syn_shape masscan = {.ttl = 255, .window = 1024};
+    scan_clean_remote(OTHER_SCANNER, masscan);
+    assert_alert_count(4);
+    assert_int_equal(alerts[3].probe.src, OTHER_SCANNER);
+    assert_false(alerts[3].verdict.likely);
+    assert_int_equal(alerts[3].verdict.stack, WW_STACK_SCAN_TOOL);
+    assert_true(fabs(alerts[3].verdict.score - (8 * CLEAN_OCTET_BITS - 10.0)) < 1e-4);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -570,6 +1039,22 @@ int main(void)
         T(test_count_all_counts_attempts),
         T(test_samples_capped_newest_first),
         T(test_idle_source_forgotten),
+        T(test_walk_alerts_on_fourth_failed_first_contact),
+        T(test_walk_success_needs_one_more_failure),
+        T(test_walk_takes_outcomes_in_contact_order),
+        T(test_fast_success_does_not_overtake_older_failures),
+        T(test_repeated_contact_is_not_a_new_first_contact),
+        T(test_lower_boundary_resets_walk),
+        T(test_walk_above_lower_boundary_keeps_its_successes),
+        T(test_reset_forgets_earlier_failures),
+        T(test_walk_samples_hold_newest_eight),
+        T(test_queue_overflow_judges_oldest_failed),
+        T(test_dark_contact_fails_at_once),
+        T(test_dark_contact_stays_failed_in_queue),
+        T(test_dark_contacts_alone_tip_the_walk),
+        T(test_sequential_alert_suppressed_within_interval),
+        T(test_success_never_tips_the_walk),
+        T(test_alert_carries_conficker_verdict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
