@@ -3,6 +3,7 @@
  * an alert line, timestamps, the stats event, and how writing to files
  * behaves when it works and when it does not.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,12 +34,30 @@ static const struct ww_rule SMB_RULE = {
     .name = "WORMWATCH SMB worm fan-out scan on TCP/445",
     .category = "A Network Trojan was detected", .proto = WW_IPPROTO_TCP, .port = 445};
 
+static const struct ww_rule TRW_RULE = {
+    .sid = 1000004, .rev = 1, .severity = 1,
+    .name = "WORMWATCH SMB worm scan on TCP/445 (sequential test)",
+    .category = "A Network Trojan was detected", .type = WW_RULE_SEQUENTIAL,
+    .proto = WW_IPPROTO_TCP, .port = 445};
+
 static const struct ww_rule NBNS_RULE = {
     .sid = 1000003, .rev = 2, .severity = 2,
     .name = "WORMWATCH NetBIOS name-service probing on UDP/137",
     .category = "Detection of a Network Scan", .proto = WW_IPPROTO_UDP, .port = 137};
 
-/* 12 attempts over 60 s, 10 failed: 12.0 per minute. */
+/* A verdict as detect fills it: the judged numbers and a copy of the evidence. */
+static struct ww_verdict verdict(bool likely, double score, enum ww_stack stack,
+                                 struct ww_evidence evidence)
+{
+    return (struct ww_verdict){.likely = likely, .score = score, .stack = stack,
+                               .evidence = evidence};
+}
+
+/*
+ * 12 attempts over 60 s, 10 failed: 12.0 per minute. Conficker-like: 4 clean
+ * remote targets (8 octets at log2(0.99/0.5) each), an XP shape, a local
+ * sweep and 139 after 445: 7.884 + 1 + 1 + 1 bits.
+ */
 static struct ww_alert smb_alert(void)
 {
     struct ww_alert a = {
@@ -49,6 +68,10 @@ static struct ww_alert smb_alert(void)
     a.probe = (struct ww_probe){.src = IP4(10, 20, 2, 31), .dst = IP4(83, 75, 18, 40),
                                 .sport = 1154, .dport = 445, .proto = WW_IPPROTO_TCP,
                                 .ts_ns = TS};
+    a.verdict = verdict(true, 10.884003, WW_STACK_WINDOWS_XP,
+                        (struct ww_evidence){.octet_bits = 7.884003f, .scored_targets = 4,
+                                             .local_targets = 2, .remote_targets = 4,
+                                             .tcp139_after_445 = 1, .netbios_probes = 3});
     return a;
 }
 
@@ -63,6 +86,10 @@ static const char SMB_ALERT_LINE[] =
     "\"first_seen\":\"2009-03-30T11:59:07.123456+0000\","
     "\"last_seen\":\"2009-03-30T12:00:07.123456+0000\",\"rate_per_min\":12.0,"
     "\"sample_targets\":[\"83.75.18.40\",\"10.20.6.132\",\"61.3.7.9\"]},"
+    "\"conficker\":{\"likely\":true,\"score\":10.88,"
+    "\"evidence\":{\"octet_bits\":7.88,\"scored_targets\":4,\"octet_violations\":0,"
+    "\"syn_shape\":\"windows-xp\",\"local_targets\":2,\"remote_targets\":4,"
+    "\"tcp139_after_445\":1,\"netbios_probes\":3}},"
     "\"host\":\"sensor-1\"}\n";
 
 /* Tagged, UDP, no samples; 7 attempts over 90 s: 4.666... per minute. */
@@ -75,6 +102,8 @@ static struct ww_alert nbns_alert(void)
     a.probe = (struct ww_probe){.src = IP4(192, 168, 5, 20), .dst = IP4(192, 168, 5, 33),
                                 .sport = 137, .dport = 137, .proto = WW_IPPROTO_UDP,
                                 .vlan = 100, .ts_ns = ts};
+    a.verdict = verdict(false, 0.0, WW_STACK_UNKNOWN,
+                        (struct ww_evidence){.local_targets = 0, .netbios_probes = 7});
     return a;
 }
 
@@ -90,7 +119,53 @@ static const char NBNS_ALERT_LINE[] =
     "\"first_seen\":\"2009-03-30T11:58:37.000000+0000\","
     "\"last_seen\":\"2009-03-30T12:00:07.000000+0000\",\"rate_per_min\":4.67,"
     "\"sample_targets\":[]},"
+    "\"conficker\":{\"likely\":false,\"score\":0.0,"
+    "\"evidence\":{\"octet_bits\":0.0,\"scored_targets\":0,\"octet_violations\":0,"
+    "\"syn_shape\":\"unknown\",\"local_targets\":0,\"remote_targets\":0,"
+    "\"tcp139_after_445\":0,\"netbios_probes\":7}},"
     "\"host\":\"sensor \\\"a\\\"\"}\n";
+
+/*
+ * A sequential alert from masscan: its 6 first contacts went F S F F F F,
+ * llr 5 ln 4 - ln 4 = 4 ln 4; 6 attempts in 3 s (120 per minute). Five
+ * targets in its own /16 and one remote target with a masked bit set:
+ * log2(0.02) + log2(1.98) bits, -10 for the scan-tool shape, +1 for a local
+ * sweep with remote targets.
+ */
+static struct ww_alert trw_alert(void)
+{
+    struct ww_alert a = {.rule = &TRW_RULE, .ts_ns = TS, .targets = 5, .attempts = 6,
+                         .failed = 5, .accepted = 1, .first_seen_ns = TS - 3 * NS_PER_SEC,
+                         .last_seen_ns = TS, .sample_count = 2,
+                         .sample = {IP4(172, 16, 0, 9), IP4(172, 16, 0, 8)},
+                         .llr = 5.545177444479562, .first_contacts = 6, .walk_failures = 5};
+    a.probe = (struct ww_probe){.src = IP4(172, 16, 0, 2), .dst = IP4(172, 16, 0, 9),
+                                .sport = 61000, .dport = 445, .proto = WW_IPPROTO_TCP,
+                                .ts_ns = TS};
+    a.verdict = verdict(false, -13.658356, WW_STACK_SCAN_TOOL,
+                        (struct ww_evidence){.octet_bits = -4.658356f, .scored_targets = 1,
+                                             .octet_violations = 1, .local_targets = 5,
+                                             .remote_targets = 1});
+    return a;
+}
+
+static const char TRW_ALERT_LINE[] =
+    "{\"timestamp\":\"2009-03-30T12:00:07.123456+0000\",\"event_type\":\"alert\","
+    "\"src_ip\":\"172.16.0.2\",\"src_port\":61000,\"dest_ip\":\"172.16.0.9\",\"dest_port\":445,"
+    "\"proto\":\"TCP\","
+    "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000004,\"rev\":1,"
+    "\"signature\":\"WORMWATCH SMB worm scan on TCP/445 (sequential test)\","
+    "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
+    "\"scan\":{\"dest_port\":445,\"targets\":5,\"attempts\":6,\"failed\":5,\"accepted\":1,"
+    "\"first_seen\":\"2009-03-30T12:00:04.123456+0000\","
+    "\"last_seen\":\"2009-03-30T12:00:07.123456+0000\",\"rate_per_min\":120.0,"
+    "\"sample_targets\":[\"172.16.0.9\",\"172.16.0.8\"]},"
+    "\"trw\":{\"llr\":5.55,\"first_contacts\":6,\"failures\":5},"
+    "\"conficker\":{\"likely\":false,\"score\":-13.66,"
+    "\"evidence\":{\"octet_bits\":-4.66,\"scored_targets\":1,\"octet_violations\":1,"
+    "\"syn_shape\":\"scan-tool\",\"local_targets\":5,\"remote_targets\":1,"
+    "\"tcp139_after_445\":0,\"netbios_probes\":0}},"
+    "\"host\":\"sensor-1\"}\n";
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
@@ -222,6 +297,17 @@ static void test_alert_line_with_vlan_udp_and_escaping(void **state)
     free(line);
 }
 
+/* A sequential alert has its walk (trw) between scan and conficker. */
+static void test_sequential_alert_line_exact(void **state)
+{
+    (void)state;
+    struct ww_alert a = trw_alert();
+    char *line = ww_output_format_alert(&a, "sensor-1");
+    assert_non_null(line);
+    assert_string_equal(line, TRW_ALERT_LINE);
+    free(line);
+}
+
 /* Attempts within one second: the span counts as 1 s, not 0. */
 static void test_alert_rate_with_short_span(void **state)
 {
@@ -259,7 +345,8 @@ static void test_stats_line(void **state)
                                    .memory_bytes = 200000, .inserts = 7, .evictions = 2,
                                    .expirations = 2};
     struct ww_detect_stats detect = {.events = 101, .ignored_sources = 4, .ignored_targets = 6,
-                                     .alerts = 2, .suppressed = 5};
+                                     .alerts = 2, .suppressed = 5, .dark_contacts = 8,
+                                     .walks_benign = 9, .walks_forced = 11};
     struct ww_run_stats run = {.ts_ns = TS, .files = 2, .decode = &decode, .probe = &probe,
                                .pending = 3, .pending_capacity = 500, .table = &table,
                                .detect = &detect};
@@ -313,6 +400,9 @@ static void test_stats_line(void **state)
     assert_json_int(root, "stats.detect.ignored_sources", 4);
     assert_json_int(root, "stats.detect.ignored_targets", 6);
     assert_json_int(root, "stats.detect.suppressed", 5);
+    assert_json_int(root, "stats.detect.dark_contacts", 8);
+    assert_json_int(root, "stats.detect.walks_benign", 9);
+    assert_json_int(root, "stats.detect.walks_forced", 11);
     assert_json_int(root, "stats.alerts", 2);
     assert_json_int(root, "stats.output.events_written", 2);
     assert_json_int(root, "stats.output.events_lost", 1);
@@ -411,16 +501,22 @@ static void test_write_to_full_device_fails(void **state)
     assert_non_null(ww_output_error(out));
     assert_string_equal(ww_output_error(out), first_error);
 
-    /* Once broken it stays broken, and the first reason is the one reported. */
+    /* Every event is tried again (a full disk may clear); the first reason is the one kept. */
     assert_false(ww_output_alert(out, &a));
+    assert_int_equal(ww_output_get_stats(out)->events_written, 0);
     assert_int_equal(ww_output_get_stats(out)->events_lost, 2);
     assert_string_equal(ww_output_error(out), first_error);
 
+    /* Closing names the first failure and how many events were lost. */
     assert_false(ww_output_close(out, err, sizeof err));
-    assert_string_equal(err, first_error);
+    assert_string_equal(err, "/dev/full: cannot write event: No space left on device "
+                             "(2 events lost)");
 }
 
-/* A write cut short on a regular file (here by RLIMIT_FSIZE) leaves no half line. */
+/*
+ * A write cut short on a regular file (here by RLIMIT_FSIZE) leaves no half
+ * line, and does not stop later events (output.h).
+ */
 static void test_partial_write_is_cut_off(void **state)
 {
     (void)state;
@@ -444,15 +540,27 @@ static void test_partial_write_is_cut_off(void **state)
 
     assert_false(ok);
     assert_int_equal(ww_output_get_stats(out)->events_lost, 1);
-    assert_non_null(strstr(ww_output_error(out), "cannot write event"));
-
-    /* Room again, but no later event is written after a lost one: no gaps. */
-    assert_false(ww_output_alert(out, &a));
-    assert_int_equal(ww_output_get_stats(out)->events_lost, 2);
     assert_int_equal(ww_output_get_stats(out)->events_written, 0);
+    char first_error[128];
+    snprintf(first_error, sizeof first_error, "%s: cannot write event: %s", path,
+             strerror(EFBIG));
+    assert_string_equal(ww_output_error(out), first_error);
+
+    /* Room again: the next event is tried and lands whole right after the earlier line. */
+    assert_true(ww_output_alert(out, &a));
+    assert_int_equal(ww_output_get_stats(out)->events_lost, 1);
+    assert_int_equal(ww_output_get_stats(out)->events_written, 1);
+    assert_string_equal(ww_output_error(out), first_error);
+
+    /* The loss is still reported at close, in the singular. */
     assert_false(ww_output_close(out, err, sizeof err));
+    char expected_err[160];
+    snprintf(expected_err, sizeof expected_err, "%s (1 event lost)", first_error);
+    assert_string_equal(err, expected_err);
     char *content = read_file(path);
-    assert_string_equal(content, earlier);
+    char *expected = concat3(earlier, SMB_ALERT_LINE, "");
+    assert_string_equal(content, expected);
+    free(expected);
     free(content);
     unlink(path);
 }
@@ -464,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_format_ipv4),
         cmocka_unit_test(test_alert_line_exact),
         cmocka_unit_test(test_alert_line_with_vlan_udp_and_escaping),
+        cmocka_unit_test(test_sequential_alert_line_exact),
         cmocka_unit_test(test_alert_rate_with_short_span),
         cmocka_unit_test(test_stats_line),
         cmocka_unit_test(test_open_missing_folder_fails_naming_path),

@@ -26,6 +26,10 @@
 #define MINIMAL_RULE(sid)                                                                     \
     "[rule " sid "]\nname = test rule\nproto = tcp\nport = 445\nthreshold = 5\nwindow = 1m\n"
 
+/* A sequential rule with every required key (5 lines): no threshold, no window. */
+#define SEQUENTIAL_RULE(sid) \
+    "[rule " sid "]\nname = trw\ntype = sequential\nproto = tcp\nport = 445\n"
+
 static struct ww_ruleset ruleset; /* large: keep it off the stack */
 
 static void parse_ok(const char *text)
@@ -69,16 +73,45 @@ static void assert_rule(const struct ww_rule *r, uint32_t sid, uint8_t proto, ui
 
 /* --- whole files ------------------------------------------------------------ */
 
+/* A sequential rule of the default file: everything but its port and name is shared. */
+static void assert_default_sequential(const struct ww_rule *r, uint32_t sid, uint16_t port,
+                                      const char *name)
+{
+    assert_int_equal(r->sid, sid);
+    assert_int_equal(r->type, WW_RULE_SEQUENTIAL);
+    assert_int_equal(r->proto, WW_IPPROTO_TCP);
+    assert_int_equal(r->port, port);
+    assert_string_equal(r->name, name);
+    assert_string_equal(r->category, "A Network Trojan was detected");
+    assert_int_equal(r->severity, 1);
+    assert_int_equal(r->rev, 1);
+    assert_int_equal(r->suppress_ns, 3600 * NS_PER_SEC);
+    assert_true(r->theta0 == 0.8);
+    assert_true(r->theta1 == 0.2);
+    assert_true(r->detection == 0.99);
+    assert_true(r->false_alarm == 0.01);
+    /* no threshold or window: the walk decides */
+    assert_int_equal(r->threshold, 0);
+    assert_int_equal(r->window_ns, 0);
+}
+
 static void test_default_rules(void **state)
 {
     (void)state;
     char err[256] = "";
     if (!ww_rules_load_default(&ruleset, err, sizeof err))
         fail_msg("default rules do not parse: %s", err);
-    assert_int_equal(ruleset.rule_count, 3);
+    assert_int_equal(ruleset.rule_count, 5);
 
-    const struct ww_rule *smb = &ruleset.rule[0];
+    /* In file order: the sequential rules first, then the count rules. */
+    assert_default_sequential(&ruleset.rule[0], 1000004, 445,
+                              "WORMWATCH SMB worm scan on TCP/445 (sequential test)");
+    assert_default_sequential(&ruleset.rule[1], 1000005, 139,
+                              "WORMWATCH SMB worm scan on TCP/139 (sequential test)");
+
+    const struct ww_rule *smb = &ruleset.rule[2];
     assert_rule(smb, 1000001, WW_IPPROTO_TCP, 445, WW_COUNT_FAILED, 10, 300 * NS_PER_SEC);
+    assert_int_equal(smb->type, WW_RULE_COUNT);
     assert_string_equal(smb->name, "WORMWATCH SMB worm fan-out scan on TCP/445");
     assert_string_equal(smb->category, "A Network Trojan was detected");
     assert_int_equal(smb->severity, 1);
@@ -86,14 +119,16 @@ static void test_default_rules(void **state)
     assert_int_equal(smb->suppress_ns, 3600 * NS_PER_SEC);
     assert_true(smb->min_failed_fraction == 0.2);
 
-    const struct ww_rule *netbios = &ruleset.rule[1];
+    const struct ww_rule *netbios = &ruleset.rule[3];
     assert_rule(netbios, 1000002, WW_IPPROTO_TCP, 139, WW_COUNT_FAILED, 10, 300 * NS_PER_SEC);
+    assert_int_equal(netbios->type, WW_RULE_COUNT);
     assert_int_equal(netbios->severity, 1);
     assert_true(netbios->min_failed_fraction == 0.2);
     assert_int_equal(netbios->suppress_ns, 3600 * NS_PER_SEC);
 
-    const struct ww_rule *nbns = &ruleset.rule[2];
+    const struct ww_rule *nbns = &ruleset.rule[4];
     assert_rule(nbns, 1000003, WW_IPPROTO_UDP, 137, WW_COUNT_ALL, 10, 60 * NS_PER_SEC);
+    assert_int_equal(nbns->type, WW_RULE_COUNT);
     assert_string_equal(nbns->name, "WORMWATCH NetBIOS name-service probing on UDP/137");
     assert_string_equal(nbns->category, "Detection of a Network Scan");
     assert_int_equal(nbns->severity, 2);
@@ -105,9 +140,14 @@ static void test_default_rules(void **state)
     assert_prefix(&ruleset.home_nets.item[2], IP4(192, 168, 0, 0), 0xFFFF0000u);
     assert_int_equal(ruleset.never_flag.count, 0);
     assert_int_equal(ruleset.ignore_targets.count, 0);
+    assert_int_equal(ruleset.dark_nets.count, 0);
     assert_int_equal(ruleset.attempt_timeout_ns, 5 * NS_PER_SEC);
     assert_int_equal(ruleset.idle_timeout_ns, 3600 * NS_PER_SEC);
     assert_int_equal(ruleset.max_memory, 64ULL << 20);
+
+    assert_int_equal(ruleset.conficker.target_mask, IP4(0, 128, 0, 128));
+    assert_true(ruleset.conficker.likely_bits == 5.0);
+    assert_true(ruleset.conficker.error_rate == 0.01);
 }
 
 static void test_every_key(void **state)
@@ -169,6 +209,10 @@ static void test_defaults_and_keys_before_sections(void **state)
     assert_int_equal(ruleset.idle_timeout_ns, 3600 * NS_PER_SEC);
     assert_int_equal(ruleset.max_memory, 64ULL << 20);
     assert_int_equal(ruleset.home_nets.count, 0);
+    assert_int_equal(ruleset.dark_nets.count, 0);
+    assert_int_equal(ruleset.conficker.target_mask, IP4(0, 128, 0, 128));
+    assert_true(ruleset.conficker.likely_bits == 5.0);
+    assert_true(ruleset.conficker.error_rate == 0.01);
 
     assert_int_equal(ruleset.rule_count, 2);
     const struct ww_rule *r = &ruleset.rule[0];
@@ -179,6 +223,7 @@ static void test_defaults_and_keys_before_sections(void **state)
     assert_int_equal(r->severity, 2);
     assert_int_equal(r->suppress_ns, 3600 * NS_PER_SEC);
     assert_true(r->min_failed_fraction == 0.0);
+    assert_int_equal(r->type, WW_RULE_COUNT);
     assert_rule(&ruleset.rule[1], 1000003, WW_IPPROTO_UDP, 137, WW_COUNT_FAILED, 3,
                 500 * NS_PER_MS);
 }
@@ -400,6 +445,118 @@ static void test_error_udp_port_not_137(void **state)
                 "[rule 1000003]: udp rules watch NetBIOS name service only (port 137)");
 }
 
+/* --- sequential rules, dark_nets, [conficker] -------------------------------------- */
+
+static void assert_walk_parameters(const struct ww_rule *r, double theta0, double theta1,
+                                   double detection, double false_alarm)
+{
+    assert_int_equal(r->type, WW_RULE_SEQUENTIAL);
+    assert_true(r->theta0 == theta0);
+    assert_true(r->theta1 == theta1);
+    assert_true(r->detection == detection);
+    assert_true(r->false_alarm == false_alarm);
+}
+
+/* A sequential rule needs name, proto and port only; the walk has Jung et al.'s defaults. */
+static void test_sequential_rule_needs_no_threshold_or_window(void **state)
+{
+    (void)state;
+    parse_ok(SEQUENTIAL_RULE("1000004")
+             "[rule 1000005]\nname = tuned\ntype = sequential\nproto = tcp\nport = 139\n"
+             "theta0 = 0.9\ntheta1 = 0.35\ndetection = 0.999\nfalse_alarm = 0.001\n");
+    assert_int_equal(ruleset.rule_count, 2);
+    const struct ww_rule *r = &ruleset.rule[0];
+    assert_rule(r, 1000004, WW_IPPROTO_TCP, 445, WW_COUNT_FAILED, 0, 0);
+    assert_string_equal(r->name, "trw");
+    assert_walk_parameters(r, 0.8, 0.2, 0.99, 0.01);
+    assert_rule(&ruleset.rule[1], 1000005, WW_IPPROTO_TCP, 139, WW_COUNT_FAILED, 0, 0);
+    assert_walk_parameters(&ruleset.rule[1], 0.9, 0.35, 0.999, 0.001);
+
+    /* An explicit count rule still needs its threshold; a sequential one its port. */
+    parse_fails("[global]\n[rule 1000001]\nname = x\ntype = count\nproto = tcp\nport = 445\n"
+                "window = 1m\n",
+                "t.rules:2: ", "[rule 1000001] has no 'threshold'");
+    parse_fails("\n[rule 1000004]\nname = x\ntype = sequential\nproto = tcp\n", "t.rules:2: ",
+                "[rule 1000004] has no 'port'");
+}
+
+static void test_dark_nets_and_conficker_section(void **state)
+{
+    (void)state;
+    parse_ok("[global]\n"
+             "dark_nets = 10.0.200.0/24, 192.168.99.7\n"
+             "[conficker]\n"
+             "target_mask = 0.192.0.128\n"
+             "likely_bits = 7.5\n"
+             "error_rate = 0.05\n" MINIMAL_RULE("1000001"));
+    assert_int_equal(ruleset.dark_nets.count, 2);
+    assert_prefix(&ruleset.dark_nets.item[0], IP4(10, 0, 200, 0), 0xFFFFFF00u);
+    assert_prefix(&ruleset.dark_nets.item[1], IP4(192, 168, 99, 7), 0xFFFFFFFFu);
+    assert_int_equal(ruleset.conficker.target_mask, IP4(0, 192, 0, 128));
+    assert_true(ruleset.conficker.likely_bits == 7.5);
+    assert_true(ruleset.conficker.error_rate == 0.05);
+    assert_int_equal(ruleset.rule_count, 1);
+
+    /* A [conficker] section states only what differs; keys after it are its own. */
+    parse_ok("[conficker]\nlikely_bits = 0\n" SEQUENTIAL_RULE("1000004"));
+    assert_int_equal(ruleset.conficker.target_mask, IP4(0, 128, 0, 128));
+    assert_true(ruleset.conficker.likely_bits == 0.0);
+    assert_true(ruleset.conficker.error_rate == 0.01);
+    assert_int_equal(ruleset.dark_nets.count, 0);
+}
+
+static void test_error_rule_type(void **state)
+{
+    (void)state;
+    parse_fails(MINIMAL_RULE("1000001") "type = bogus\n", "t.rules:7: ",
+                "type must be 'count' or 'sequential', not 'bogus'");
+}
+
+/* Whole-rule checks: the error names the [rule SID] line, not the offending key's. */
+static void test_error_theta1_not_below_theta0(void **state)
+{
+    (void)state;
+    parse_fails("[global]\n" SEQUENTIAL_RULE("1000004") "theta0 = 0.5\ntheta1 = 0.5\n",
+                "t.rules:2: ",
+                "[rule 1000004]: theta1 (a scanner's success rate) must be below theta0");
+    parse_fails("[global]\n" SEQUENTIAL_RULE("1000004") "theta1 = 0.9\n\n" MINIMAL_RULE("1000001"),
+                "t.rules:2: ", "theta1 (a scanner's success rate) must be below theta0");
+}
+
+static void test_error_false_alarm_not_below_detection(void **state)
+{
+    (void)state;
+    parse_fails("# x\n" SEQUENTIAL_RULE("1000005") "detection = 0.3\nfalse_alarm = 0.3\n",
+                "t.rules:2: ", "[rule 1000005]: false_alarm must be below detection");
+    parse_fails(SEQUENTIAL_RULE("1000005") "false_alarm = 0.995\n", "t.rules:1: ",
+                "[rule 1000005]: false_alarm must be below detection");
+}
+
+/* Probabilities lie strictly between 0 and 1: 1 and 0 would make the walk's logs infinite. */
+static void test_error_probability_out_of_range(void **state)
+{
+    (void)state;
+    parse_fails(SEQUENTIAL_RULE("1000004") "theta0 = 1\n", "t.rules:6: ",
+                "theta0 must be a number above 0 and below 1, not '1'");
+    parse_fails(SEQUENTIAL_RULE("1000004") "\ntheta1 = 0\n", "t.rules:7: ",
+                "theta1 must be a number above 0 and below 1, not '0'");
+    parse_fails(SEQUENTIAL_RULE("1000004") "detection = high\n", "t.rules:6: ",
+                "detection must be a number above 0 and below 1, not 'high'");
+    parse_fails("[conficker]\nerror_rate = 0.5\n", "t.rules:2: ",
+                "error_rate must be a number above 0 and below 0.5, not '0.5'");
+}
+
+static void test_error_conficker_section(void **state)
+{
+    (void)state;
+    parse_fails("[conficker]\n# the mask\ntarget_mask = 1.2.3\n", "t.rules:3: ",
+                "target_mask must be a dotted mask such as 0.128.0.128, not '1.2.3'");
+    parse_fails("[conficker]\nlikely_bits = -1\n", "t.rules:2: ",
+                "likely_bits must be a number from 0 to 1000, not '-1'");
+    parse_fails(MINIMAL_RULE("1000001") "[conficker]\nthreshold = 5\n", "t.rules:8: ",
+                "unknown key 'threshold' in [conficker]");
+}
+
 static void test_error_no_rules(void **state)
 {
     (void)state;
@@ -428,6 +585,13 @@ int main(void)
         cmocka_unit_test(test_error_line_without_equals),
         cmocka_unit_test(test_error_rule_missing_window),
         cmocka_unit_test(test_error_udp_port_not_137),
+        cmocka_unit_test(test_sequential_rule_needs_no_threshold_or_window),
+        cmocka_unit_test(test_dark_nets_and_conficker_section),
+        cmocka_unit_test(test_error_rule_type),
+        cmocka_unit_test(test_error_theta1_not_below_theta0),
+        cmocka_unit_test(test_error_false_alarm_not_below_detection),
+        cmocka_unit_test(test_error_probability_out_of_range),
+        cmocka_unit_test(test_error_conficker_section),
         cmocka_unit_test(test_error_no_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
