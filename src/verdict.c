@@ -18,6 +18,7 @@
 #define SHAPE_RULES_OUT_BITS (-10.0)
 #define XP_SHAPE_BITS 1.0
 #define BEHAVIOUR_BITS 1.0
+#define SWEEP_STEP 2 /* a remote target this close to the previous one is a sweep step */
 
 void ww_verdict_config_defaults(struct ww_verdict_config *cfg)
 {
@@ -132,6 +133,13 @@ void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config 
         return;
     }
     inc16(&ev->remote_targets);
+    uint32_t previous = ev->last_remote_target;
+    ev->last_remote_target = probe->dst;
+    uint32_t step = probe->dst > previous ? probe->dst - previous : previous - probe->dst;
+    if (previous && step <= SWEEP_STEP) {
+        inc16(&ev->sequential_targets);
+        return;
+    }
     score_target(ev, cfg, probe->dst);
 }
 

@@ -577,7 +577,7 @@ static void test_conficker_lan_exact_alerts(void **state)
         "\"72.50.202.7\"]},\"trw\":{\"llr\":5.55,\"first_contacts\":4,"
         "\"failures\":4},\"conficker\":{\"likely\":true,\"score\":18.75,"
         "\"evidence\":{\"octet_bits\":16.75,\"scored_targets\":9,\"octet_violations\":0,"
-        "\"syn_shape\":\"windows-xp\",\"local_targets\":1,\"remote_targets\":9,"
+        "\"syn_shape\":\"windows-xp\",\"local_targets\":1,\"remote_targets\":9,\"sequential_targets\":0,"
         "\"tcp139_after_445\":0,\"netbios_probes\":0}},\"host\":\"e2e\"}\n{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\","
         "\"event_type\":\"alert\",\"src_ip\":\"10.1.1.66\",\"src_port\":1043,"
         "\"dest_ip\":\"93.78.106.103\",\"dest_port\":445,\"proto\":\"TCP\","
@@ -592,7 +592,7 @@ static void test_conficker_lan_exact_alerts(void **state)
         "\"72.50.202.7\",\"134.33.39.59\",\"66.61.115.84\"]},\"conficker\":{\"likely\":true,"
         "\"score\":29.59,\"evidence\":{\"octet_bits\":27.59,\"scored_targets\":15,"
         "\"octet_violations\":0,\"syn_shape\":\"windows-xp\",\"local_targets\":2,"
-        "\"remote_targets\":15,\"tcp139_after_445\":0,\"netbios_probes\":0}},"
+        "\"remote_targets\":15,\"sequential_targets\":0,\"tcp139_after_445\":0,\"netbios_probes\":0}},"
         "\"host\":\"e2e\"}\n";
     struct run r;
     run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), NULL);

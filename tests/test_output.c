@@ -88,7 +88,7 @@ static const char SMB_ALERT_LINE[] =
     "\"sample_targets\":[\"83.75.18.40\",\"10.20.6.132\",\"61.3.7.9\"]},"
     "\"conficker\":{\"likely\":true,\"score\":10.88,"
     "\"evidence\":{\"octet_bits\":7.88,\"scored_targets\":4,\"octet_violations\":0,"
-    "\"syn_shape\":\"windows-xp\",\"local_targets\":2,\"remote_targets\":4,"
+    "\"syn_shape\":\"windows-xp\",\"local_targets\":2,\"remote_targets\":4,\"sequential_targets\":0,"
     "\"tcp139_after_445\":1,\"netbios_probes\":3}},"
     "\"host\":\"sensor-1\"}\n";
 
@@ -121,7 +121,7 @@ static const char NBNS_ALERT_LINE[] =
     "\"sample_targets\":[]},"
     "\"conficker\":{\"likely\":false,\"score\":0.0,"
     "\"evidence\":{\"octet_bits\":0.0,\"scored_targets\":0,\"octet_violations\":0,"
-    "\"syn_shape\":\"unknown\",\"local_targets\":0,\"remote_targets\":0,"
+    "\"syn_shape\":\"unknown\",\"local_targets\":0,\"remote_targets\":0,\"sequential_targets\":0,"
     "\"tcp139_after_445\":0,\"netbios_probes\":7}},"
     "\"host\":\"sensor \\\"a\\\"\"}\n";
 
@@ -163,7 +163,7 @@ static const char TRW_ALERT_LINE[] =
     "\"trw\":{\"llr\":5.55,\"first_contacts\":6,\"failures\":5},"
     "\"conficker\":{\"likely\":false,\"score\":-13.66,"
     "\"evidence\":{\"octet_bits\":-4.66,\"scored_targets\":1,\"octet_violations\":1,"
-    "\"syn_shape\":\"scan-tool\",\"local_targets\":5,\"remote_targets\":1,"
+    "\"syn_shape\":\"scan-tool\",\"local_targets\":5,\"remote_targets\":1,\"sequential_targets\":0,"
     "\"tcp139_after_445\":0,\"netbios_probes\":0}},"
     "\"host\":\"sensor-1\"}\n";
 

@@ -187,6 +187,23 @@ static void test_local_targets_not_scored(void **state)
     assert_int_equal(ev.stack_syns[WW_STACK_WINDOWS_XP], 2);
 }
 
+/* A sequential sweep's targets are all "below 128" without being random. */
+static void test_sequential_sweep_not_scored(void **state)
+{
+    (void)state;
+    for (uint8_t host = 1; host <= 30; host++)
+        syn(IP4(198, 51, 100, host), 445, AT_MS(host));
+    assert_targets(0, 30, 1, 0); /* only .1, the sweep's first target */
+    assert_int_equal(ev.sequential_targets, 29);
+    assert_octet_sum(2 * CLEAN_1);
+    /* A stride of 2 is still a sweep; a jump of 3 is scored again. */
+    syn(IP4(198, 51, 100, 32), 445, AT_MS(40));
+    assert_int_equal(ev.sequential_targets, 30);
+    syn(IP4(198, 51, 100, 35), 445, AT_MS(41));
+    assert_targets(0, 32, 2, 0);
+    assert_octet_sum(3 * CLEAN_1);
+}
+
 /* The 4th octet for every target, the 2nd once per /16. */
 static void test_remote_targets_scored_once_per_choice(void **state)
 {
@@ -222,7 +239,7 @@ static void test_third_octet_scored_once_per_net24(void **state)
     (void)state;
     cfg.target_mask = IP4(0, 0, 128, 128);
     syn(IP4(83, 75, 18, 40), 445, AT_MS(0));
-    syn(IP4(83, 75, 18, 41), 445, AT_MS(1)); /* same /24: 4th octet only */
+    syn(IP4(83, 75, 18, 90), 445, AT_MS(1)); /* same /24: 4th octet only */
     assert_octet_sum(3 * CLEAN_1);
     syn(IP4(83, 75, 130, 42), 445, AT_MS(2)); /* new /24 in the same /16 */
     assert_octet_sum(4 * CLEAN_1 + BROKEN_1);
@@ -434,6 +451,7 @@ int main(void)
         T(test_octet_bits_one_masked_bit),
         T(test_octet_bits_two_masked_bits),
         T(test_local_targets_not_scored),
+        T(test_sequential_sweep_not_scored),
         T(test_remote_targets_scored_once_per_choice),
         T(test_first_octet_scored_once_per_net16),
         T(test_third_octet_scored_once_per_net24),
