@@ -19,6 +19,7 @@
 #define XP_SHAPE_BITS 1.0
 #define BEHAVIOUR_BITS 1.0
 #define SWEEP_STEP 2 /* a remote target this close to the previous one is a sweep step */
+#define SWEEP_RUN 2  /* small steps in a row that make a sweep (one is mere chance) */
 
 void ww_verdict_config_defaults(struct ww_verdict_config *cfg)
 {
@@ -136,7 +137,11 @@ void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config 
     uint32_t previous = ev->last_remote_target;
     ev->last_remote_target = probe->dst;
     uint32_t step = probe->dst > previous ? probe->dst - previous : previous - probe->dst;
-    if (previous && step <= SWEEP_STEP) {
+    if (previous && step <= SWEEP_STEP)
+        inc16(&ev->sweep_steps);
+    else
+        ev->sweep_steps = 0;
+    if (ev->sweep_steps >= SWEEP_RUN) {
         inc16(&ev->sequential_targets);
         return;
     }

@@ -546,6 +546,7 @@ static void test_rawip_truth(void **state) { (void)state; check_capture_against_
 static void test_null_loop_truth(void **state) { (void)state; check_capture_against_truth("null_loop.pcap"); }
 static void test_malformed_truth(void **state) { (void)state; check_capture_against_truth("malformed.pcap"); }
 static void test_split_scan_truth(void **state) { (void)state; check_capture_against_truth("split_scan.pcap"); }
+static void test_internet_24_truth(void **state) { (void)state; check_capture_against_truth("internet_24.pcap"); }
 
 /* ---- exact events ----------------------------------------------------------- */
 
@@ -871,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_null_loop_truth),
         cmocka_unit_test(test_malformed_truth),
         cmocka_unit_test(test_split_scan_truth),
+        cmocka_unit_test(test_internet_24_truth),
         cmocka_unit_test(test_conficker_lan_exact_alerts),
         cmocka_unit_test(test_malformed_frames_counted_by_reason),
         cmocka_unit_test(test_files_are_one_stream),

@@ -193,15 +193,28 @@ static void test_sequential_sweep_not_scored(void **state)
     (void)state;
     for (uint8_t host = 1; host <= 30; host++)
         syn(IP4(198, 51, 100, host), 445, AT_MS(host));
-    assert_targets(0, 30, 1, 0); /* only .1, the sweep's first target */
-    assert_int_equal(ev.sequential_targets, 29);
-    assert_octet_sum(2 * CLEAN_1);
+    assert_targets(0, 30, 2, 0); /* .1 and .2; from .3 on it is a run */
+    assert_int_equal(ev.sequential_targets, 28);
+    assert_octet_sum(3 * CLEAN_1);
     /* A stride of 2 is still a sweep; a jump of 3 is scored again. */
     syn(IP4(198, 51, 100, 32), 445, AT_MS(40));
-    assert_int_equal(ev.sequential_targets, 30);
+    assert_int_equal(ev.sequential_targets, 29);
     syn(IP4(198, 51, 100, 35), 445, AT_MS(41));
-    assert_targets(0, 32, 2, 0);
-    assert_octet_sum(3 * CLEAN_1);
+    assert_targets(0, 32, 3, 0);
+    assert_octet_sum(4 * CLEAN_1);
+}
+
+/* Random picks may land side by side once; that is chance, not a sweep. */
+static void test_one_small_step_is_chance(void **state)
+{
+    (void)state;
+    syn(IP4(198, 51, 100, 59), 445, AT_MS(0));
+    syn(IP4(198, 51, 100, 88), 445, AT_MS(1));
+    syn(IP4(198, 51, 100, 89), 445, AT_MS(2)); /* one step of 1 */
+    syn(IP4(198, 51, 100, 57), 445, AT_MS(3));
+    assert_targets(0, 4, 4, 0);
+    assert_int_equal(ev.sequential_targets, 0);
+    assert_octet_sum(5 * CLEAN_1);
 }
 
 /* The 4th octet for every target, the 2nd once per /16. */
@@ -452,6 +465,7 @@ int main(void)
         T(test_octet_bits_two_masked_bits),
         T(test_local_targets_not_scored),
         T(test_sequential_sweep_not_scored),
+        T(test_one_small_step_is_chance),
         T(test_remote_targets_scored_once_per_choice),
         T(test_first_octet_scored_once_per_net16),
         T(test_third_octet_scored_once_per_net24),

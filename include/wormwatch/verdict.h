@@ -10,9 +10,9 @@
  *   sets a masked bit with probability 1 - 2^-bits. Each octet is scored
  *   once per independent choice: the 4th for every distinct target, the 3rd
  *   once per /24, the 1st and 2nd once per /16; targets in the source's own
- *   /16 (a local sweep), and a remote target within 2 addresses of the
- *   previous one (a sequential sweep: .1, .2, .3 are all "below 128" without
- *   being random), say nothing and are not scored. A small error rate keeps
+ *   /16 (a local sweep), and remote targets in a sequential run (each within
+ *   2 addresses of the previous one for two steps or more: .1, .2, .3 are all
+ *   "below 128" without being random), say nothing and are not scored. A small error rate keeps
  *   one odd target from vetoing everything.
  * - SYN shape. Conficker runs on Windows: a Windows XP/2003 SYN (TTL 65-128,
  *   DF, window 65535/64512/16384, MSS,NOP,NOP,SACK) adds a bit; masscan,
@@ -51,11 +51,12 @@ struct ww_evidence {
     uint16_t octet_violations;   /* scored octets with a masked bit set */
     uint16_t local_targets;      /* distinct targets in the source's /16 */
     uint16_t remote_targets;     /* distinct targets elsewhere */
-    uint16_t sequential_targets; /* remote targets next to the previous one: not scored */
+    uint16_t sequential_targets; /* remote targets in a sequential run: not scored */
     uint16_t stack_syns[WW_STACK__COUNT]; /* first SYNs by shape */
     uint16_t tcp139_after_445;   /* 139 tried within 5 s of a 445 refusal, same target */
     uint16_t netbios_probes;     /* unicast NBNS queries sent */
     uint32_t last_remote_target; /* for spotting sequential sweeps */
+    uint16_t sweep_steps;        /* small steps in a row up to last_remote_target */
     uint32_t last_445_refused;   /* target of the newest 445 refusal */
     uint64_t last_445_refused_ns;
     uint8_t targets_seen[32];    /* Bloom filter: distinct targets */
