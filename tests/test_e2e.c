@@ -815,6 +815,48 @@ static void test_sigterm_stops_cleanly(void **state)
     run_free(&r);
 }
 
+/*
+ * A real Internet 445 scanner (9 addresses, never answered, timestamps out
+ * of order) is flagged by the sequential test: four failed first contacts.
+ */
+static void test_real_internet_scanner_flagged(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("real/malcolm_bro-simple-scan_445_scan.pcap"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 2);
+    assert_string_equal(str_at(r.events[0], "src_ip"), "176.192.150.3");
+    assert_int_equal(int_at(r.events[0], "alert.signature_id"), 1000004);
+    assert_int_equal(int_at(r.events[0], "trw.failures"), 4);
+    assert_int_equal(int_at(r.events[0], "trw.first_contacts"), 4);
+    /* Its targets were anonymised into 10.10.x and 192.168.x: not Conficker's picks. */
+    assert_false(json_is_true(value_at(r.events[0], "conficker.likely")));
+    assert_int_equal(int_at(r.events[1], "stats.decoder.pkts"), 21);
+    run_free(&r);
+}
+
+/* Real benign traffic: NetBIOS chatter, a Windows 98 LAN, SMB2 reconnects. */
+static void test_real_benign_captures_silent(void **state)
+{
+    (void)state;
+    static const char *const captures[] = {
+        "real/ndpi_netbios.pcap",
+        "real/ndpi_dos_win98_smb_netbeui.pcap",
+        "real/sv_smb2-09-trunc-file-logging.pcap",
+    };
+    for (size_t i = 0; i < sizeof captures / sizeof captures[0]; i++) {
+        struct run r;
+        run_wormwatch(&r, "-r", pcap_path(captures[i]), NULL);
+        assert_int_equal(r.exit_code, 0);
+        if (r.event_count != 1)
+            fail_msg("%s: %zu events, expected only stats", captures[i], r.event_count);
+        assert_int_equal(int_at(r.events[0], "stats.alerts"), 0);
+        assert_true(int_at(r.events[0], "stats.decoder.pkts") > 0);
+        run_free(&r);
+    }
+}
+
 /* Events appended to -o FILE; nothing on stdout. */
 static void test_output_file_is_appended(void **state)
 {
@@ -878,6 +920,8 @@ int main(void)
         cmocka_unit_test(test_files_are_one_stream),
         cmocka_unit_test(test_truncated_capture_flushes_then_fails),
         cmocka_unit_test(test_lying_captures),
+        cmocka_unit_test(test_real_internet_scanner_flagged),
+        cmocka_unit_test(test_real_benign_captures_silent),
         cmocka_unit_test(test_full_device_is_runtime_error),
         cmocka_unit_test(test_file_size_limit_leaves_whole_lines),
         cmocka_unit_test(test_sigterm_stops_cleanly),
