@@ -91,6 +91,42 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     return WW_CAPTURE_FRAME;
 }
 
+bool ww_capture_check_filter(const char *expression, int dlt, char *err, size_t err_len)
+{
+    pcap_t *dead = pcap_open_dead(dlt, 65535);
+    struct bpf_program program;
+    if (!dead) {
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    bool ok = pcap_compile(dead, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    if (ok)
+        pcap_freecode(&program);
+    else
+        snprintf(err, err_len, "bad filter expression '%s': %s", expression, pcap_geterr(dead));
+    pcap_close(dead);
+    return ok;
+}
+
+bool ww_capture_set_filter(struct ww_capture *cap, const char *expression, char *err,
+                           size_t err_len)
+{
+    if (!expression || !*expression)
+        return true;
+    struct bpf_program program;
+    if (pcap_compile(cap->pcap, &program, expression, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, err_len, "%s: filter '%s' does not fit this capture: %s", cap->name,
+                 expression, pcap_geterr(cap->pcap));
+        return false;
+    }
+    bool ok = pcap_setfilter(cap->pcap, &program) == 0;
+    if (!ok)
+        snprintf(err, err_len, "%s: cannot apply the filter: %s", cap->name,
+                 pcap_geterr(cap->pcap));
+    pcap_freecode(&program);
+    return ok;
+}
+
 const char *ww_capture_name(const struct ww_capture *cap)
 {
     return cap->name;

@@ -6,6 +6,7 @@
  * failure (a capture or output that cannot be opened, read or written),
  * after flushing every event seen so far; 2 usage or configuration error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@ struct options {
     const char *rules_path;
     const char *sensor_name;
     const char *max_memory;
+    const char *filter_file;
+    char *filter;          /* BPF expression: trailing arguments or -F FILE */
     int test_rules;
     int dump_rules;
 };
@@ -37,7 +40,7 @@ struct options {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: wormwatch [OPTIONS] -r FILE [-r FILE ...]\n"
+            "Usage: wormwatch [OPTIONS] -r FILE [-r FILE ...] [FILTER EXPRESSION]\n"
             "Names the hosts that scan like Conficker-style SMB worms, from capture files.\n"
             "Events are EVE JSON, one object per line: an alert per flagged source and rule,\n"
             "then one stats event.\n"
@@ -45,6 +48,8 @@ static void usage(FILE *f)
             "  -r, --read FILE         read a pcap or pcapng file ('-' = standard input);\n"
             "                          several -r files are one continuous stream\n"
             "  -o, --output PATH       append events to PATH (default: standard output)\n"
+            "  -F, --filter-file FILE  read the BPF filter expression from FILE (as tcpdump;\n"
+            "                          or give it after the options)\n"
             "  -R, --rules FILE        use FILE instead of the built-in rules\n"
             "  -T, --test-rules        check the rules, print a summary and exit\n"
             "      --dump-rules        print the built-in rules file and exit\n"
@@ -65,6 +70,61 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* The trailing arguments as one filter expression, as tcpdump takes them. */
+static char *join_arguments(int count, char **args)
+{
+    size_t len = 1;
+    for (int i = 0; i < count; i++)
+        len += strlen(args[i]) + 1;
+    char *joined = calloc(1, len);
+    for (int i = 0; joined && i < count; i++) {
+        if (i)
+            strcat(joined, " ");
+        strcat(joined, args[i]);
+    }
+    return joined;
+}
+
+/* Reads -F FILE's expression; exit code 2 on failure, else -1. */
+static int read_filter_file(struct options *o)
+{
+    FILE *f = fopen(o->filter_file, "rb");
+    if (!f) {
+        fprintf(stderr, "wormwatch: %s: cannot open filter file: %s\n", o->filter_file,
+                strerror(errno));
+        return EXIT_USAGE;
+    }
+    enum { MAX_FILTER = 65536 };
+    o->filter = calloc(1, MAX_FILTER + 1);
+    size_t n = o->filter ? fread(o->filter, 1, MAX_FILTER + 1, f) : 0;
+    fclose(f);
+    if (!o->filter || n > MAX_FILTER) {
+        fprintf(stderr, "wormwatch: %s: filter file too large (over %d bytes)\n", o->filter_file,
+                MAX_FILTER);
+        return EXIT_USAGE;
+    }
+    for (char *c = o->filter; *c; c++) /* comments and newlines, as tcpdump -F */
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    return -1;
+}
+
+/* A filter that does not compile is a usage error, found before any reading. */
+static int check_filter(struct options *o)
+{
+    if (o->filter_file) {
+        int rc = read_filter_file(o);
+        if (rc >= 0)
+            return rc;
+    }
+    char err[ERR_LEN];
+    if (o->filter && !ww_capture_check_filter(o->filter, 1 /* DLT_EN10MB */, err, sizeof err)) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -72,6 +132,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"output", required_argument, NULL, 'o'},
+        {"filter-file", required_argument, NULL, 'F'},
         {"rules", required_argument, NULL, 'R'},
         {"test-rules", no_argument, NULL, 'T'},
         {"dump-rules", no_argument, NULL, OPT_DUMP_RULES},
@@ -82,7 +143,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {NULL, 0, NULL, 0}};
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":r:o:R:Tm:Vh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":r:o:F:R:Tm:Vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->input_count == MAX_INPUTS)
@@ -90,6 +151,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->inputs[o->input_count++] = optarg;
             break;
         case 'o': o->output = optarg; break;
+        case 'F': o->filter_file = optarg; break;
         case 'R': o->rules_path = optarg; break;
         case 'T': o->test_rules = 1; break;
         case 'm': o->max_memory = optarg; break;
@@ -101,8 +163,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc && o->filter_file)
+        return usage_error("%s", "give the filter either after the options or with -F, not both");
+    if (optind < argc && !(o->filter = join_arguments(argc - optind, argv + optind)))
+        return usage_error("%s", "out of memory");
     if (!o->input_count && !o->test_rules && !o->dump_rules)
         return usage_error("%s", "no input: give a capture with -r FILE");
     return -1;
@@ -156,6 +220,11 @@ static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
             fprintf(stderr, "wormwatch: %s\n", err);
             return EXIT_RUNTIME;
         }
+        if (!ww_capture_set_filter(cap, o->filter, err, sizeof err)) {
+            fprintf(stderr, "wormwatch: %s\n", err);
+            ww_capture_close(cap);
+            return EXIT_RUNTIME;
+        }
         bool ok = ww_pipeline_run_capture(pipeline, cap, err, sizeof err);
         ww_capture_close(cap);
         if (!ok) {
@@ -205,6 +274,8 @@ int main(int argc, char **argv)
         fputs(ww_default_rules_text, stdout);
         return EXIT_SUCCESS;
     }
+    if ((rc = check_filter(&o)) >= 0)
+        return rc;
     static struct ww_ruleset rules; /* large; read-only once loaded */
     if ((rc = load_rules(&o, &rules)) >= 0)
         return rc;
@@ -214,5 +285,7 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     install_signal_handlers();
-    return run(&o, &rules);
+    rc = run(&o, &rules);
+    free(o.filter);
+    return rc;
 }

@@ -330,6 +330,44 @@ static void test_rules_check(void **state)
     run_free(&r);
 }
 
+/* A BPF filter, as tcpdump takes it: trailing words, or -F FILE. */
+static void test_filter_expression(void **state)
+{
+    (void)state;
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), "tcp", "port", "445", "and", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "bad filter expression 'tcp port 445 and'");
+    assert_int_equal(r.event_count, 0);
+    run_free(&r);
+
+    /* Filtering the scanner out leaves nothing to flag. */
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), "not", "host", "10.1.1.66", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 1);
+    assert_true(int_at(r.events[0], "stats.decoder.pkts") > 1000);
+    run_free(&r);
+
+    char *filter = temp_file_with("tcp port 445\n  or udp port 137\n");
+    run_wormwatch(&r, "-F", filter, "-r", pcap_path("sll.pcap"), NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_int_equal(r.event_count, 3);
+    assert_int_equal(int_at(r.events[2], "stats.decoder.pkts"), 59); /* 2 DNS frames filtered */
+    run_free(&r);
+    run_wormwatch(&r, "-F", filter, "-r", pcap_path("sll.pcap"), "tcp", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "either after the options or with -F");
+    run_free(&r);
+    unlink(filter);
+    free(filter);
+
+    /* An Ethernet-only filter on a raw-IP capture: that file cannot be read. */
+    run_wormwatch(&r, "-r", pcap_path("rawip.pcap"), "ether", "host", "1:2:3:4:5:6", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "rawip.pcap: filter 'ether host 1:2:3:4:5:6' does not fit");
+    run_free(&r);
+}
+
 static void test_missing_capture_is_runtime_error(void **state)
 {
     (void)state;
@@ -901,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_dump_rules_prints_the_default_file),
         cmocka_unit_test(test_rules_check),
+        cmocka_unit_test(test_filter_expression),
         cmocka_unit_test(test_missing_capture_is_runtime_error),
         cmocka_unit_test(test_unwritable_output_is_runtime_error),
         cmocka_unit_test(test_garbage_capture_is_runtime_error),

@@ -9,6 +9,7 @@
 #ifndef WW_CAPTURE_H
 #define WW_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,16 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
                                           size_t err_len);
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,
                                        size_t err_len);
+/*
+ * Checks that a BPF filter expression compiles (for link type `dlt`, e.g.
+ * Ethernet); false with libpcap's reason in err. Used to refuse a bad filter
+ * before any capture is read.
+ */
+bool ww_capture_check_filter(const char *expression, int dlt, char *err, size_t err_len);
+/* Applies a BPF filter (NULL or "" for none); false with the reason in err. */
+bool ww_capture_set_filter(struct ww_capture *cap, const char *expression, char *err,
+                           size_t err_len);
+
 /* The name of the source, for messages. */
 const char *ww_capture_name(const struct ww_capture *cap);
 void ww_capture_close(struct ww_capture *cap);
