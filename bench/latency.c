@@ -435,7 +435,7 @@ static void run_models(const char *capture, const struct ww_ruleset *rules,
     recmap_init(&run.zeek, sizeof(struct zeek_source));
     recmap_init(&run.snort, sizeof(struct snort_source));
     recmap_init(&run.et, sizeof(struct et_source));
-    ww_probe_config_from_rules(rules, pending_capacity(rules), &run.cfg);
+    ww_probe_config_from_rules(rules, pending_capacity(rules), 65536, &run.cfg);
     struct ww_probe_tracker *tracker = ww_probe_tracker_new(&run.cfg, record_probe_event, &run);
     if (!tracker)
         die("out of memory for the probe tracker");

@@ -14,6 +14,7 @@
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86DD
+#define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_QINQ 0x88A8
 #define ETHERTYPE_QINQ_OLD 0x9100
@@ -61,7 +62,8 @@ const char *ww_invalid_reason_name(enum ww_invalid reason)
         "none",           "empty",          "link_truncated",  "vlan_too_deep",
         "link_unsupported", "ipv4_truncated", "ipv4_version",  "ipv4_header_length",
         "ipv4_total_length", "ipv6_truncated", "tcp_truncated", "tcp_header_length",
-        "udp_truncated",  "udp_length",     "icmp_truncated",  "nbns_malformed"};
+        "udp_truncated",  "udp_length",     "icmp_truncated",  "nbns_malformed",
+        "arp_truncated"};
     return (unsigned)reason < WW_INVALID__COUNT ? names[reason] : "unknown";
 }
 
@@ -241,6 +243,28 @@ static enum ww_invalid decode_by_ip_version(struct ww_decode_stats *st, struct w
     return decode_ipv4(st, c, pkt);
 }
 
+/* ARP for IPv4 over a 6-byte hardware address; other ARP is just counted. */
+static enum ww_invalid decode_arp(struct ww_decode_stats *st, struct ww_cursor *c,
+                                  struct ww_packet *pkt)
+{
+    uint16_t htype, ptype;
+    uint8_t hlen, plen;
+    struct ww_arp *a = &pkt->arp;
+    if (!ww_get_be16(c, &htype) || !ww_get_be16(c, &ptype) || !ww_get_u8(c, &hlen) ||
+        !ww_get_u8(c, &plen) || !ww_get_be16(c, &a->op))
+        return WW_INVALID_ARP_TRUNCATED;
+    if (ptype != ETHERTYPE_IPV4 || hlen != 6 || plen != 4) {
+        st->other_l3++;
+        return WW_INVALID_NONE;
+    }
+    if (!ww_skip(c, 6) || !ww_get_be32(c, &a->sender) || !ww_skip(c, 6) ||
+        !ww_get_be32(c, &a->target))
+        return WW_INVALID_ARP_TRUNCATED;
+    st->arp++;
+    pkt->has_arp = true;
+    return WW_INVALID_NONE;
+}
+
 /* --- link ----------------------------------------------------------------- */
 
 static bool is_vlan_ethertype(uint16_t type)
@@ -266,6 +290,7 @@ static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cu
     switch (type) {
     case ETHERTYPE_IPV4: return decode_ipv4(st, c, pkt);
     case ETHERTYPE_IPV6: return decode_ipv6(st, c, pkt);
+    case ETHERTYPE_ARP: return decode_arp(st, c, pkt);
     default: st->other_l3++; return WW_INVALID_NONE;
     }
 }
@@ -357,5 +382,7 @@ enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link
         stats->invalid[why]++;
         return WW_DECODED_INVALID;
     }
-    return pkt->ip_version == 4 ? WW_DECODED_IPV4 : WW_DECODED_OTHER;
+    if (pkt->ip_version == 4)
+        return WW_DECODED_IPV4;
+    return pkt->has_arp ? WW_DECODED_ARP : WW_DECODED_OTHER;
 }

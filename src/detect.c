@@ -78,6 +78,7 @@ struct first_contact {
 struct walk_state {
     double llr;                 /* ln likelihood ratio, scanner vs benign */
     uint32_t first_contacts, failures;
+    uint32_t port_failures;     /* failures on the rule's own port (not ARP misses) */
     uint32_t sample[WALK_SAMPLES]; /* newest failed first contacts, a ring */
     uint8_t sample_count, sample_next;
     uint8_t contacted_count;    /* targets put in contacted[] */
@@ -339,7 +340,7 @@ static bool first_contact(struct walk_state *w, uint32_t addr)
 static void walk_reset(struct walk_state *w)
 {
     w->llr = 0.0;
-    w->first_contacts = w->failures = 0;
+    w->first_contacts = w->failures = w->port_failures = 0;
     w->sample_count = w->sample_next = 0;
 }
 
@@ -376,6 +377,7 @@ static void walk_step(struct ww_detector *d, void *record, struct rule_state *s,
     w->first_contacts++;
     if (failed) {
         w->failures++;
+        w->port_failures += probe->proto != WW_PROTO_ARP;
         w->llr += log((1.0 - r->theta1) / (1.0 - r->theta0));
         w->sample[w->sample_next] = probe->dst;
         w->sample_next = (uint8_t)((w->sample_next + 1) % WALK_SAMPLES);
@@ -485,7 +487,31 @@ static void apply_event(struct ww_detector *d, void *record, struct rule_state *
 
 static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
 {
+    if (probe->proto == WW_PROTO_ARP)
+        return r->arp_misses;
     return r->proto == probe->proto && r->port == probe->dport;
+}
+
+/*
+ * An unanswered ARP request for a dark home address: a failed first contact
+ * for the sequential rules that take them, but only for a walk that already
+ * holds a failure on the rule's own port. ARP alone never makes an SMB
+ * verdict: a router resolving for forwarded traffic, or a host discovery
+ * sweep by a client whose SMB sessions all succeed, is not a worm.
+ */
+static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev)
+{
+    void *record = ww_table_find(d->table, ev->probe.src);
+    if (!record)
+        return;
+    struct ww_evidence *evidence = evidence_of(record);
+    evidence->arp_misses += evidence->arp_misses < UINT16_MAX;
+    for (size_t i = 0; i < d->rules->rule_count; i++) {
+        const struct ww_rule *r = &d->rules->rule[i];
+        struct rule_state *s = block_of(d, record, i);
+        if (rule_watches(r, &ev->probe) && walk_of(s)->port_failures > 0)
+            walk_attempt(d, record, s, r, &ev->probe, true);
+    }
 }
 
 static void gather_evidence(struct ww_detector *d, void *record, const struct ww_probe_event *ev)
@@ -509,6 +535,10 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
     }
     if (ww_prefix_list_contains(&rules->ignore_targets, probe->dst)) {
         d->stats.ignored_targets++;
+        return;
+    }
+    if (probe->proto == WW_PROTO_ARP) {
+        arp_miss(d, ev);
         return;
     }
     bool dark = ev->kind == WW_PROBE_ATTEMPT &&

@@ -175,6 +175,7 @@ static json_t *evidence_object(const struct ww_verdict *v)
     json_object_set_new(o, "sequential_targets", json_integer(e->sequential_targets));
     json_object_set_new(o, "tcp139_after_445", json_integer(e->tcp139_after_445));
     json_object_set_new(o, "netbios_probes", json_integer(e->netbios_probes));
+    json_object_set_new(o, "arp_misses", json_integer(e->arp_misses));
     return o;
 }
 
@@ -246,6 +247,7 @@ static json_t *decoder_object(const struct ww_decode_stats *d)
     set_u64(o, "vlan", d->vlan_tagged);
     set_u64(o, "ipv4", d->ipv4);
     set_u64(o, "ipv6", d->ipv6);
+    set_u64(o, "arp", d->arp);
     set_u64(o, "other", d->other_l3);
     set_u64(o, "fragments", d->fragments);
     set_u64(o, "tcp", d->tcp);
@@ -275,9 +277,21 @@ static json_t *probes_object(const struct ww_run_stats *s)
     set_u64(o, "rejected_icmp", p->rejected_icmp);
     set_u64(o, "unanswered", p->unanswered);
     set_u64(o, "late_answers", p->late_answers);
+    set_u64(o, "arp_requests", p->arp_requests);
+    set_u64(o, "arp_misses", p->arp_misses);
     set_u64(o, "pending", s->pending);
     set_u64(o, "pending_capacity", s->pending_capacity);
     set_u64(o, "pending_evicted", p->pending_evicted);
+    return o;
+}
+
+static json_t *hosts_object(const struct ww_hosts_stats *h)
+{
+    json_t *o = json_object();
+    set_u64(o, "live", h->live);
+    set_u64(o, "capacity", h->capacity);
+    set_u64(o, "learned", h->learned);
+    set_u64(o, "evictions", h->evictions);
     return o;
 }
 
@@ -314,6 +328,7 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
     set_u64(stats, "files", s->files);
     json_object_set_new(stats, "decoder", decoder_object(s->decode));
     json_object_set_new(stats, "probes", probes_object(s));
+    json_object_set_new(stats, "hosts", hosts_object(s->hosts));
     json_object_set_new(stats, "table", table_object(s->table));
     json_object_set_new(stats, "detect", detect_object(s->detect));
     set_u64(stats, "alerts", s->detect->alerts);

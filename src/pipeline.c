@@ -35,6 +35,12 @@ static void on_probe_event(void *ctx, const struct ww_probe_event *event)
     ww_detector_event(p->detector, event);
 }
 
+static uint32_t capacity_for(uint64_t budget, size_t bytes_each)
+{
+    uint64_t n = budget / bytes_each;
+    return (uint32_t)(n > UINT32_MAX - 1 ? UINT32_MAX - 1 : n);
+}
+
 struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
                                     size_t err_len)
 {
@@ -46,12 +52,14 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
     p->rules = rules;
     p->out = out;
     uint64_t pending_budget = rules->max_memory / WW_PENDING_MEMORY_SHARE;
-    uint64_t capacity = pending_budget / ww_probe_bytes_per_attempt();
-    p->pending_capacity = (uint32_t)(capacity > UINT32_MAX - 1 ? UINT32_MAX - 1 : capacity);
+    uint64_t hosts_budget = rules->max_memory / WW_HOSTS_MEMORY_SHARE;
+    p->pending_capacity = capacity_for(pending_budget, ww_probe_bytes_per_attempt());
     struct ww_probe_config cfg;
-    ww_probe_config_from_rules(rules, p->pending_capacity, &cfg);
+    ww_probe_config_from_rules(rules, p->pending_capacity,
+                               capacity_for(hosts_budget, ww_hosts_bytes_per_host()), &cfg);
     p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
-    p->detector = ww_detector_new(rules, rules->max_memory - pending_budget, on_alert, p);
+    p->detector = ww_detector_new(rules, rules->max_memory - pending_budget - hosts_budget,
+                                  on_alert, p);
     if (!p->probes || !p->detector) {
         snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
                  (unsigned long long)rules->max_memory);
@@ -77,7 +85,7 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
                                         frame->cap_len, frame->wire_len, &pkt);
     if (frame->ts_ns > p->newest_ns)
         p->newest_ns = frame->ts_ns;
-    if (r == WW_DECODED_IPV4)
+    if (r == WW_DECODED_IPV4 || r == WW_DECODED_ARP)
         ww_probe_packet(p->probes, &pkt);
     else
         ww_probe_advance(p->probes, frame->ts_ns);
@@ -115,6 +123,7 @@ void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
     s->probe = ww_probe_stats(p->probes);
     s->pending = ww_probe_pending(p->probes);
     s->pending_capacity = p->pending_capacity;
+    s->hosts = ww_probe_hosts_stats(p->probes);
     s->table = ww_detector_table_stats(p->detector);
     s->detect = ww_detector_stats(p->detector);
 }

@@ -40,6 +40,7 @@ struct pending {
 
 struct ww_probe_tracker {
     struct ww_probe_config cfg;
+    struct ww_hosts *hosts;          /* live home addresses */
     struct ww_prefix_list home_nets; /* copy: the tracker owns what it reads */
     ww_probe_sink sink;
     void *sink_ctx;
@@ -50,11 +51,12 @@ struct ww_probe_tracker {
 };
 
 void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacity,
-                                struct ww_probe_config *cfg)
+                                uint32_t hosts_capacity, struct ww_probe_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < rules->rule_count; i++) {
         const struct ww_rule *r = &rules->rule[i];
+        cfg->arp |= r->arp_misses;
         if (r->proto == WW_IPPROTO_UDP) {
             cfg->nbns = true;
             continue;
@@ -68,6 +70,7 @@ void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacit
     cfg->home_nets = &rules->home_nets;
     cfg->timeout_ns = rules->attempt_timeout_ns;
     cfg->capacity = capacity;
+    cfg->hosts_capacity = hosts_capacity;
 }
 
 size_t ww_probe_bytes_per_attempt(void)
@@ -88,7 +91,8 @@ struct ww_probe_tracker *ww_probe_tracker_new(const struct ww_probe_config *cfg,
     t->sink = sink;
     t->sink_ctx = sink_ctx;
     t->slots = calloc(cfg->capacity ? cfg->capacity : 1, sizeof *t->slots);
-    if (!t->slots || !ww_index_init(&t->index, cfg->capacity)) {
+    t->hosts = ww_hosts_new(cfg->hosts_capacity ? cfg->hosts_capacity : 1, &t->home_nets);
+    if (!t->slots || !t->hosts || !ww_index_init(&t->index, cfg->capacity)) {
         ww_probe_tracker_free(t);
         return NULL;
     }
@@ -100,6 +104,7 @@ void ww_probe_tracker_free(struct ww_probe_tracker *t)
     if (!t)
         return;
     ww_index_free(&t->index);
+    ww_hosts_free(t->hosts);
     free(t->slots);
     free(t);
 }
@@ -107,6 +112,11 @@ void ww_probe_tracker_free(struct ww_probe_tracker *t)
 const struct ww_probe_stats *ww_probe_stats(const struct ww_probe_tracker *t)
 {
     return &t->stats;
+}
+
+const struct ww_hosts_stats *ww_probe_hosts_stats(const struct ww_probe_tracker *t)
+{
+    return ww_hosts_stats(t->hosts);
 }
 
 uint32_t ww_probe_pending(const struct ww_probe_tracker *t)
@@ -138,12 +148,20 @@ static uint32_t find_pending(const struct ww_probe_tracker *t, const struct atte
 static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_outcome outcome,
                    uint64_t when_ns)
 {
+    if (p->probe.proto == WW_PROTO_ARP) {
+        /* Only a request for an address never seen live says anything. */
+        if (outcome != WW_OUTCOME_UNANSWERED || ww_hosts_is_live(t->hosts, p->probe.dst))
+            return;
+        t->stats.arp_misses++;
+    }
     struct ww_probe_event ev = {
         .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .probe = p->probe};
-    switch (outcome) {
-    case WW_OUTCOME_ACCEPTED: t->stats.accepted++; break;
-    case WW_OUTCOME_REJECTED: t->stats.rejected++; break;
-    case WW_OUTCOME_UNANSWERED: t->stats.unanswered++; break;
+    if (p->probe.proto != WW_PROTO_ARP) {
+        switch (outcome) {
+        case WW_OUTCOME_ACCEPTED: t->stats.accepted++; break;
+        case WW_OUTCOME_REJECTED: t->stats.rejected++; break;
+        case WW_OUTCOME_UNANSWERED: t->stats.unanswered++; break;
+        }
     }
     t->sink(t->sink_ctx, &ev);
 }
@@ -237,9 +255,22 @@ static void record_shape(const struct ww_packet *pkt, struct ww_syn_shape *shape
     }
 }
 
-static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+/* The attempt a packet from the initiator belongs to. */
+static struct attempt_key key_of(const struct ww_packet *pkt)
 {
-    struct attempt_key k = {pkt->src, pkt->dst, pkt->sport, pkt->dport, pkt->proto};
+    return (struct attempt_key){pkt->src, pkt->dst, pkt->sport, pkt->dport, pkt->proto};
+}
+
+/* The attempt an answer (target -> initiator) belongs to. */
+static struct attempt_key key_answered_by(const struct ww_packet *pkt)
+{
+    return (struct attempt_key){pkt->dst, pkt->src, pkt->dport, pkt->sport, pkt->proto};
+}
+
+/* A SYN, NBNS query or ARP request `k` sent in `pkt`: new, or a repeat. */
+static void attempt_seen(struct ww_probe_tracker *t, struct attempt_key k,
+                         const struct ww_packet *pkt)
+{
     uint32_t slot = find_pending(t, &k);
     if (slot != WW_INDEX_NONE) {
         struct pending *p = &t->slots[slot];
@@ -247,7 +278,8 @@ static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt
             p->probe.retransmits++;
         p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
         ww_index_touch(&t->index, slot);
-        t->stats.retransmits++;
+        if (k.proto != WW_PROTO_ARP)
+            t->stats.retransmits++;
         return;
     }
     if (ww_index_full(&t->index))
@@ -257,14 +289,18 @@ static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt
     memset(p, 0, sizeof *p);
     p->key = k;
     p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
-    p->probe.src = pkt->src;
-    p->probe.dst = pkt->dst;
-    p->probe.sport = pkt->sport;
-    p->probe.dport = pkt->dport;
-    p->probe.proto = pkt->proto;
+    p->probe.src = k.src;
+    p->probe.dst = k.dst;
+    p->probe.sport = k.sport;
+    p->probe.dport = k.dport;
+    p->probe.proto = k.proto;
     p->probe.vlan = pkt->vlan_outer;
     p->probe.ts_ns = pkt->ts_ns;
     record_shape(pkt, &p->probe.shape);
+    if (k.proto == WW_PROTO_ARP) { /* judged by its outcome alone */
+        t->stats.arp_requests++;
+        return;
+    }
     if (pkt->proto == WW_IPPROTO_TCP)
         t->stats.tcp_attempts++;
     else
@@ -273,14 +309,12 @@ static void attempt_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt
     t->sink(t->sink_ctx, &ev);
 }
 
-/* An answer travels target -> initiator: look the attempt up reversed. */
-static void answer_seen(struct ww_probe_tracker *t, const struct ww_packet *pkt,
+static void answer_seen(struct ww_probe_tracker *t, struct attempt_key k, uint64_t when_ns,
                         enum ww_outcome outcome)
 {
-    struct attempt_key k = {pkt->dst, pkt->src, pkt->dport, pkt->sport, pkt->proto};
     uint32_t slot = find_pending(t, &k);
     if (slot != WW_INDEX_NONE)
-        settle(t, slot, outcome, pkt->ts_ns);
+        settle(t, slot, outcome, when_ns);
 }
 
 static bool is_watched_tcp_port(const struct ww_probe_tracker *t, uint16_t port)
@@ -304,13 +338,13 @@ static void tcp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
     uint8_t flags = pkt->tcp_flags;
     if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
         if (is_watched_tcp_port(t, pkt->dport) && !is_group_destination(t, pkt))
-            attempt_seen(t, pkt);
+            attempt_seen(t, key_of(pkt), pkt);
     } else if ((flags & (WW_TCP_SYN | WW_TCP_ACK)) == (WW_TCP_SYN | WW_TCP_ACK)) {
         if (is_watched_tcp_port(t, pkt->sport))
-            answer_seen(t, pkt, WW_OUTCOME_ACCEPTED);
+            answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_ACCEPTED);
     } else if (flags & WW_TCP_RST) {
         if (is_watched_tcp_port(t, pkt->sport))
-            answer_seen(t, pkt, WW_OUTCOME_REJECTED);
+            answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_REJECTED);
     }
 }
 
@@ -327,9 +361,9 @@ static void nbns_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
         if (nb->broadcast || is_group_destination(t, pkt))
             t->stats.nbns_broadcast++;
         else
-            attempt_seen(t, pkt);
+            attempt_seen(t, key_of(pkt), pkt);
     } else if (pkt->sport == WW_NBNS_PORT && nb->response) {
-        answer_seen(t, pkt, WW_OUTCOME_ACCEPTED);
+        answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_ACCEPTED);
     }
 }
 
@@ -346,10 +380,36 @@ static void icmp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
     settle(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns);
 }
 
+/*
+ * ARP for a home address. A request is an attempt by its sender (not a
+ * gratuitous ARP or an address probe, whose sender is the target or 0); a
+ * reply answers it.
+ */
+static void arp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
+{
+    const struct ww_arp *a = &pkt->arp;
+    ww_hosts_saw(t->hosts, a->sender);
+    if (!t->cfg.arp)
+        return;
+    if (a->op == WW_ARP_REQUEST && a->sender != 0 && a->sender != a->target &&
+        ww_hosts_in_scope(t->hosts, a->target))
+        attempt_seen(t, (struct attempt_key){a->sender, a->target, 0, 0, WW_PROTO_ARP}, pkt);
+    else if (a->op == WW_ARP_REPLY)
+        answer_seen(t, (struct attempt_key){a->target, a->sender, 0, 0, WW_PROTO_ARP}, pkt->ts_ns,
+                    WW_OUTCOME_ACCEPTED);
+}
+
 void ww_probe_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
 {
     ww_probe_advance(t, pkt->ts_ns);
-    if (pkt->ip_version != 4 || !pkt->has_l4)
+    if (pkt->has_arp) {
+        arp_packet(t, pkt);
+        return;
+    }
+    if (pkt->ip_version != 4)
+        return;
+    ww_hosts_saw(t->hosts, pkt->src);
+    if (!pkt->has_l4)
         return;
     switch (pkt->proto) {
     case WW_IPPROTO_TCP: tcp_packet(t, pkt); break;

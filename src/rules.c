@@ -364,6 +364,15 @@ static bool rule_key(struct parser *p, const char *key, char *value)
             return fail(p, "type must be 'count' or 'sequential', not '%s'", value);
         return true;
     }
+    if (!strcmp(key, "arp_misses")) {
+        if (!strcmp(value, "yes"))
+            r->arp_misses = true;
+        else if (!strcmp(value, "no"))
+            r->arp_misses = false;
+        else
+            return fail(p, "arp_misses must be 'yes' or 'no', not '%s'", value);
+        return true;
+    }
     if (!strcmp(key, "theta0"))
         return parse_probability(p, key, value, 1.0, &r->theta0);
     if (!strcmp(key, "theta1"))
@@ -444,6 +453,8 @@ static bool finish_rule(struct parser *p)
                     r->sid);
     if (r->type == WW_RULE_SEQUENTIAL && !(r->false_alarm < r->detection))
         return fail(p, "[rule %u]: false_alarm must be below detection", r->sid);
+    if (r->arp_misses && r->type != WW_RULE_SEQUENTIAL)
+        return fail(p, "[rule %u]: arp_misses needs type = sequential", r->sid);
     if (r->proto == WW_IPPROTO_UDP && r->port != WW_NBNS_PORT)
         return fail(p, "[rule %u]: udp rules watch NetBIOS name service only (port 137)", r->sid);
     p->line = line;

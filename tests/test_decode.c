@@ -717,30 +717,58 @@ static void test_ipv6_counted_as_other(void **state)
     assert_int_equal(stats.ipv6, 1);
 }
 
-static void test_arp_is_other(void **state)
+/* ARP for IPv4 over Ethernet: its fields, for the probe stage and the host table. */
+static void put_arp(struct frame *f, uint16_t op, uint32_t sender, uint32_t target)
+{
+    put_ethernet(f, MAC_BROADCAST, ETH_ARP);
+    put_be16(f, 1);      /* Ethernet */
+    put_be16(f, 0x0800); /* IPv4 */
+    put_u8(f, 6);
+    put_u8(f, 4);
+    put_be16(f, op);
+    put_bytes(f, MAC_PEER, 6);
+    put_be32(f, sender);
+    put_fill(f, 0, 6);
+    put_be32(f, target);
+}
+
+static void test_arp_request_decoded(void **state)
 {
     (void)state;
     struct frame f = {.len = 0};
-    put_ethernet(&f, MAC_BROADCAST, ETH_ARP);
-    put_be16(&f, 1);      /* Ethernet */
-    put_be16(&f, 0x0800); /* IPv4 */
-    put_u8(&f, 6);
-    put_u8(&f, 4);
-    put_be16(&f, 1); /* request */
-    put_bytes(&f, MAC_PEER, 6);
-    put_be32(&f, SCANNER);
-    put_fill(&f, 0, 6);
-    put_be32(&f, TARGET);
-
-    assert_int_equal(decode(WW_LINK_ETHERNET, &f), WW_DECODED_OTHER);
+    put_arp(&f, WW_ARP_REQUEST, SCANNER, TARGET);
+    assert_int_equal(decode(WW_LINK_ETHERNET, &f), WW_DECODED_ARP);
+    assert_true(pkt.has_arp);
+    assert_int_equal(pkt.arp.op, WW_ARP_REQUEST);
+    assert_int_equal(pkt.arp.sender, SCANNER);
+    assert_int_equal(pkt.arp.target, TARGET);
     assert_int_equal(pkt.ip_version, 0);
     assert_true(pkt.l2_group);
     assert_false(pkt.has_l4);
-    assert_int_equal(pkt.src, 0);
-    assert_int_equal(stats.other_l3, 1);
-    assert_int_equal(stats.ipv4 + stats.ipv6, 0);
+    assert_int_equal(stats.arp, 1);
+    assert_int_equal(stats.other_l3 + stats.ipv4 + stats.ipv6, 0);
     assert_one_frame_counted(WW_LINK_ETHERNET, f.len);
-    assert_only_invalid(WW_INVALID_NONE);
+}
+
+static void test_arp_cut_short_and_other_arp(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    put_arp(&f, WW_ARP_REPLY, TARGET, SCANNER);
+    f.len -= 3; /* the target address cut */
+    assert_int_equal(decode(WW_LINK_ETHERNET, &f), WW_DECODED_INVALID);
+    assert_int_equal(stats.invalid[WW_INVALID_ARP_TRUNCATED], 1);
+
+    struct frame g = {.len = 0}; /* ARP for another protocol: counted, not used */
+    put_ethernet(&g, MAC_BROADCAST, ETH_ARP);
+    put_be16(&g, 1);
+    put_be16(&g, 0x86DD);
+    put_u8(&g, 6);
+    put_u8(&g, 16);
+    put_be16(&g, 1);
+    assert_int_equal(decode(WW_LINK_ETHERNET, &g), WW_DECODED_OTHER);
+    assert_false(pkt.has_arp);
+    assert_int_equal(stats.other_l3, 1);
 }
 
 /* --- NBNS and ICMP ------------------------------------------------------------------ */
@@ -1308,7 +1336,8 @@ int main(void)
         T(test_first_fragment_has_ports),
         T(test_later_fragment_has_no_l4),
         T(test_ipv6_counted_as_other),
-        T(test_arp_is_other),
+        T(test_arp_request_decoded),
+        T(test_arp_cut_short_and_other_arp),
         T(test_nbns_nbstat_query),
         T(test_nbns_broadcast_name_query),
         T(test_nbns_response_and_registration),

@@ -1018,9 +1018,68 @@ static void test_alert_carries_conficker_verdict(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* --- ARP misses -------------------------------------------------------------------------- */
+
+static const char ARP_RULES[] = "[rule 1000004]\n"
+                                "name = trw 445\ntype = sequential\nproto = tcp\nport = 445\n"
+                                "arp_misses = yes\nsuppress = 10m\n"
+                                "[rule 1000005]\n"
+                                "name = trw 139\ntype = sequential\nproto = tcp\nport = 139\n";
+
+/* An unanswered ARP request of `src` for a dark home address, as probe.c reports it. */
+static void arp_miss(uint32_t src, uint32_t dst, uint64_t requested)
+{
+    struct ww_probe_event ev = {
+        .kind = WW_PROBE_RESULT, .outcome = WW_OUTCOME_UNANSWERED,
+        .outcome_ts_ns = requested + 5 * NS_PER_SEC,
+        .probe = {.src = src, .dst = dst, .proto = WW_PROTO_ARP, .ts_ns = requested}};
+    ww_detector_event(det, &ev);
+}
+
+/* ARP alone judges no one: not a source never seen probing, nor one with no SMB failure. */
+static void test_arp_misses_alone_never_alert(void **state)
+{
+    (void)state;
+    start(ARP_RULES);
+    for (int i = 1; i <= 6; i++)
+        arp_miss(SCANNER, DARK(i), AT_S(i)); /* unknown source: no record made */
+    assert_int_equal(ww_detector_table_stats(det)->entries, 0);
+    contacts(SCANNER, 445, "S", 50, AT_S(10)); /* now known, but its one contact succeeded */
+    for (int i = 7; i <= 12; i++)
+        arp_miss(SCANNER, DARK(i), AT_S(10 + i));
+    assert_alert_count(0);
+    assert_int_equal(stats()->events, 14); /* 12 misses, the contact's attempt and result */
+}
+
+/* After one failed SMB first contact, dark ARP misses are failed first contacts too. */
+static void test_arp_misses_add_to_a_failing_walk(void **state)
+{
+    (void)state;
+    start(ARP_RULES);
+    contacts(SCANNER, 445, "F", 1, AT_S(0));
+    arp_miss(SCANNER, DARK(1), AT_S(1));
+    arp_miss(SCANNER, DARK(1), AT_S(2)); /* the same dark address again: not a first contact */
+    arp_miss(SCANNER, DARK(2), AT_S(3));
+    assert_alert_count(0);
+    arp_miss(SCANNER, DARK(3), AT_S(4));
+    assert_alert_count(1);
+    const struct ww_alert *a = &alerts[0];
+    assert_ptr_equal(a->rule, &rules.rule[0]); /* only the rule that takes them */
+    assert_int_equal(a->probe.dst, DARK(3));
+    assert_int_equal(a->probe.proto, WW_PROTO_ARP);
+    assert_int_equal(a->ts_ns, AT_S(4));
+    assert_int_equal(a->first_contacts, 4);
+    assert_int_equal(a->walk_failures, 4);
+    assert_int_equal(a->verdict.evidence.arp_misses, 4);
+    const uint32_t newest_first[] = {DARK(3), DARK(2), DARK(1), TARGET(1)};
+    assert_samples(a, newest_first, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_arp_misses_alone_never_alert),
+        T(test_arp_misses_add_to_a_failing_walk),
         T(test_alert_at_threshold_not_before),
         T(test_repeated_failures_to_one_target_count_once),
         T(test_accepted_outcomes_do_not_count),

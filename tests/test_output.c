@@ -89,7 +89,7 @@ static const char SMB_ALERT_LINE[] =
     "\"conficker\":{\"likely\":true,\"score\":10.88,"
     "\"evidence\":{\"octet_bits\":7.88,\"scored_targets\":4,\"octet_violations\":0,"
     "\"syn_shape\":\"windows-xp\",\"local_targets\":2,\"remote_targets\":4,\"sequential_targets\":0,"
-    "\"tcp139_after_445\":1,\"netbios_probes\":3}},"
+    "\"tcp139_after_445\":1,\"netbios_probes\":3,\"arp_misses\":0}},"
     "\"host\":\"sensor-1\"}\n";
 
 /* Tagged, UDP, no samples; 7 attempts over 90 s: 4.666... per minute. */
@@ -122,7 +122,7 @@ static const char NBNS_ALERT_LINE[] =
     "\"conficker\":{\"likely\":false,\"score\":0.0,"
     "\"evidence\":{\"octet_bits\":0.0,\"scored_targets\":0,\"octet_violations\":0,"
     "\"syn_shape\":\"unknown\",\"local_targets\":0,\"remote_targets\":0,\"sequential_targets\":0,"
-    "\"tcp139_after_445\":0,\"netbios_probes\":7}},"
+    "\"tcp139_after_445\":0,\"netbios_probes\":7,\"arp_misses\":0}},"
     "\"host\":\"sensor \\\"a\\\"\"}\n";
 
 /*
@@ -164,7 +164,7 @@ static const char TRW_ALERT_LINE[] =
     "\"conficker\":{\"likely\":false,\"score\":-13.66,"
     "\"evidence\":{\"octet_bits\":-4.66,\"scored_targets\":1,\"octet_violations\":1,"
     "\"syn_shape\":\"scan-tool\",\"local_targets\":5,\"remote_targets\":1,\"sequential_targets\":0,"
-    "\"tcp139_after_445\":0,\"netbios_probes\":0}},"
+    "\"tcp139_after_445\":0,\"netbios_probes\":0,\"arp_misses\":0}},"
     "\"host\":\"sensor-1\"}\n";
 
 /* --- helpers ------------------------------------------------------------------------------ */
@@ -340,7 +340,8 @@ static void test_stats_line(void **state)
     struct ww_probe_stats probe = {.tcp_attempts = 40, .nbns_attempts = 12, .retransmits = 9,
                                    .nbns_broadcast = 30, .accepted = 11, .rejected = 20,
                                    .rejected_icmp = 4, .unanswered = 18, .late_answers = 3,
-                                   .pending_evicted = 1};
+                                   .arp_requests = 13, .arp_misses = 6, .pending_evicted = 1};
+    struct ww_hosts_stats hosts = {.live = 21, .capacity = 4096, .learned = 25, .evictions = 4};
     struct ww_table_stats table = {.entries = 3, .capacity = 1000, .record_bytes = 200,
                                    .memory_bytes = 200000, .inserts = 7, .evictions = 2,
                                    .expirations = 2};
@@ -348,8 +349,8 @@ static void test_stats_line(void **state)
                                      .alerts = 2, .suppressed = 5, .dark_contacts = 8,
                                      .walks_benign = 9, .walks_forced = 11};
     struct ww_run_stats run = {.ts_ns = TS, .files = 2, .decode = &decode, .probe = &probe,
-                               .pending = 3, .pending_capacity = 500, .table = &table,
-                               .detect = &detect};
+                               .pending = 3, .pending_capacity = 500, .hosts = &hosts,
+                               .table = &table, .detect = &detect};
     struct ww_output_stats out = {.events_written = 2, .events_lost = 1};
 
     char *line = ww_output_format_stats(&run, &out, "sensor-1");
@@ -389,6 +390,12 @@ static void test_stats_line(void **state)
     assert_json_int(root, "stats.probes.pending", 3);
     assert_json_int(root, "stats.probes.pending_capacity", 500);
     assert_json_int(root, "stats.probes.pending_evicted", 1);
+    assert_json_int(root, "stats.probes.arp_requests", 13);
+    assert_json_int(root, "stats.probes.arp_misses", 6);
+    assert_json_int(root, "stats.hosts.live", 21);
+    assert_json_int(root, "stats.hosts.capacity", 4096);
+    assert_json_int(root, "stats.hosts.learned", 25);
+    assert_json_int(root, "stats.hosts.evictions", 4);
     assert_json_int(root, "stats.table.sources", 3);
     assert_json_int(root, "stats.table.capacity", 1000);
     assert_json_int(root, "stats.table.memory_bytes", 200000);
@@ -468,9 +475,10 @@ static void test_stats_event_counts_written_events(void **state)
     struct ww_decode_stats decode = {0};
     struct ww_probe_stats probe = {0};
     struct ww_table_stats table = {0};
+    struct ww_hosts_stats hosts = {0};
     struct ww_detect_stats detect = {.alerts = 1};
     struct ww_run_stats run = {.ts_ns = TS, .files = 1, .decode = &decode, .probe = &probe,
-                               .table = &table, .detect = &detect};
+                               .hosts = &hosts, .table = &table, .detect = &detect};
     assert_true(ww_output_stats(out, &run));
     assert_int_equal(ww_output_get_stats(out)->events_written, 2);
     assert_true(ww_output_close(out, err, sizeof err));

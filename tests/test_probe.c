@@ -45,17 +45,23 @@ static void record_event(void *ctx, const struct ww_probe_event *event)
     f->events[f->count++] = *event;
 }
 
-static void start(uint32_t capacity)
+/* A tracker holding `capacity` attempts; `arp` also watches ARP requests. */
+static void start_tracker(uint32_t capacity, bool arp, uint32_t hosts_capacity)
 {
     struct ww_prefix home[] = {{IP4(10, 0, 0, 0), 0xFF000000u},
                                {IP4(192, 168, 1, 0), 0xFFFFFFC0u}}; /* /26: broadcast .63 */
     fx.home_nets.count = 2;
     memcpy(fx.home_nets.item, home, sizeof home);
     struct ww_probe_config cfg = {.tcp_ports = {445, 139}, .tcp_port_count = 2, .nbns = true,
-                                  .home_nets = &fx.home_nets, .timeout_ns = TIMEOUT,
-                                  .capacity = capacity};
+                                  .arp = arp, .home_nets = &fx.home_nets, .timeout_ns = TIMEOUT,
+                                  .capacity = capacity, .hosts_capacity = hosts_capacity};
     fx.tracker = ww_probe_tracker_new(&cfg, record_event, &fx);
     assert_non_null(fx.tracker);
+}
+
+static void start(uint32_t capacity)
+{
+    start_tracker(capacity, false, 64);
 }
 
 static int setup(void **state)
@@ -180,6 +186,103 @@ static void assert_nothing_counted(void)
     assert_int_equal(ww_probe_pending(fx.tracker), 0);
 }
 
+/* --- ARP and live hosts ------------------------------------------------------------------ */
+
+static struct ww_packet arp_packet(uint16_t op, uint32_t sender, uint32_t target, uint64_t ts)
+{
+    return (struct ww_packet){.ts_ns = ts, .link = WW_LINK_ETHERNET, .has_arp = true,
+                              .arp = {.op = op, .sender = sender, .target = target}};
+}
+
+/* Only a request for a home address never seen live, left unanswered, is reported. */
+static void test_arp_miss_reported_for_dark_address(void **state)
+{
+    (void)state;
+    start_tracker(16, true, 64);
+    const uint32_t dark = IP4(10, 0, 1, 77), live = IP4(10, 0, 1, 78), answering = IP4(10, 0, 1, 79);
+    struct ww_packet from_live = syn_to(TARGET, 80, T0); /* any IPv4 source is live */
+    from_live.src = live;
+    feed(&from_live);
+    feed(&(struct ww_packet){0}); /* not IP, not ARP: ignored */
+    struct ww_packet requests[] = {arp_packet(WW_ARP_REQUEST, SCANNER, dark, T0 + 1),
+                                   arp_packet(WW_ARP_REQUEST, SCANNER, live, T0 + 2),
+                                   arp_packet(WW_ARP_REQUEST, SCANNER, answering, T0 + 3),
+                                   arp_packet(WW_ARP_REQUEST, SCANNER, dark, T0 + 1000)};
+    for (size_t i = 0; i < 4; i++)
+        feed(&requests[i]);
+    struct ww_packet reply = arp_packet(WW_ARP_REPLY, answering, SCANNER, T0 + 4);
+    feed(&reply);
+    assert_event_count(0); /* ARP never reports attempts */
+    assert_int_equal(stats()->arp_requests, 3);
+    assert_int_equal(stats()->retransmits, 0); /* the repeated request is not a SYN retransmit */
+
+    ww_probe_advance(fx.tracker, T0 + 1000 + TIMEOUT + 1);
+    assert_event_count(1);
+    const struct ww_probe_event *ev = &fx.events[0];
+    assert_int_equal(ev->kind, WW_PROBE_RESULT);
+    assert_int_equal(ev->outcome, WW_OUTCOME_UNANSWERED);
+    assert_int_equal(ev->probe.proto, WW_PROTO_ARP);
+    assert_int_equal(ev->probe.src, SCANNER);
+    assert_int_equal(ev->probe.dst, dark);
+    assert_int_equal(ev->probe.ts_ns, T0 + 1);
+    assert_int_equal(stats()->arp_misses, 1);
+    assert_int_equal(stats()->unanswered, 0); /* ARP is not counted among SYN outcomes */
+    assert_int_equal(ww_probe_hosts_stats(fx.tracker)->live, 3); /* live, answering, scanner */
+}
+
+static void test_arp_gratuitous_probe_and_foreign_ignored(void **state)
+{
+    (void)state;
+    start_tracker(16, true, 64);
+    feed(&(struct ww_packet){.ts_ns = T0, .has_arp = true,
+                             .arp = {.op = WW_ARP_REQUEST, .sender = SCANNER, .target = SCANNER}});
+    feed(&(struct ww_packet){.ts_ns = T0, .has_arp = true,
+                             .arp = {.op = WW_ARP_REQUEST, .sender = 0, .target = TARGET}});
+    feed(&(struct ww_packet){.ts_ns = T0, .has_arp = true,
+                             .arp = {.op = WW_ARP_REQUEST, .sender = SCANNER,
+                                     .target = IP4(172, 16, 0, 9)}}); /* not a home net */
+    assert_int_equal(stats()->arp_requests, 0);
+    ww_probe_flush(fx.tracker);
+    assert_event_count(0);
+}
+
+static void test_arp_not_tracked_unless_asked(void **state)
+{
+    (void)state;
+    start_tracker(16, false, 64);
+    struct ww_packet req = arp_packet(WW_ARP_REQUEST, SCANNER, IP4(10, 0, 1, 77), T0);
+    feed(&req);
+    ww_probe_flush(fx.tracker);
+    assert_event_count(0);
+    assert_int_equal(stats()->arp_requests, 0);
+    assert_int_equal(ww_probe_hosts_stats(fx.tracker)->live, 1); /* the sender is still learned */
+}
+
+/* The host table: home addresses only, bounded, least recently seen evicted. */
+static void test_hosts_learned_and_bounded(void **state)
+{
+    (void)state;
+    struct ww_prefix_list scope = {.item = {{IP4(10, 0, 0, 0), 0xFF000000u}}, .count = 1};
+    struct ww_hosts *h = ww_hosts_new(2, &scope);
+    assert_non_null(h);
+    ww_hosts_saw(h, IP4(8, 8, 8, 8)); /* outside the scope */
+    ww_hosts_saw(h, 0);
+    ww_hosts_saw(h, IP4(10, 0, 0, 1));
+    ww_hosts_saw(h, IP4(10, 0, 0, 2));
+    ww_hosts_saw(h, IP4(10, 0, 0, 1)); /* seen again: now the newest */
+    ww_hosts_saw(h, IP4(10, 0, 0, 3)); /* full: .2 goes */
+    assert_false(ww_hosts_is_live(h, IP4(8, 8, 8, 8)));
+    assert_true(ww_hosts_is_live(h, IP4(10, 0, 0, 1)));
+    assert_false(ww_hosts_is_live(h, IP4(10, 0, 0, 2)));
+    assert_true(ww_hosts_is_live(h, IP4(10, 0, 0, 3)));
+    const struct ww_hosts_stats *st = ww_hosts_stats(h);
+    assert_int_equal(st->live, 2);
+    assert_int_equal(st->capacity, 2);
+    assert_int_equal(st->learned, 3);
+    assert_int_equal(st->evictions, 1);
+    ww_hosts_free(h);
+}
+
 /* --- configuration ----------------------------------------------------------------------- */
 
 static void test_config_from_default_rules(void **state)
@@ -189,7 +292,7 @@ static void test_config_from_default_rules(void **state)
     char err[256];
     assert_true(ww_rules_load_default(&rules, err, sizeof err));
     struct ww_probe_config cfg;
-    ww_probe_config_from_rules(&rules, 1000, &cfg);
+    ww_probe_config_from_rules(&rules, 1000, 1000, &cfg);
     assert_int_equal(cfg.tcp_port_count, 2);
     assert_int_equal(cfg.tcp_ports[0], 445);
     assert_int_equal(cfg.tcp_ports[1], 139);
@@ -197,6 +300,8 @@ static void test_config_from_default_rules(void **state)
     assert_ptr_equal(cfg.home_nets, &rules.home_nets);
     assert_int_equal(cfg.timeout_ns, 5 * NS_PER_SEC);
     assert_int_equal(cfg.capacity, 1000);
+    assert_int_equal(cfg.hosts_capacity, 1000);
+    assert_true(cfg.arp); /* rule 1000004 takes ARP misses */
 }
 
 static void test_zero_capacity_refused(void **state)
@@ -411,7 +516,7 @@ static void test_default_rules_fold_xp_retransmits(void **state)
     char err[256];
     assert_true(ww_rules_load_default(&rules, err, sizeof err));
     struct ww_probe_config cfg;
-    ww_probe_config_from_rules(&rules, 16, &cfg);
+    ww_probe_config_from_rules(&rules, 16, 16, &cfg);
     fx.tracker = ww_probe_tracker_new(&cfg, record_event, &fx);
     assert_non_null(fx.tracker);
 
@@ -841,6 +946,10 @@ static void test_syn_shape_odd_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_arp_miss_reported_for_dark_address),
+        T(test_arp_gratuitous_probe_and_foreign_ignored),
+        T(test_arp_not_tracked_unless_asked),
+        T(test_hosts_learned_and_bounded),
         T(test_config_from_default_rules),
         T(test_zero_capacity_refused),
         T(test_syn_then_synack_is_accepted),

@@ -108,6 +108,8 @@ static void test_default_rules(void **state)
                               "WORMWATCH SMB worm scan on TCP/445 (sequential test)");
     assert_default_sequential(&ruleset.rule[1], 1000005, 139,
                               "WORMWATCH SMB worm scan on TCP/139 (sequential test)");
+    assert_true(ruleset.rule[0].arp_misses); /* 445 takes dark ARP misses, 139 does not */
+    assert_false(ruleset.rule[1].arp_misses);
 
     const struct ww_rule *smb = &ruleset.rule[2];
     assert_rule(smb, 1000001, WW_IPPROTO_TCP, 445, WW_COUNT_FAILED, 10, 300 * NS_PER_SEC);
@@ -512,6 +514,20 @@ static void test_error_rule_type(void **state)
                 "type must be 'count' or 'sequential', not 'bogus'");
 }
 
+static void test_arp_misses_key(void **state)
+{
+    (void)state;
+    parse_ok(SEQUENTIAL_RULE("1000004") "arp_misses = yes\n");
+    assert_true(ruleset.rule[0].arp_misses);
+    parse_ok(SEQUENTIAL_RULE("1000004") "arp_misses = no\n");
+    assert_false(ruleset.rule[0].arp_misses);
+    parse_fails(SEQUENTIAL_RULE("1000004") "arp_misses = maybe\n", "t.rules:6: ",
+                "arp_misses must be 'yes' or 'no', not 'maybe'");
+    /* A count rule cannot take them: the error names the rule's header. */
+    parse_fails(MINIMAL_RULE("1000001") "arp_misses = yes\n", "t.rules:1: ",
+                "[rule 1000001]: arp_misses needs type = sequential");
+}
+
 /* Whole-rule checks: the error names the [rule SID] line, not the offending key's. */
 static void test_error_theta1_not_below_theta0(void **state)
 {
@@ -587,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_error_udp_port_not_137),
         cmocka_unit_test(test_sequential_rule_needs_no_threshold_or_window),
         cmocka_unit_test(test_dark_nets_and_conficker_section),
+        cmocka_unit_test(test_arp_misses_key),
         cmocka_unit_test(test_error_rule_type),
         cmocka_unit_test(test_error_theta1_not_below_theta0),
         cmocka_unit_test(test_error_false_alarm_not_below_detection),

@@ -42,6 +42,7 @@ enum ww_invalid {
     WW_INVALID_UDP_LEN, /* UDP length below 8 */
     WW_INVALID_ICMP_TRUNCATED,
     WW_INVALID_NBNS_MALFORMED, /* UDP/137 payload that is not a sane NBNS header */
+    WW_INVALID_ARP_TRUNCATED,
     WW_INVALID__COUNT
 };
 
@@ -80,6 +81,16 @@ struct ww_nbns {
     uint16_t qtype;  /* type of the first question, 0 if none */
 };
 
+#define WW_ARP_REQUEST 1
+#define WW_ARP_REPLY 2
+
+/* An ARP packet for IPv4 over a 6-byte hardware address. */
+struct ww_arp {
+    uint16_t op;        /* WW_ARP_REQUEST, WW_ARP_REPLY, ... */
+    uint32_t sender;    /* sender protocol address, host order (0 for a probe) */
+    uint32_t target;    /* target protocol address, host order */
+};
+
 /* One decoded frame. Pointers point into the caller's frame buffer. */
 struct ww_packet {
     uint64_t ts_ns;       /* packet time, ns since the epoch */
@@ -111,6 +122,9 @@ struct ww_packet {
 
     bool has_nbns;
     struct ww_nbns nbns;
+
+    bool has_arp;         /* an IPv4-over-Ethernet ARP packet (ip_version 0) */
+    struct ww_arp arp;
 };
 
 /* Counters the decoder keeps; one per decoder, so several can run. */
@@ -121,7 +135,8 @@ struct ww_decode_stats {
     uint64_t vlan_tagged;
     uint64_t ipv4;
     uint64_t ipv6;
-    uint64_t other_l3;     /* ARP and anything not IP */
+    uint64_t arp;          /* ARP for IPv4 */
+    uint64_t other_l3;     /* anything else that is not IP */
     uint64_t fragments;    /* IPv4 fragments, first or later */
     uint64_t tcp, udp, icmp;
     uint64_t invalid[WW_INVALID__COUNT];
@@ -129,7 +144,8 @@ struct ww_decode_stats {
 
 enum ww_decode_result {
     WW_DECODED_IPV4,  /* usable: src/dst and, if has_l4, transport fields */
-    WW_DECODED_OTHER, /* well formed but not IPv4 (ARP, IPv6, ...) */
+    WW_DECODED_ARP,   /* usable: the arp fields */
+    WW_DECODED_OTHER, /* well formed but of no use to us (IPv6, other ARP, ...) */
     WW_DECODED_INVALID
 };
 

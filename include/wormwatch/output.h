@@ -33,6 +33,7 @@ struct ww_run_stats {
     const struct ww_probe_stats *probe;
     uint32_t pending;          /* attempts waiting for an answer */
     uint32_t pending_capacity;
+    const struct ww_hosts_stats *hosts;
     const struct ww_table_stats *table;
     const struct ww_detect_stats *detect;
 };

@@ -18,8 +18,9 @@
 #include "wormwatch/output.h"
 #include "wormwatch/rules.h"
 
-/* Share of max_memory given to pending attempts; the rest is the source table. */
+/* Shares of max_memory: pending attempts and live hosts; the rest is the source table. */
 #define WW_PENDING_MEMORY_SHARE 8 /* one eighth */
+#define WW_HOSTS_MEMORY_SHARE 16  /* one sixteenth */
 
 struct ww_pipeline;
 

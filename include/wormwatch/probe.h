@@ -8,6 +8,12 @@
  * (NB or NBSTAT) is an attempt on UDP/137, answered or unanswered; broadcast
  * name traffic is normal Windows chatter and never a probe.
  *
+ * An ARP request for a home address is an attempt too: a worm's probe of a
+ * local address that does not exist never becomes a SYN on a switched LAN,
+ * only a request nobody answers. Such a request, for an address never seen
+ * live (hosts.h), is reported as an unanswered attempt of protocol
+ * WW_PROTO_ARP; ARP is otherwise silent (its answers prove nothing about SMB).
+ *
  * Pending attempts live in a bounded table (index.h) whose recency order is
  * also the deadline order, so expiring them costs O(1) per attempt.
  */
@@ -18,9 +24,11 @@
 #include <stdint.h>
 
 #include "wormwatch/decode.h"
+#include "wormwatch/hosts.h"
 #include "wormwatch/rules.h"
 
 #define WW_MAX_WATCHED_PORTS WW_MAX_RULES
+#define WW_PROTO_ARP 255 /* ww_probe.proto of an ARP request (IP protocol 255 is reserved) */
 #define WW_SYN_MAX_OPTIONS 8
 
 /* TCP option kinds (for the SYN shape). */
@@ -45,7 +53,7 @@ struct ww_syn_shape {
 struct ww_probe {
     uint32_t src, dst;     /* IPv4, host order; src is the initiator */
     uint16_t sport, dport;
-    uint8_t proto;         /* WW_IPPROTO_TCP or WW_IPPROTO_UDP (NBNS) */
+    uint8_t proto;         /* WW_IPPROTO_TCP, WW_IPPROTO_UDP (NBNS) or WW_PROTO_ARP */
     uint8_t retransmits;   /* repeated SYNs/queries seen (saturates at 255) */
     uint16_t vlan;         /* outermost VLAN id, 0 if none */
     uint64_t ts_ns;        /* packet time of the first SYN or query */
@@ -77,8 +85,10 @@ struct ww_probe_config {
     uint32_t tcp_port_count;
     bool nbns;                                /* track NBNS queries on UDP/137 */
     const struct ww_prefix_list *home_nets;   /* for directed broadcasts; may be NULL */
+    bool arp;                                 /* track ARP requests for home addresses */
     uint64_t timeout_ns;                      /* no answer this long after the last SYN */
     uint32_t capacity;                        /* pending attempts held at most */
+    uint32_t hosts_capacity;                  /* live home addresses remembered */
 };
 
 struct ww_probe_stats {
@@ -91,6 +101,8 @@ struct ww_probe_stats {
     uint64_t rejected_icmp;
     uint64_t unanswered;
     uint64_t late_answers;     /* answers to attempts already judged unanswered */
+    uint64_t arp_requests;     /* new ARP requests for home addresses */
+    uint64_t arp_misses;       /* of which unanswered, for an address never seen live */
     uint64_t pending_evicted;  /* pushed out of a full table (counted as unanswered) */
 };
 
@@ -98,7 +110,7 @@ struct ww_probe_tracker;
 
 /* Builds the tracker config that watches what `rules` need. */
 void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacity,
-                                struct ww_probe_config *cfg);
+                                uint32_t hosts_capacity, struct ww_probe_config *cfg);
 /* Bytes one pending attempt costs (for memory budgets). */
 size_t ww_probe_bytes_per_attempt(void);
 
@@ -117,6 +129,7 @@ void ww_probe_advance(struct ww_probe_tracker *tracker, uint64_t now_ns);
 void ww_probe_flush(struct ww_probe_tracker *tracker);
 
 const struct ww_probe_stats *ww_probe_stats(const struct ww_probe_tracker *tracker);
+const struct ww_hosts_stats *ww_probe_hosts_stats(const struct ww_probe_tracker *tracker);
 /* Attempts held: waiting for an answer, or lingering after judgment. */
 uint32_t ww_probe_pending(const struct ww_probe_tracker *tracker);
 

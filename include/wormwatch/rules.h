@@ -61,6 +61,8 @@ struct ww_rule {
     double theta1;                   /* P(first contact succeeds | scanner) */
     double detection;                /* wanted P_D */
     double false_alarm;              /* wanted P_F */
+    bool arp_misses;                 /* sequential: an unanswered ARP for a dark home
+                                        address counts as a failed first contact */
 };
 
 /* The Conficker fingerprint's settings ([conficker]; see verdict.h). */

@@ -55,6 +55,7 @@ struct ww_evidence {
     uint16_t stack_syns[WW_STACK__COUNT]; /* first SYNs by shape */
     uint16_t tcp139_after_445;   /* 139 tried within 5 s of a 445 refusal, same target */
     uint16_t netbios_probes;     /* unicast NBNS queries sent */
+    uint16_t arp_misses;         /* unanswered ARP requests for dark home addresses */
     uint32_t last_remote_target; /* for spotting sequential sweeps */
     uint16_t sweep_steps;        /* small steps in a row up to last_remote_target */
     uint32_t last_445_refused;   /* target of the newest 445 refusal */

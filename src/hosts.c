@@ -1,0 +1,92 @@
+/* Live-address table over index.h: slot i of the index holds address i. */
+#include "wormwatch/hosts.h"
+
+#include <stdlib.h>
+
+#include "wormwatch/index.h"
+
+struct ww_hosts {
+    struct ww_index index;
+    uint32_t *addrs;
+    struct ww_prefix_list scope;
+    struct ww_hosts_stats stats;
+};
+
+struct ww_hosts *ww_hosts_new(uint32_t capacity, const struct ww_prefix_list *scope)
+{
+    struct ww_hosts *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->scope = *scope;
+    h->addrs = malloc((size_t)(capacity ? capacity : 1) * sizeof *h->addrs);
+    if (!h->addrs || !ww_index_init(&h->index, capacity)) {
+        ww_hosts_free(h);
+        return NULL;
+    }
+    h->stats.capacity = capacity;
+    return h;
+}
+
+void ww_hosts_free(struct ww_hosts *h)
+{
+    if (!h)
+        return;
+    ww_index_free(&h->index);
+    free(h->addrs);
+    free(h);
+}
+
+size_t ww_hosts_bytes_per_host(void)
+{
+    return sizeof(uint32_t) + ww_index_bytes_per_slot();
+}
+
+static bool addr_matches(const void *key, uint32_t slot, const void *ctx)
+{
+    const struct ww_hosts *h = ctx;
+    return h->addrs[slot] == *(const uint32_t *)key;
+}
+
+static uint32_t host_hash(uint32_t addr)
+{
+    return ww_hash_words(addr, 0x4057u, 0, 0);
+}
+
+static uint32_t find(const struct ww_hosts *h, uint32_t addr)
+{
+    return ww_index_find(&h->index, host_hash(addr), &addr, addr_matches, h);
+}
+
+bool ww_hosts_in_scope(const struct ww_hosts *h, uint32_t addr)
+{
+    return ww_prefix_list_contains(&h->scope, addr);
+}
+
+void ww_hosts_saw(struct ww_hosts *h, uint32_t addr)
+{
+    if (addr == 0 || !ww_hosts_in_scope(h, addr))
+        return;
+    uint32_t slot = find(h, addr);
+    if (slot != WW_INDEX_NONE) {
+        ww_index_touch(&h->index, slot);
+        return;
+    }
+    if (ww_index_full(&h->index)) {
+        ww_index_remove(&h->index, ww_index_oldest(&h->index));
+        h->stats.evictions++;
+    }
+    slot = ww_index_insert(&h->index, host_hash(addr));
+    h->addrs[slot] = addr;
+    h->stats.learned++;
+    h->stats.live = h->index.used;
+}
+
+bool ww_hosts_is_live(const struct ww_hosts *h, uint32_t addr)
+{
+    return find(h, addr) != WW_INDEX_NONE;
+}
+
+const struct ww_hosts_stats *ww_hosts_stats(const struct ww_hosts *h)
+{
+    return &h->stats;
+}
