@@ -18,6 +18,8 @@ struct ww_capture {
     char name[256];
     int dlt;
     enum ww_link link;
+    bool live;
+    int fd;          /* live: selectable descriptor */
 };
 
 struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *err,
@@ -74,6 +76,8 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     int rc = pcap_next_ex(cap->pcap, &hdr, &data);
     if (rc == PCAP_ERROR_BREAK)
         return WW_CAPTURE_END;
+    if (rc == 0) /* live, non-blocking: nothing waiting */
+        return WW_CAPTURE_IDLE;
     if (rc != 1) {
         snprintf(err, err_len, "%s: cannot read capture: %s", cap->name, pcap_geterr(cap->pcap));
         return WW_CAPTURE_ERROR;
@@ -125,6 +129,125 @@ bool ww_capture_set_filter(struct ww_capture *cap, const char *expression, char 
                  pcap_geterr(cap->pcap));
     pcap_freecode(&program);
     return ok;
+}
+
+/* Why activation failed, in an operator's words where libpcap has a code. */
+static const char *activation_problem(int rc, pcap_t *p)
+{
+    switch (rc) {
+    case PCAP_ERROR_NO_SUCH_DEVICE: return "no such device";
+    case PCAP_ERROR_PERM_DENIED:
+        return "permission denied (run as root, or give the binary CAP_NET_RAW and CAP_NET_ADMIN)";
+    case PCAP_ERROR_IFACE_NOT_UP: return "the interface is down";
+    case PCAP_ERROR_RFMON_NOTSUP: return "monitor mode not supported";
+    case PCAP_ERROR_PROMISC_PERM_DENIED: return "no permission to enable promiscuous mode";
+    default: return pcap_geterr(p);
+    }
+}
+
+static bool set_up_live(pcap_t *p, const struct ww_live_options *opt)
+{
+    return pcap_set_snaplen(p, opt->snaplen > 0 ? opt->snaplen : WW_LIVE_SNAPLEN) == 0 &&
+           pcap_set_promisc(p, opt->promiscuous) == 0 &&
+           pcap_set_timeout(p, WW_LIVE_TIMEOUT_MS) == 0 &&
+           pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0 &&
+           (opt->buffer_kib <= 0 || pcap_set_buffer_size(p, opt->buffer_kib * 1024) == 0);
+}
+
+struct ww_capture *ww_capture_open_live(const struct ww_live_options *opt, char *warn,
+                                        size_t warn_len, char *err, size_t err_len)
+{
+    char pcap_err[PCAP_ERRBUF_SIZE] = "";
+    warn[0] = '\0';
+    struct ww_capture *cap = calloc(1, sizeof *cap);
+    if (!cap) {
+        snprintf(err, err_len, "%s: out of memory", opt->iface);
+        return NULL;
+    }
+    snprintf(cap->name, sizeof cap->name, "%s", opt->iface);
+    cap->live = true;
+    cap->pcap = pcap_create(opt->iface, pcap_err);
+    if (!cap->pcap) {
+        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface, pcap_err);
+        free(cap);
+        return NULL;
+    }
+    if (!set_up_live(cap->pcap, opt)) {
+        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface, pcap_geterr(cap->pcap));
+        ww_capture_close(cap);
+        return NULL;
+    }
+    int rc = pcap_activate(cap->pcap);
+    if (rc < 0) {
+        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface,
+                 activation_problem(rc, cap->pcap));
+        ww_capture_close(cap);
+        return NULL;
+    }
+    if (rc > 0) /* a warning: capture works, perhaps not as asked */
+        snprintf(warn, warn_len, "%s: %s", opt->iface,
+                 rc == PCAP_WARNING_PROMISC_NOTSUP ? "promiscuous mode not supported"
+                                                    : pcap_geterr(cap->pcap));
+    cap->dlt = pcap_datalink(cap->pcap);
+    cap->link = ww_link_from_dlt(cap->dlt);
+    if (cap->link == WW_LINK_UNSUPPORTED || pcap_setnonblock(cap->pcap, 1, pcap_err) != 0 ||
+        (cap->fd = pcap_get_selectable_fd(cap->pcap)) < 0) {
+        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface,
+                 cap->link == WW_LINK_UNSUPPORTED ? "its link type is not supported"
+                                                  : "no pollable descriptor");
+        ww_capture_close(cap);
+        return NULL;
+    }
+    return cap;
+}
+
+int ww_capture_fd(const struct ww_capture *cap)
+{
+    return cap->live ? cap->fd : -1;
+}
+
+bool ww_capture_is_live(const struct ww_capture *cap)
+{
+    return cap->live;
+}
+
+bool ww_capture_kernel_stats(struct ww_capture *cap, struct ww_kernel_stats *out)
+{
+    struct pcap_stat st;
+    if (!cap->live || pcap_stats(cap->pcap, &st) != 0)
+        return false;
+    out->received = st.ps_recv;
+    out->dropped = st.ps_drop;
+    out->if_dropped = st.ps_ifdrop;
+    return true;
+}
+
+bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len)
+{
+    char pcap_err[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all;
+    if (pcap_findalldevs(&all, pcap_err) != 0) {
+        snprintf(err, err_len, "cannot list interfaces: %s", pcap_err);
+        return false;
+    }
+    for (pcap_if_t *d = all; d; d = d->next)
+        fprintf(to, "%s\t%s%s\n", d->name, d->description ? d->description : "",
+                (d->flags & PCAP_IF_UP) ? "" : " (down)");
+    pcap_freealldevs(all);
+    return true;
+}
+
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, char *buf,
+                               size_t len)
+{
+    char wanted[512] = "(";
+    size_t used = 1;
+    for (size_t i = 0; i < port_count && used < sizeof wanted; i++)
+        used += (size_t)snprintf(wanted + used, sizeof wanted - used, "tcp port %u or ",
+                                 (unsigned)tcp_ports[i]);
+    if (used < sizeof wanted)
+        snprintf(wanted + used, sizeof wanted - used, "udp port 137 or icmp or arp)");
+    snprintf(buf, len, "%s or (vlan and %s) or (vlan and vlan and %s)", wanted, wanted, wanted);
 }
 
 const char *ww_capture_name(const struct ww_capture *cap)

@@ -1,13 +1,22 @@
 /*
- * wormwatch: command line. Parses options, loads the rules, opens the output
- * and feeds each capture into the pipeline; the work is in the library.
+ * wormwatch: command line. Parses options, loads the rules, opens the
+ * capture and the outputs, and runs the pipeline; the work is in the library.
+ *
+ * Order matters for a live sensor: the capture is opened first (it needs
+ * CAP_NET_RAW), then privileges are dropped (-u/-g), then the outputs are
+ * opened as that user, so that files created now and on every SIGHUP reopen
+ * belong to it.
  *
  * Exit codes: 0 success (also when stopped by SIGINT/SIGTERM); 1 runtime
  * failure (a capture or output that cannot be opened, read or written),
  * after flushing every event seen so far; 2 usage or configuration error.
  */
+/* setgroups() is not POSIX: it comes with the BSD/GNU interfaces. */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,49 +26,79 @@
 #include "wormwatch/capture.h"
 #include "wormwatch/output.h"
 #include "wormwatch/pipeline.h"
+#include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 #define MAX_INPUTS 256
 #define ERR_LEN 512
+#define DEFAULT_LIVE_STATS_INTERVAL 60
 
 struct options {
     const char *inputs[MAX_INPUTS];
     int input_count;
-    const char *output;
+    const char *outputs[WW_OUTPUT_MAX_SINKS];
+    int output_count;
+    struct ww_live_options live;  /* live.iface set: capture from an interface */
     const char *rules_path;
     const char *sensor_name;
     const char *max_memory;
     const char *filter_file;
-    char *filter;          /* BPF expression: trailing arguments or -F FILE */
+    char *filter;                 /* BPF expression: trailing arguments or -F FILE */
+    const char *user, *group;
+    const char *pidfile;
+    long stats_interval;          /* seconds; -1: the default */
     int test_rules;
     int dump_rules;
+    int list_interfaces;
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: wormwatch [OPTIONS] -r FILE [-r FILE ...] [FILTER EXPRESSION]\n"
-            "Names the hosts that scan like Conficker-style SMB worms, from capture files.\n"
-            "Events are EVE JSON, one object per line: an alert per flagged source and rule,\n"
-            "then one stats event.\n"
+            "       wormwatch [OPTIONS] -i IFACE [FILTER EXPRESSION]\n"
+            "Names the hosts that scan like Conficker-style SMB worms, from capture files\n"
+            "or a live interface (a SPAN port). Events are EVE JSON, one object per line:\n"
+            "an alert per flagged source and rule, and stats events.\n"
             "\n"
+            "Input\n"
             "  -r, --read FILE         read a pcap or pcapng file ('-' = standard input);\n"
             "                          several -r files are one continuous stream\n"
-            "  -o, --output PATH       append events to PATH (default: standard output)\n"
-            "  -F, --filter-file FILE  read the BPF filter expression from FILE (as tcpdump;\n"
-            "                          or give it after the options)\n"
+            "  -i, --interface IFACE   capture live from IFACE (one per process; 'any' for all)\n"
+            "  -p, --no-promiscuous    do not put the interface in promiscuous mode\n"
+            "  -B, --buffer-size KIB   kernel capture buffer, in KiB\n"
+            "  -s, --snaplen BYTES     bytes kept per frame (default %d: headers are enough)\n"
+            "  -F, --filter-file FILE  read the BPF filter from FILE (or give it after the\n"
+            "                          options; live default: the watched ports, NBNS, ICMP\n"
+            "                          and ARP, also under one or two VLAN tags)\n"
+            "      --list-interfaces   list the interfaces that can be captured and exit\n"
+            "Output\n"
+            "  -o, --output OUTPUT     where events go, repeatable: '-' (standard output,\n"
+            "                          the default), a file (appended), unix-dgram:PATH,\n"
+            "                          unix-stream:PATH, syslog[:FACILITY]\n"
+            "      --stats-interval N  a stats event every N seconds (live default %d; 0: at\n"
+            "                          exit only)\n"
+            "      --sensor-name NAME  value of \"host\" in events (default: the hostname)\n"
+            "Rules\n"
             "  -R, --rules FILE        use FILE instead of the built-in rules\n"
-            "  -T, --test-rules        check the rules, print a summary and exit\n"
+            "  -T, --test-rules        check the rules (and filter), print a summary and exit\n"
             "      --dump-rules        print the built-in rules file and exit\n"
             "  -m, --max-memory SIZE   memory for state tables (overrides max_memory, e.g. 64M)\n"
-            "      --sensor-name NAME  value of \"host\" in events (default: the hostname)\n"
+            "Running as a service\n"
+            "  -u, --user USER         drop privileges to USER once the capture is open\n"
+            "  -g, --group GROUP       ... and to GROUP (default: USER's group)\n"
+            "      --pidfile FILE      write the process id to FILE\n"
             "  -V, --version           print the version and exit\n"
             "  -h, --help              print this help and exit\n"
             "\n"
+            "Signals: SIGINT/SIGTERM stop (events and stats written, exit 0); SIGHUP reopens\n"
+            "output files (logrotate) and reconnects sockets; SIGUSR1 writes a stats event.\n"
             "Exit status: 0 success; 1 a capture or output could not be opened, read or\n"
-            "written (events seen before the failure are written first); 2 usage or rules error.\n");
+            "written (events seen before the failure are written first); 2 usage, filter or\n"
+            "rules error.\n",
+            WW_LIVE_SNAPLEN, DEFAULT_LIVE_STATS_INTERVAL);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -85,6 +124,106 @@ static char *join_arguments(int count, char **args)
     return joined;
 }
 
+/* A whole number for an option, within [min, max]; false otherwise. */
+static bool parse_count(const char *text, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST };
+    static const struct option longopts[] = {
+        {"read", required_argument, NULL, 'r'},
+        {"interface", required_argument, NULL, 'i'},
+        {"no-promiscuous", no_argument, NULL, 'p'},
+        {"buffer-size", required_argument, NULL, 'B'},
+        {"snaplen", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"filter-file", required_argument, NULL, 'F'},
+        {"rules", required_argument, NULL, 'R'},
+        {"test-rules", no_argument, NULL, 'T'},
+        {"dump-rules", no_argument, NULL, OPT_DUMP_RULES},
+        {"max-memory", required_argument, NULL, 'm'},
+        {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
+        {"user", required_argument, NULL, 'u'},
+        {"group", required_argument, NULL, 'g'},
+        {"pidfile", required_argument, NULL, OPT_PIDFILE},
+        {"stats-interval", required_argument, NULL, OPT_STATS},
+        {"list-interfaces", no_argument, NULL, OPT_LIST},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    o->live.promiscuous = true;
+    o->stats_interval = -1;
+    opterr = 0;
+    int c;
+    long n;
+    while ((c = getopt_long(argc, argv, ":r:i:pB:s:o:F:R:Tm:u:g:Vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (o->input_count == MAX_INPUTS)
+                return usage_error("more than %s -r files", "256");
+            o->inputs[o->input_count++] = optarg;
+            break;
+        case 'i': o->live.iface = optarg; break;
+        case 'p': o->live.promiscuous = false; break;
+        case 'B':
+            if (!parse_count(optarg, 1, 4 * 1024 * 1024, &n))
+                return usage_error("-B '%s' is not a buffer size in KiB", optarg);
+            o->live.buffer_kib = (int)n;
+            break;
+        case 's':
+            if (!parse_count(optarg, 64, 262144, &n))
+                return usage_error("-s '%s' is not a snap length from 64 to 262144", optarg);
+            o->live.snaplen = (int)n;
+            break;
+        case 'o':
+            if (o->output_count == WW_OUTPUT_MAX_SINKS)
+                return usage_error("more than %s -o outputs", "8");
+            o->outputs[o->output_count++] = optarg;
+            break;
+        case 'F': o->filter_file = optarg; break;
+        case 'R': o->rules_path = optarg; break;
+        case 'T': o->test_rules = 1; break;
+        case 'm': o->max_memory = optarg; break;
+        case 'u': o->user = optarg; break;
+        case 'g': o->group = optarg; break;
+        case OPT_DUMP_RULES: o->dump_rules = 1; break;
+        case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
+        case OPT_PIDFILE: o->pidfile = optarg; break;
+        case OPT_LIST: o->list_interfaces = 1; break;
+        case OPT_STATS:
+            if (!parse_count(optarg, 0, 86400 * 365, &o->stats_interval))
+                return usage_error("--stats-interval '%s' is not a number of seconds", optarg);
+            break;
+        case 'V': printf("wormwatch %s\n", WW_VERSION); return EXIT_SUCCESS;
+        case 'h': usage(stdout); return EXIT_SUCCESS;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc && o->filter_file)
+        return usage_error("%s", "give the filter either after the options or with -F, not both");
+    if (optind < argc && !(o->filter = join_arguments(argc - optind, argv + optind)))
+        return usage_error("%s", "out of memory");
+    if (o->input_count && o->live.iface)
+        return usage_error("%s", "read files (-r) or capture live (-i), not both");
+    if (o->group && !o->user)
+        return usage_error("%s", "-g needs -u");
+    bool works_alone = o->test_rules || o->dump_rules || o->list_interfaces;
+    if (!o->input_count && !o->live.iface && !works_alone)
+        return usage_error("%s", "no input: give a capture with -r FILE or an interface with -i");
+    return -1;
+}
+
 /* Reads -F FILE's expression; exit code 2 on failure, else -1. */
 static int read_filter_file(struct options *o)
 {
@@ -103,7 +242,7 @@ static int read_filter_file(struct options *o)
                 MAX_FILTER);
         return EXIT_USAGE;
     }
-    for (char *c = o->filter; *c; c++) /* comments and newlines, as tcpdump -F */
+    for (char *c = o->filter; *c; c++) /* newlines and tabs, as tcpdump -F */
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
     return -1;
@@ -125,53 +264,6 @@ static int check_filter(struct options *o)
     return -1;
 }
 
-/* Returns -1 to go on, or an exit code. */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME };
-    static const struct option longopts[] = {
-        {"read", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'},
-        {"filter-file", required_argument, NULL, 'F'},
-        {"rules", required_argument, NULL, 'R'},
-        {"test-rules", no_argument, NULL, 'T'},
-        {"dump-rules", no_argument, NULL, OPT_DUMP_RULES},
-        {"max-memory", required_argument, NULL, 'm'},
-        {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":r:o:F:R:Tm:Vh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            if (o->input_count == MAX_INPUTS)
-                return usage_error("more than %s -r files", "256");
-            o->inputs[o->input_count++] = optarg;
-            break;
-        case 'o': o->output = optarg; break;
-        case 'F': o->filter_file = optarg; break;
-        case 'R': o->rules_path = optarg; break;
-        case 'T': o->test_rules = 1; break;
-        case 'm': o->max_memory = optarg; break;
-        case OPT_DUMP_RULES: o->dump_rules = 1; break;
-        case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
-        case 'V': printf("wormwatch %s\n", WW_VERSION); return EXIT_SUCCESS;
-        case 'h': usage(stdout); return EXIT_SUCCESS;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc && o->filter_file)
-        return usage_error("%s", "give the filter either after the options or with -F, not both");
-    if (optind < argc && !(o->filter = join_arguments(argc - optind, argv + optind)))
-        return usage_error("%s", "out of memory");
-    if (!o->input_count && !o->test_rules && !o->dump_rules)
-        return usage_error("%s", "no input: give a capture with -r FILE");
-    return -1;
-}
-
 static int load_rules(const struct options *o, struct ww_ruleset *rules)
 {
     char err[ERR_LEN];
@@ -190,28 +282,90 @@ static int load_rules(const struct options *o, struct ww_ruleset *rules)
     return -1;
 }
 
-/* Set by SIGINT/SIGTERM: finish the events seen so far and exit 0. */
-static volatile sig_atomic_t stop_requested;
+/* --- signals ------------------------------------------------------------------- */
 
-static void request_stop(int sig)
+/* Set by signal handlers; read by the pipeline between frames. */
+static volatile sig_atomic_t stop_requested, reopen_requested, stats_requested;
+
+static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        reopen_requested = 1;
+    else if (sig == SIGUSR1)
+        stats_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 static void install_signal_handlers(void)
 {
     struct sigaction sa = {0};
-    sa.sa_handler = request_stop;
+    sa.sa_handler = on_signal;
     sa.sa_flags = 0; /* no SA_RESTART: a read blocked on a quiet pipe must return */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     /* A file size limit must fail the write (counted, reported), not kill us. */
     signal(SIGXFSZ, SIG_IGN);
 }
 
-static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
+static void warn_to_stderr(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "wormwatch: %s\n", message);
+}
+
+/* --- running as a service ------------------------------------------------------- */
+
+static bool write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "wormwatch: %s: cannot write pid file: %s\n", path, strerror(errno));
+        return false;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    if (fclose(f) != 0) {
+        fprintf(stderr, "wormwatch: %s: cannot write pid file: %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Becomes USER (and GROUP, else USER's group) for good. */
+static bool drop_privileges(const char *user, const char *group)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, "wormwatch: no such user '%s'\n", user);
+        return false;
+    }
+    gid_t gid = pw->pw_gid;
+    if (group) {
+        struct group *gr = getgrnam(group);
+        if (!gr) {
+            fprintf(stderr, "wormwatch: no such group '%s'\n", group);
+            return false;
+        }
+        gid = gr->gr_gid;
+    }
+    if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "wormwatch: cannot become user '%s': %s\n", user, strerror(errno));
+        return false;
+    }
+    if (pw->pw_uid != 0 && setuid(0) == 0) { /* must be impossible now */
+        fprintf(stderr, "wormwatch: privileges of '%s' could be regained; refusing to run\n",
+                user);
+        return false;
+    }
+    return true;
+}
+
+/* --- inputs ----------------------------------------------------------------------- */
+
+static int read_files(const struct options *o, struct ww_pipeline *pipeline)
 {
     char err[ERR_LEN];
     for (int i = 0; i < o->input_count && !ww_pipeline_stopped(pipeline); i++) {
@@ -235,32 +389,105 @@ static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
     return EXIT_SUCCESS;
 }
 
-static int run(const struct options *o, const struct ww_ruleset *rules)
+/* Opens the interface with the user's filter, or the default one for the rules. */
+static struct ww_capture *open_live(const struct options *o, const struct ww_ruleset *rules)
+{
+    char err[ERR_LEN], warn[ERR_LEN], filter[2048];
+    struct ww_capture *cap = ww_capture_open_live(&o->live, warn, sizeof warn, err, sizeof err);
+    if (!cap) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        return NULL;
+    }
+    if (warn[0])
+        fprintf(stderr, "wormwatch: warning: %s\n", warn);
+    if (o->filter) {
+        snprintf(filter, sizeof filter, "%s", o->filter);
+    } else {
+        struct ww_probe_config cfg;
+        ww_probe_config_from_rules(rules, 1, 1, &cfg);
+        ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count, filter, sizeof filter);
+    }
+    if (!ww_capture_set_filter(cap, filter, err, sizeof err)) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        ww_capture_close(cap);
+        return NULL;
+    }
+    return cap;
+}
+
+static int read_live(const struct options *o, struct ww_pipeline *pipeline, struct ww_capture *cap)
+{
+    char err[ERR_LEN];
+    long interval = o->stats_interval >= 0 ? o->stats_interval : DEFAULT_LIVE_STATS_INTERVAL;
+    struct ww_live_control ctl = {.stop = &stop_requested,
+                                  .reopen = &reopen_requested,
+                                  .stats_now = &stats_requested,
+                                  .stats_interval_ns = (uint64_t)interval * 1000000000ULL,
+                                  .warn = warn_to_stderr};
+    if (!ww_pipeline_run_live(pipeline, cap, &ctl, err, sizeof err)) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_SUCCESS;
+}
+
+/* --- a run ------------------------------------------------------------------------ */
+
+static struct ww_output *open_outputs(const struct options *o)
 {
     char err[ERR_LEN], host[256] = "";
     if (o->sensor_name)
         snprintf(host, sizeof host, "%s", o->sensor_name);
     else if (gethostname(host, sizeof host - 1) != 0)
         snprintf(host, sizeof host, "unknown");
-    struct ww_output *out = ww_output_open(o->output, host, err, sizeof err);
+    struct ww_output *out = ww_output_new(host);
     if (!out) {
-        fprintf(stderr, "wormwatch: %s\n", err);
+        fprintf(stderr, "wormwatch: out of memory\n");
+        return NULL;
+    }
+    if (o->live.iface)
+        ww_output_set_iface(out, o->live.iface);
+    for (int i = 0; i < (o->output_count ? o->output_count : 1); i++) {
+        if (!ww_output_add(out, o->output_count ? o->outputs[i] : "-", err, sizeof err)) {
+            fprintf(stderr, "wormwatch: %s\n", err);
+            ww_output_close(out, err, sizeof err);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static int run(const struct options *o, const struct ww_ruleset *rules)
+{
+    char err[ERR_LEN];
+    struct ww_capture *live = NULL;
+    if (o->live.iface && !(live = open_live(o, rules)))
+        return EXIT_RUNTIME;
+    if ((o->pidfile && !write_pidfile(o->pidfile)) ||
+        (o->user && !drop_privileges(o->user, o->group))) {
+        ww_capture_close(live);
         return EXIT_RUNTIME;
     }
-    struct ww_pipeline *pipeline = ww_pipeline_new(rules, out, err, sizeof err);
+    struct ww_output *out = open_outputs(o);
+    struct ww_pipeline *pipeline = out ? ww_pipeline_new(rules, out, err, sizeof err) : NULL;
     if (!pipeline) {
-        fprintf(stderr, "wormwatch: %s\n", err);
+        if (out)
+            fprintf(stderr, "wormwatch: %s\n", err);
         ww_output_close(out, err, sizeof err);
+        ww_capture_close(live);
         return EXIT_RUNTIME;
     }
     ww_pipeline_set_stop_flag(pipeline, &stop_requested);
-    int rc = read_inputs(o, pipeline);
-    ww_pipeline_finish(pipeline);
+    int rc = live ? read_live(o, pipeline, live) : read_files(o, pipeline);
+    ww_pipeline_finish(pipeline); /* before the capture goes: its kernel counters */
     ww_pipeline_free(pipeline);
+    ww_capture_close(live);
     if (!ww_output_close(out, err, sizeof err)) {
         fprintf(stderr, "wormwatch: %s\n", err);
         rc = EXIT_RUNTIME;
     }
+    if (o->pidfile)
+        unlink(o->pidfile); /* may fail once privileges are gone; harmless */
     return rc;
 }
 
@@ -273,6 +500,13 @@ int main(int argc, char **argv)
     if (o.dump_rules) {
         fputs(ww_default_rules_text, stdout);
         return EXIT_SUCCESS;
+    }
+    if (o.list_interfaces) {
+        char err[ERR_LEN];
+        if (ww_capture_list_interfaces(stdout, err, sizeof err))
+            return EXIT_SUCCESS;
+        fprintf(stderr, "wormwatch: %s\n", err);
+        return EXIT_RUNTIME;
     }
     if ((rc = check_filter(&o)) >= 0)
         return rc;

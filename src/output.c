@@ -14,78 +14,342 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "wormwatch/community_id.h"
 #include "wormwatch/format.h"
 #include "wormwatch/verdict.h"
 
-struct ww_output {
-    int fd;
-    bool owns_fd;
-    char path[256];
-    char host[256];
-    struct ww_output_stats stats;
-    char error[320];
+enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UNIX_DGRAM, SINK_UNIX_STREAM, SINK_SYSLOG };
+
+/* One place events go. */
+struct sink {
+    enum sink_kind kind;
+    char name[WW_OUTPUT_NAME_MAX]; /* as given on the command line, for messages */
+    char path[WW_OUTPUT_NAME_MAX]; /* file or socket path */
+    int fd;                        /* -1 while closed (socket: disconnected) */
+    int facility;                  /* syslog */
+    char *unsent;                  /* stream socket: the tail of a line it took in part */
+    size_t unsent_len;
+    uint64_t next_connect_ns;      /* socket: no reconnection attempt before this */
+    struct ww_sink_stats stats;
 };
+
+struct ww_output {
+    struct sink sinks[WW_OUTPUT_MAX_SINKS];
+    size_t sink_count;
+    struct ww_sink_stats sink_stats[WW_OUTPUT_MAX_SINKS]; /* a copy for the stats event */
+    char host[256];
+    char iface[64];
+    struct ww_output_stats stats;
+    char error[320]; /* the first failure of a file or stdout sink */
+};
+
+#define RECONNECT_INTERVAL_NS 1000000000ULL
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct ww_output *ww_output_new(const char *host)
+{
+    struct ww_output *out = calloc(1, sizeof *out);
+    if (out)
+        snprintf(out->host, sizeof out->host, "%s", host ? host : "");
+    return out;
+}
+
+void ww_output_set_iface(struct ww_output *out, const char *iface)
+{
+    snprintf(out->iface, sizeof out->iface, "%s", iface ? iface : "");
+}
+
+static int open_file(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+/* Connects a Unix socket client; false leaves fd -1 (to be retried later). */
+static bool connect_socket(struct sink *k)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    size_t n = strlen(k->path); /* parse_sink checked it fits */
+    memcpy(addr.sun_path, k->path, n < sizeof addr.sun_path ? n : sizeof addr.sun_path - 1);
+    int type = k->kind == SINK_UNIX_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        k->next_connect_ns = monotonic_ns() + RECONNECT_INTERVAL_NS;
+        return false;
+    }
+    k->fd = fd;
+    k->stats.connects++;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    int facility;
+} facilities[] = {
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    {"daemon", LOG_DAEMON}, {"user", LOG_USER},     {"security", LOG_AUTH}, {"auth", LOG_AUTH},
+};
+
+/* Parses an output spec into a sink; false with a reason. */
+static bool parse_sink(const char *spec, struct sink *k, char *err, size_t err_len)
+{
+    memset(k, 0, sizeof *k);
+    k->fd = -1;
+    if (strlen(spec) >= sizeof k->name) {
+        snprintf(err, err_len, "%.40s...: output name too long", spec);
+        return false;
+    }
+    snprintf(k->name, sizeof k->name, "%s", spec);
+    const char *path = spec;
+    if (!strcmp(spec, "-")) {
+        k->kind = SINK_STDOUT;
+        snprintf(k->name, sizeof k->name, "<stdout>");
+        return true;
+    }
+    if (!strncmp(spec, "unix-dgram:", 11) || !strncmp(spec, "unix-stream:", 12)) {
+        k->kind = spec[5] == 'd' ? SINK_UNIX_DGRAM : SINK_UNIX_STREAM;
+        path = strchr(spec, ':') + 1;
+        if (!*path || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+            snprintf(err, err_len, "%s: a Unix socket path of 1 to %zu bytes is needed", spec,
+                     sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+            return false;
+        }
+    } else if (!strcmp(spec, "syslog") || !strncmp(spec, "syslog:", 7)) {
+        k->kind = SINK_SYSLOG;
+        const char *name = spec[6] == ':' ? spec + 7 : "local5";
+        for (size_t i = 0; i < sizeof facilities / sizeof facilities[0]; i++)
+            if (!strcmp(name, facilities[i].name)) {
+                k->facility = facilities[i].facility;
+                return true;
+            }
+        snprintf(err, err_len, "%s: unknown syslog facility '%s' (local0-7, daemon, user, auth)",
+                 spec, name);
+        return false;
+    } else {
+        k->kind = SINK_FILE;
+    }
+    snprintf(k->path, sizeof k->path, "%s", path);
+    return true;
+}
+
+/* Opens a sink. A socket whose reader is absent is not an error: it reconnects. */
+static bool open_sink(struct sink *k, char *err, size_t err_len)
+{
+    switch (k->kind) {
+    case SINK_STDOUT: k->fd = STDOUT_FILENO; return true;
+    case SINK_FILE:
+        k->fd = open_file(k->path);
+        if (k->fd < 0) {
+            snprintf(err, err_len, "%s: cannot open output: %s", k->path, strerror(errno));
+            return false;
+        }
+        return true;
+    case SINK_UNIX_DGRAM:
+    case SINK_UNIX_STREAM: connect_socket(k); return true;
+    case SINK_SYSLOG: openlog("wormwatch", LOG_PID | LOG_NDELAY, k->facility); return true;
+    }
+    return false;
+}
+
+bool ww_output_add(struct ww_output *out, const char *spec, char *err, size_t err_len)
+{
+    if (out->sink_count == WW_OUTPUT_MAX_SINKS) {
+        snprintf(err, err_len, "%s: at most %d outputs", spec, WW_OUTPUT_MAX_SINKS);
+        return false;
+    }
+    struct sink *k = &out->sinks[out->sink_count];
+    if (!parse_sink(spec, k, err, err_len) || !open_sink(k, err, err_len))
+        return false;
+    out->sink_count++;
+    return true;
+}
 
 struct ww_output *ww_output_open(const char *path, const char *host, char *err, size_t err_len)
 {
-    struct ww_output *out = calloc(1, sizeof *out);
+    struct ww_output *out = ww_output_new(host);
     if (!out) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    snprintf(out->host, sizeof out->host, "%s", host ? host : "");
-    if (!path || !strcmp(path, "-")) {
-        out->fd = STDOUT_FILENO;
-        snprintf(out->path, sizeof out->path, "<stdout>");
-        return out;
-    }
-    snprintf(out->path, sizeof out->path, "%s", path);
-    out->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out->fd < 0) {
-        snprintf(err, err_len, "%s: cannot open output: %s", path, strerror(errno));
+    if (!ww_output_add(out, path ? path : "-", err, err_len)) {
         free(out);
         return NULL;
     }
-    out->owns_fd = true;
     return out;
 }
 
-static bool note_failure(struct ww_output *out, const char *what)
+static bool is_fatal_kind(enum sink_kind kind)
 {
-    out->stats.events_lost++;
-    if (!out->error[0])
-        snprintf(out->error, sizeof out->error, "%s: cannot write event: %s", out->path, what);
+    return kind == SINK_FILE || kind == SINK_STDOUT;
+}
+
+/* A file or stdout that cannot take an event fails the run; a socket only counts it. */
+static bool sink_failed(struct ww_output *out, struct sink *k, const char *what)
+{
+    k->stats.lost++;
+    if (is_fatal_kind(k->kind) && !out->error[0])
+        snprintf(out->error, sizeof out->error, "%s: cannot write event: %s",
+                 k->kind == SINK_FILE ? k->path : k->name, what);
     return false;
 }
 
-/* Writes one whole line or nothing (a partial line on a file is cut off). */
-static bool write_line(struct ww_output *out, const char *line)
+/* Files and stdout: one write per line; a partial line on a file is cut off. */
+static bool write_fd_line(struct ww_output *out, struct sink *k, const char *line, size_t len)
 {
-    if (!line)
-        return note_failure(out, "out of memory");
-    /* Every event is tried, even after a failure: a full disk may clear. */
-    size_t len = strlen(line), done = 0;
+    size_t done = 0;
     struct stat st;
     off_t start = -1;
-    if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(k->fd, &st) == 0 && S_ISREG(st.st_mode))
         start = st.st_size;
     while (done < len) {
-        ssize_t n = write(out->fd, line + done, len - done);
+        ssize_t n = write(k->fd, line + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
             int saved = n < 0 ? errno : ENOSPC;
-            if (done > 0 && start >= 0 && ftruncate(out->fd, start) != 0)
+            if (done > 0 && start >= 0 && ftruncate(k->fd, start) != 0)
                 saved = errno;
-            return note_failure(out, strerror(saved));
+            return sink_failed(out, k, strerror(saved));
         }
         done += (size_t)n;
     }
-    out->stats.events_written++;
     return true;
+}
+
+static void disconnect(struct sink *k)
+{
+    if (k->fd >= 0)
+        close(k->fd);
+    k->fd = -1;
+    free(k->unsent);
+    k->unsent = NULL;
+    k->unsent_len = 0;
+    k->next_connect_ns = monotonic_ns() + RECONNECT_INTERVAL_NS;
+}
+
+/* Sends what a stream socket has left of its last line; true once nothing is left. */
+static bool flush_unsent(struct sink *k)
+{
+    while (k->unsent_len > 0) {
+        ssize_t n = send(k->fd, k->unsent, k->unsent_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return false;
+        if (n <= 0) {
+            disconnect(k);
+            return false;
+        }
+        memmove(k->unsent, k->unsent + n, k->unsent_len - (size_t)n);
+        k->unsent_len -= (size_t)n;
+    }
+    free(k->unsent);
+    k->unsent = NULL;
+    return true;
+}
+
+/*
+ * Unix sockets never block capture: a reader that is slow loses events, one
+ * that is gone is reconnected at most once a second. A stream socket that
+ * takes part of a line keeps the rest and sends it first, so the reader
+ * never sees half a line.
+ */
+static bool write_socket_line(struct ww_output *out, struct sink *k, const char *line, size_t len)
+{
+    if (k->fd < 0 && (monotonic_ns() < k->next_connect_ns || !connect_socket(k)))
+        return sink_failed(out, k, "no reader");
+    if (k->kind == SINK_UNIX_STREAM && !flush_unsent(k))
+        return sink_failed(out, k, "reader too slow");
+    ssize_t n;
+    do
+        n = send(k->fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+            disconnect(k);
+        return sink_failed(out, k, strerror(errno));
+    }
+    if ((size_t)n < len) { /* only a stream takes part of a message */
+        k->unsent = malloc(len - (size_t)n);
+        if (!k->unsent) {
+            disconnect(k);
+            return sink_failed(out, k, "out of memory");
+        }
+        memcpy(k->unsent, line + n, len - (size_t)n);
+        k->unsent_len = len - (size_t)n;
+    }
+    return true;
+}
+
+static bool write_sink_line(struct ww_output *out, struct sink *k, const char *line, size_t len)
+{
+    bool ok;
+    switch (k->kind) {
+    case SINK_UNIX_DGRAM:
+    case SINK_UNIX_STREAM: ok = write_socket_line(out, k, line, len); break;
+    case SINK_SYSLOG: syslog(LOG_NOTICE, "%.*s", (int)(len - 1), line); ok = true; break;
+    default: ok = write_fd_line(out, k, line, len); break;
+    }
+    if (ok)
+        k->stats.written++;
+    return ok;
+}
+
+/* Writes one whole line to every sink (or nothing to a sink that cannot take it). */
+static bool write_line(struct ww_output *out, const char *line)
+{
+    bool all = true;
+    for (size_t i = 0; i < out->sink_count; i++) {
+        struct sink *k = &out->sinks[i];
+        /* Every event is tried, even after a failure: a full disk may clear. */
+        all &= line ? write_sink_line(out, k, line, strlen(line))
+                    : sink_failed(out, k, "out of memory");
+    }
+    if (all)
+        out->stats.events_written++;
+    else
+        out->stats.events_lost++;
+    return all;
+}
+
+bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len)
+{
+    bool ok = true;
+    for (size_t i = 0; i < out->sink_count; i++) {
+        struct sink *k = &out->sinks[i];
+        if (k->kind == SINK_FILE) {
+            int fd = open_file(k->path);
+            if (fd < 0) { /* keep writing where we were rather than lose events */
+                snprintf(err, err_len, "%s: cannot reopen output: %s", k->path, strerror(errno));
+                ok = false;
+                continue;
+            }
+            close(k->fd);
+            k->fd = fd;
+            k->stats.reopens++;
+        } else if (k->kind == SINK_UNIX_DGRAM || k->kind == SINK_UNIX_STREAM) {
+            disconnect(k);
+            k->next_connect_ns = 0;
+            connect_socket(k);
+        }
+    }
+    return ok;
 }
 
 static json_t *ip_string(uint32_t addr)
@@ -205,11 +469,13 @@ static char *dump_line(json_t *event)
     return line;
 }
 
-char *ww_output_format_alert(const struct ww_alert *a, const char *host)
+char *ww_output_format_alert(const struct ww_alert *a, const char *host, const char *iface)
 {
     const struct ww_probe *p = &a->probe;
     json_t *e = json_object();
     json_object_set_new(e, "timestamp", time_string(a->ts_ns));
+    if (iface && *iface)
+        json_object_set_new(e, "in_iface", json_string(iface));
     json_object_set_new(e, "event_type", json_string("alert"));
     if (p->vlan) {
         json_t *vlan = json_array();
@@ -221,6 +487,9 @@ char *ww_output_format_alert(const struct ww_alert *a, const char *host)
     json_object_set_new(e, "dest_ip", ip_string(p->dst));
     json_object_set_new(e, "dest_port", json_integer(a->rule->port));
     json_object_set_new(e, "proto", json_string(proto_name(a->rule->proto)));
+    char community_id[WW_COMMUNITY_ID_LEN];
+    if (ww_community_id_v1(0, p->src, p->dst, p->proto, p->sport, p->dport, community_id))
+        json_object_set_new(e, "community_id", json_string(community_id));
     json_object_set_new(e, "alert", alert_object(a->rule));
     json_object_set_new(e, "scan", scan_object(a));
     if (a->rule->type == WW_RULE_SEQUENTIAL)
@@ -321,11 +590,42 @@ static json_t *detect_object(const struct ww_detect_stats *d)
     return o;
 }
 
+static json_t *sinks_array(const struct ww_output_stats *out)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < out->sink_count; i++) {
+        const struct ww_sink_stats *k = &out->sinks[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(k->name));
+        set_u64(o, "written", k->written);
+        set_u64(o, "lost", k->lost);
+        set_u64(o, "connects", k->connects);
+        set_u64(o, "reopens", k->reopens);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* Kernel counters of a live capture, with the share of packets lost. */
+static json_t *capture_object(const struct ww_kernel_stats *k)
+{
+    json_t *o = json_object();
+    set_u64(o, "kernel_packets", k->received);
+    set_u64(o, "kernel_drops", k->dropped);
+    set_u64(o, "kernel_ifdrops", k->if_dropped);
+    uint64_t seen = k->received + k->dropped + k->if_dropped;
+    double loss = seen ? 100.0 * (double)(k->dropped + k->if_dropped) / (double)seen : 0.0;
+    json_object_set_new(o, "loss_percent", json_real(round(loss * 1000.0) / 1000.0));
+    return o;
+}
+
 char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_output_stats *out,
-                             const char *host)
+                             const char *host, const char *iface)
 {
     json_t *stats = json_object();
     set_u64(stats, "files", s->files);
+    if (s->kernel)
+        json_object_set_new(stats, "capture", capture_object(s->kernel));
     json_object_set_new(stats, "decoder", decoder_object(s->decode));
     json_object_set_new(stats, "probes", probes_object(s));
     json_object_set_new(stats, "hosts", hosts_object(s->hosts));
@@ -335,10 +635,14 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
     json_t *o = json_object();
     set_u64(o, "events_written", out->events_written);
     set_u64(o, "events_lost", out->events_lost);
+    if (out->sink_count)
+        json_object_set_new(o, "sinks", sinks_array(out));
     json_object_set_new(stats, "output", o);
 
     json_t *e = json_object();
     json_object_set_new(e, "timestamp", time_string(s->ts_ns));
+    if (iface && *iface)
+        json_object_set_new(e, "in_iface", json_string(iface));
     json_object_set_new(e, "event_type", json_string("stats"));
     json_object_set_new(e, "stats", stats);
     json_object_set_new(e, "host", json_string(host));
@@ -347,7 +651,7 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
 
 bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert)
 {
-    char *line = ww_output_format_alert(alert, out->host);
+    char *line = ww_output_format_alert(alert, out->host, out->iface);
     bool ok = write_line(out, line);
     free(line);
     return ok;
@@ -355,7 +659,7 @@ bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert)
 
 bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats)
 {
-    char *line = ww_output_format_stats(stats, &out->stats, out->host);
+    char *line = ww_output_format_stats(stats, ww_output_get_stats(out), out->host, out->iface);
     bool ok = write_line(out, line);
     free(line);
     return ok;
@@ -363,7 +667,14 @@ bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats)
 
 const struct ww_output_stats *ww_output_get_stats(const struct ww_output *out)
 {
-    return &out->stats;
+    struct ww_output *o = (struct ww_output *)out; /* the stats hold a view of the sinks */
+    for (size_t i = 0; i < o->sink_count; i++) {
+        o->sink_stats[i] = o->sinks[i].stats;
+        snprintf(o->sink_stats[i].name, sizeof o->sink_stats[i].name, "%s", o->sinks[i].name);
+    }
+    o->stats.sinks = o->sink_stats;
+    o->stats.sink_count = o->sink_count;
+    return &o->stats;
 }
 
 const char *ww_output_error(const struct ww_output *out)
@@ -379,9 +690,18 @@ bool ww_output_close(struct ww_output *out, char *err, size_t err_len)
     if (!ok)
         snprintf(err, err_len, "%s (%llu event%s lost)", out->error,
                  (unsigned long long)out->stats.events_lost, out->stats.events_lost == 1 ? "" : "s");
-    if (out->owns_fd && close(out->fd) != 0 && ok) {
-        snprintf(err, err_len, "%s: cannot close output: %s", out->path, strerror(errno));
-        ok = false;
+    for (size_t i = 0; i < out->sink_count; i++) {
+        struct sink *k = &out->sinks[i];
+        if (k->kind == SINK_FILE && close(k->fd) != 0 && ok) {
+            snprintf(err, err_len, "%s: cannot close output: %s", k->path, strerror(errno));
+            ok = false;
+        } else if (k->kind == SINK_UNIX_DGRAM || k->kind == SINK_UNIX_STREAM) {
+            if (k->fd >= 0 && k->kind == SINK_UNIX_STREAM)
+                flush_unsent(k); /* a last try, without waiting */
+            disconnect(k);
+        } else if (k->kind == SINK_SYSLOG) {
+            closelog();
+        }
     }
     free(out);
     return ok;

@@ -4,8 +4,10 @@
  */
 #include "wormwatch/pipeline.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
@@ -21,6 +23,8 @@ struct ww_pipeline {
     uint32_t files;
     uint64_t newest_ns;
     const volatile sig_atomic_t *stop;
+    struct ww_capture *live;        /* the live capture being read, for kernel counters */
+    struct ww_kernel_stats kernel;
 };
 
 static void on_alert(void *ctx, const struct ww_alert *alert)
@@ -117,6 +121,9 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
 
 void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
 {
+    *s = (struct ww_run_stats){0};
+    if (p->live && ww_capture_kernel_stats(p->live, (struct ww_kernel_stats *)&p->kernel))
+        s->kernel = &p->kernel;
     s->ts_ns = p->newest_ns;
     s->files = p->files;
     s->decode = &p->decode;
@@ -128,10 +135,93 @@ void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
     s->detect = ww_detector_stats(p->detector);
 }
 
-void ww_pipeline_finish(struct ww_pipeline *p)
+void ww_pipeline_write_stats(struct ww_pipeline *p)
 {
-    ww_probe_flush(p->probes);
     struct ww_run_stats s;
     ww_pipeline_snapshot(p, &s);
     ww_output_stats(p->out, &s);
+}
+
+void ww_pipeline_finish(struct ww_pipeline *p)
+{
+    ww_probe_flush(p->probes);
+    ww_pipeline_write_stats(p);
+}
+
+void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns)
+{
+    if (now_ns > p->newest_ns)
+        p->newest_ns = now_ns;
+    ww_probe_advance(p->probes, p->newest_ns);
+    ww_detector_advance(p->detector, p->newest_ns);
+}
+
+/* --- live capture ------------------------------------------------------------ */
+
+#define LIVE_POLL_MS 250   /* the longest a quiet link goes without a tick */
+#define LIVE_BATCH 4096    /* frames read before looking at signals and the timer */
+
+static uint64_t wall_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Handles SIGHUP and SIGUSR1 requests and the stats timer. */
+static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_control *ctl,
+                              uint64_t *next_stats_ns)
+{
+    if (ctl->reopen && *ctl->reopen) {
+        *ctl->reopen = 0;
+        char err[512];
+        if (!ww_output_reopen(p->out, err, sizeof err) && ctl->warn)
+            ctl->warn(ctl->warn_ctx, err);
+    }
+    uint64_t now = wall_clock_ns();
+    bool due = ctl->stats_interval_ns && now >= *next_stats_ns;
+    if ((ctl->stats_now && *ctl->stats_now) || due) {
+        if (ctl->stats_now)
+            *ctl->stats_now = 0;
+        ww_pipeline_write_stats(p);
+        if (due)
+            *next_stats_ns = now + ctl->stats_interval_ns;
+    }
+}
+
+/* Reads what is waiting; false on a capture error, *idle when nothing was. */
+static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, bool *idle, char *err,
+                            size_t err_len)
+{
+    struct ww_frame frame;
+    for (int n = 0; n < LIVE_BATCH; n++) {
+        switch (ww_capture_next(cap, &frame, err, err_len)) {
+        case WW_CAPTURE_FRAME: ww_pipeline_frame(p, &frame); break;
+        case WW_CAPTURE_IDLE: *idle = true; return true;
+        case WW_CAPTURE_END: *idle = true; return true;
+        case WW_CAPTURE_ERROR: return false;
+        }
+    }
+    *idle = false;
+    return true;
+}
+
+bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
+                          const struct ww_live_control *ctl, char *err, size_t err_len)
+{
+    p->files++;
+    p->live = cap;
+    uint64_t next_stats_ns = wall_clock_ns() + ctl->stats_interval_ns;
+    bool ok = true;
+    while (ok && !ww_pipeline_stopped(p)) {
+        bool idle;
+        ok = live_read_batch(p, cap, &idle, err, err_len);
+        if (ok && idle) {
+            struct pollfd pfd = {.fd = ww_capture_fd(cap), .events = POLLIN};
+            poll(&pfd, 1, LIVE_POLL_MS); /* EINTR: a signal; the flags say which */
+        }
+        ww_pipeline_tick(p, wall_clock_ns());
+        live_housekeeping(p, ctl, &next_stats_ns);
+    }
+    return ok || ww_pipeline_stopped(p);
 }

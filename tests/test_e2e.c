@@ -627,7 +627,8 @@ static void test_conficker_lan_exact_alerts(void **state)
     static const char expected[] =
         "{\"timestamp\":\"2009-03-30T00:01:03.182346+0000\",\"event_type\":\"alert\","
         "\"src_ip\":\"10.1.1.66\",\"src_port\":1038,\"dest_ip\":\"219.94.103.1\","
-        "\"dest_port\":445,\"proto\":\"TCP\",\"alert\":{\"action\":\"allowed\","
+        "\"dest_port\":445,\"proto\":\"TCP\",\"community_id\":\"1:hBJg2Xh2svhqpUEomDcgBPv6n4g=\","
+        "\"alert\":{\"action\":\"allowed\","
         "\"gid\":1,\"signature_id\":1000004,\"rev\":1,\"signature\":\"WORMWATCH SMB worm scan on TCP/445 (sequential test)\","
         "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
         "\"scan\":{\"dest_port\":445,\"targets\":4,\"attempts\":10,\"failed\":5,"
@@ -641,6 +642,7 @@ static void test_conficker_lan_exact_alerts(void **state)
         "\"tcp139_after_445\":0,\"netbios_probes\":0,\"arp_misses\":0}},\"host\":\"e2e\"}\n{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\","
         "\"event_type\":\"alert\",\"src_ip\":\"10.1.1.66\",\"src_port\":1043,"
         "\"dest_ip\":\"93.78.106.103\",\"dest_port\":445,\"proto\":\"TCP\","
+        "\"community_id\":\"1:Jr9jPXhQhzhoRkzCaQ0A9ukm9tg=\","
         "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000001,"
         "\"rev\":1,\"signature\":\"WORMWATCH SMB worm fan-out scan on TCP/445\","
         "\"category\":\"A Network Trojan was detected\",\"severity\":1},"

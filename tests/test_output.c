@@ -78,7 +78,7 @@ static struct ww_alert smb_alert(void)
 static const char SMB_ALERT_LINE[] =
     "{\"timestamp\":\"2009-03-30T12:00:07.123456+0000\",\"event_type\":\"alert\","
     "\"src_ip\":\"10.20.2.31\",\"src_port\":1154,\"dest_ip\":\"83.75.18.40\",\"dest_port\":445,"
-    "\"proto\":\"TCP\","
+    "\"proto\":\"TCP\",\"community_id\":\"1:VO6/gWx0wOl2KnF9B99GjgRlVy0=\","
     "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000001,\"rev\":1,"
     "\"signature\":\"WORMWATCH SMB worm fan-out scan on TCP/445\","
     "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
@@ -111,7 +111,7 @@ static const char NBNS_ALERT_LINE[] =
     "{\"timestamp\":\"2009-03-30T12:00:07.000000+0000\",\"event_type\":\"alert\","
     "\"vlan\":[100],"
     "\"src_ip\":\"192.168.5.20\",\"src_port\":137,\"dest_ip\":\"192.168.5.33\",\"dest_port\":137,"
-    "\"proto\":\"UDP\","
+    "\"proto\":\"UDP\",\"community_id\":\"1:QjjD56v7bYdU1Yd44ttZPV/p1/I=\","
     "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000003,\"rev\":2,"
     "\"signature\":\"WORMWATCH NetBIOS name-service probing on UDP/137\","
     "\"category\":\"Detection of a Network Scan\",\"severity\":2},"
@@ -152,7 +152,7 @@ static struct ww_alert trw_alert(void)
 static const char TRW_ALERT_LINE[] =
     "{\"timestamp\":\"2009-03-30T12:00:07.123456+0000\",\"event_type\":\"alert\","
     "\"src_ip\":\"172.16.0.2\",\"src_port\":61000,\"dest_ip\":\"172.16.0.9\",\"dest_port\":445,"
-    "\"proto\":\"TCP\","
+    "\"proto\":\"TCP\",\"community_id\":\"1:VgbRfTnqRYR8UP8XgMoBJ8rTu8Q=\","
     "\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":1000004,\"rev\":1,"
     "\"signature\":\"WORMWATCH SMB worm scan on TCP/445 (sequential test)\","
     "\"category\":\"A Network Trojan was detected\",\"severity\":1},"
@@ -281,7 +281,7 @@ static void test_alert_line_exact(void **state)
 {
     (void)state;
     struct ww_alert a = smb_alert();
-    char *line = ww_output_format_alert(&a, "sensor-1");
+    char *line = ww_output_format_alert(&a, "sensor-1", NULL);
     assert_non_null(line);
     assert_string_equal(line, SMB_ALERT_LINE);
     free(line);
@@ -291,7 +291,7 @@ static void test_alert_line_with_vlan_udp_and_escaping(void **state)
 {
     (void)state;
     struct ww_alert a = nbns_alert();
-    char *line = ww_output_format_alert(&a, "sensor \"a\"");
+    char *line = ww_output_format_alert(&a, "sensor \"a\"", NULL);
     assert_non_null(line);
     assert_string_equal(line, NBNS_ALERT_LINE);
     free(line);
@@ -302,7 +302,7 @@ static void test_sequential_alert_line_exact(void **state)
 {
     (void)state;
     struct ww_alert a = trw_alert();
-    char *line = ww_output_format_alert(&a, "sensor-1");
+    char *line = ww_output_format_alert(&a, "sensor-1", NULL);
     assert_non_null(line);
     assert_string_equal(line, TRW_ALERT_LINE);
     free(line);
@@ -315,7 +315,7 @@ static void test_alert_rate_with_short_span(void **state)
     struct ww_alert a = smb_alert();
     a.attempts = 3;
     a.first_seen_ns = a.last_seen_ns - 200000000; /* 0.2 s */
-    char *line = ww_output_format_alert(&a, "h");
+    char *line = ww_output_format_alert(&a, "h", NULL);
     json_t *root = parse_line(line);
     json_t *rate = json_at(root, "scan.rate_per_min");
     assert_true(json_is_real(rate));
@@ -353,7 +353,7 @@ static void test_stats_line(void **state)
                                .table = &table, .detect = &detect};
     struct ww_output_stats out = {.events_written = 2, .events_lost = 1};
 
-    char *line = ww_output_format_stats(&run, &out, "sensor-1");
+    char *line = ww_output_format_stats(&run, &out, "sensor-1", NULL);
     assert_non_null(line);
     json_t *root = parse_line(line);
     assert_json_string(root, "timestamp", "2009-03-30T12:00:07.123456+0000");
@@ -451,7 +451,7 @@ static void test_file_gets_whole_lines_appended(void **state)
     assert_true(ww_output_close(out, err, sizeof err));
 
     /* Same alerts, host from the output: byte for byte what format_alert gives. */
-    char *second_line = ww_output_format_alert(&second, "sensor-1");
+    char *second_line = ww_output_format_alert(&second, "sensor-1", NULL);
     char *expected = concat3("{\"earlier\":1}\n", SMB_ALERT_LINE, second_line);
     char *content = read_file(path);
     assert_string_equal(content, expected);

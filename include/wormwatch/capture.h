@@ -2,9 +2,10 @@
  * Capture: frames from libpcap, one source at a time.
  *
  * A source is a capture file (pcap with µs or ns stamps, or pcapng; "-" is
- * standard input). Times are handed on in nanoseconds whatever the file's
- * resolution. The live sensor adds another kind of source behind the same
- * ww_capture_next() call, so nothing downstream changes.
+ * standard input), or a live interface. Times are handed on in nanoseconds
+ * whatever the source's resolution. A live source is non-blocking: when no
+ * frame is waiting, ww_capture_next() says so at once and the caller polls
+ * ww_capture_fd() (with a timer, so time moves on a quiet link).
  */
 #ifndef WW_CAPTURE_H
 #define WW_CAPTURE_H
@@ -27,11 +28,53 @@ struct ww_frame {
 
 enum ww_capture_status {
     WW_CAPTURE_FRAME, /* *frame is filled */
+    WW_CAPTURE_IDLE,  /* live: no frame waiting now */
     WW_CAPTURE_END,   /* the source is exhausted */
     WW_CAPTURE_ERROR  /* read error or truncated file; err says what */
 };
 
 struct ww_capture;
+
+/* Snap length that holds Ethernet, two VLAN tags, IPv4 and TCP with all
+   options (14 + 8 + 60 + 60), or a NetBIOS name query with its question. */
+#define WW_LIVE_SNAPLEN 256
+#define WW_LIVE_TIMEOUT_MS 100
+
+struct ww_live_options {
+    const char *iface;
+    int snaplen;          /* 0: WW_LIVE_SNAPLEN */
+    bool promiscuous;     /* a SPAN port needs it: on by default */
+    int buffer_kib;       /* kernel buffer; 0: libpcap's default */
+};
+
+/* The kernel's counters for a live capture (pcap_stats). */
+struct ww_kernel_stats {
+    uint64_t received;   /* packets the filter passed */
+    uint64_t dropped;    /* dropped for lack of buffer space */
+    uint64_t if_dropped; /* dropped by the interface or its driver */
+};
+
+/*
+ * Opens and activates a live capture. NULL with "IFACE: cannot capture:
+ * reason" in err. A warning from activation (e.g. promiscuous mode not
+ * supported) is put in warn ("" if none): worth logging, not fatal.
+ */
+struct ww_capture *ww_capture_open_live(const struct ww_live_options *opt, char *warn,
+                                        size_t warn_len, char *err, size_t err_len);
+/* The descriptor to poll for frames, or -1 (files). */
+int ww_capture_fd(const struct ww_capture *cap);
+bool ww_capture_is_live(const struct ww_capture *cap);
+/* The kernel's counters; false for files or on error. */
+bool ww_capture_kernel_stats(struct ww_capture *cap, struct ww_kernel_stats *out);
+/* Lists the interfaces libpcap can open, one "name<TAB>description" line each. */
+bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len);
+/*
+ * The default live filter: the watched TCP ports, NBNS, ICMP (unreachables)
+ * and ARP, also under one or two VLAN tags (a plain "tcp port 445" silently
+ * misses QinQ frames). Written into buf.
+ */
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, char *buf,
+                               size_t len);
 
 /* Opens a capture file ("-" = stdin). NULL with a one-line reason in err. */
 struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_len);

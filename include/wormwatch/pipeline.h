@@ -46,6 +46,28 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
  */
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len);
+/* Flags a live run reacts to, set by signal handlers, and its timer. */
+struct ww_live_control {
+    const volatile sig_atomic_t *stop;     /* SIGINT/SIGTERM: leave the loop */
+    volatile sig_atomic_t *reopen;         /* SIGHUP: reopen outputs (cleared here) */
+    volatile sig_atomic_t *stats_now;      /* SIGUSR1: a stats event now (cleared here) */
+    uint64_t stats_interval_ns;            /* a stats event this often; 0: none */
+    void (*warn)(void *ctx, const char *message); /* a problem worth telling, not fatal */
+    void *warn_ctx;
+};
+
+/*
+ * Reads a live capture until the stop flag: frames as they come, and on a
+ * quiet link the wall clock moves packet time on, so attempts time out and
+ * alerts go out even when nothing arrives. False on a capture error.
+ */
+bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
+                          const struct ww_live_control *ctl, char *err, size_t err_len);
+/* Moves packet time to now_ns (a quiet live link): timeouts, expiry. */
+void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns);
+/* Writes a stats event now (with kernel counters while a live capture runs). */
+void ww_pipeline_write_stats(struct ww_pipeline *p);
+
 /* End of input: pending attempts become unanswered, then a stats event. */
 void ww_pipeline_finish(struct ww_pipeline *p);
 void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *stats);
