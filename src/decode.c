@@ -72,22 +72,22 @@ const char *ww_invalid_reason_name(enum ww_invalid reason)
 /* segment_len: TCP bytes the IP header promises (more than captured, maybe). */
 static enum ww_invalid decode_tcp(struct ww_cursor *c, size_t segment_len, struct ww_packet *pkt)
 {
-    uint8_t offset_byte, flags;
-    uint32_t ack;
-    if (!ww_get_be16(c, &pkt->sport) || !ww_get_be16(c, &pkt->dport) ||
-        !ww_get_be32(c, &pkt->tcp_seq) || !ww_get_be32(c, &ack) ||
-        !ww_get_u8(c, &offset_byte) || !ww_get_u8(c, &flags) ||
-        !ww_get_be16(c, &pkt->tcp_window) || !ww_skip(c, 4))
+    const uint8_t *h = ww_take_bytes(c, 20);
+    if (!h)
         return WW_INVALID_TCP_TRUNCATED;
-    size_t header_len = (size_t)(offset_byte >> 4) * 4;
+    size_t header_len = (size_t)(h[12] >> 4) * 4;
     if (header_len < 20 || header_len > segment_len)
         return WW_INVALID_TCP_HLEN;
-    struct ww_cursor options;
-    if (!ww_take(c, header_len - 20, &options))
+    const uint8_t *options = ww_take_bytes(c, header_len - 20);
+    if (!options)
         return WW_INVALID_TCP_TRUNCATED;
-    pkt->tcp_flags = flags;
-    pkt->tcp_options = options.data;
-    pkt->tcp_options_len = (uint8_t)options.len;
+    pkt->sport = ww_load_be16(h);
+    pkt->dport = ww_load_be16(h + 2);
+    pkt->tcp_seq = ww_load_be32(h + 4);
+    pkt->tcp_flags = h[13];
+    pkt->tcp_window = ww_load_be16(h + 14);
+    pkt->tcp_options = options;
+    pkt->tcp_options_len = (uint8_t)(header_len - 20);
     pkt->has_l4 = true;
     return WW_INVALID_NONE;
 }
@@ -128,10 +128,12 @@ static enum ww_invalid decode_nbns(struct ww_cursor *c, struct ww_nbns *nb)
 
 static enum ww_invalid decode_udp(struct ww_cursor *c, struct ww_packet *pkt)
 {
-    uint16_t length, checksum;
-    if (!ww_get_be16(c, &pkt->sport) || !ww_get_be16(c, &pkt->dport) || !ww_get_be16(c, &length) ||
-        !ww_get_be16(c, &checksum))
+    const uint8_t *h = ww_take_bytes(c, 8);
+    if (!h)
         return WW_INVALID_UDP_TRUNCATED;
+    pkt->sport = ww_load_be16(h);
+    pkt->dport = ww_load_be16(h + 2);
+    uint16_t length = ww_load_be16(h + 4);
     if (length < 8)
         return WW_INVALID_UDP_LEN;
     pkt->has_l4 = true;
@@ -179,22 +181,25 @@ static enum ww_invalid decode_icmp(struct ww_cursor *c, struct ww_packet *pkt)
 static enum ww_invalid decode_ipv4(struct ww_decode_stats *st, struct ww_cursor *c,
                                    struct ww_packet *pkt)
 {
-    uint8_t vhl, tos, ttl, proto;
-    uint16_t total_len, frag;
+    uint8_t vhl;
     size_t start = c->pos;
-    if (!ww_get_u8(c, &vhl))
+    if (!ww_peek_u8(c, 0, &vhl))
         return WW_INVALID_IPV4_TRUNCATED;
     if ((vhl >> 4) != 4)
         return WW_INVALID_IPV4_VERSION;
     size_t header_len = (size_t)(vhl & 0x0F) * 4;
     if (header_len < 20)
         return WW_INVALID_IPV4_HLEN;
-    if (!ww_get_u8(c, &tos) || !ww_get_be16(c, &total_len) || !ww_get_be16(c, &pkt->ip_id) ||
-        !ww_get_be16(c, &frag) || !ww_get_u8(c, &ttl) || !ww_get_u8(c, &proto) || !ww_skip(c, 2) ||
-        !ww_get_be32(c, &pkt->src) || !ww_get_be32(c, &pkt->dst) || !ww_skip(c, header_len - 20))
+    const uint8_t *h = ww_take_bytes(c, header_len);
+    if (!h)
         return WW_INVALID_IPV4_TRUNCATED;
+    uint16_t total_len = ww_load_be16(h + 2), frag = ww_load_be16(h + 6);
+    uint8_t ttl = h[8], proto = h[9];
     if (total_len < header_len)
         return WW_INVALID_IPV4_TOTLEN;
+    pkt->ip_id = ww_load_be16(h + 4);
+    pkt->src = ww_load_be32(h + 12);
+    pkt->dst = ww_load_be32(h + 16);
     /* Trim link padding; a snap length shorter than the packet is not an error. */
     if (c->len - start > total_len)
         c->len = start + total_len;
@@ -277,11 +282,13 @@ static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cu
                                         uint16_t type, struct ww_packet *pkt)
 {
     while (is_vlan_ethertype(type)) {
-        uint16_t tci;
         if (pkt->vlan_depth == WW_MAX_VLAN_TAGS)
             return WW_INVALID_VLAN_TOO_DEEP;
-        if (!ww_get_be16(c, &tci) || !ww_get_be16(c, &type))
+        const uint8_t *tag = ww_take_bytes(c, 4);
+        if (!tag)
             return WW_INVALID_LINK_TRUNCATED;
+        uint16_t tci = ww_load_be16(tag);
+        type = ww_load_be16(tag + 2);
         if (pkt->vlan_depth++ == 0) {
             pkt->vlan_outer = tci & 0x0FFF;
             st->vlan_tagged++;
@@ -298,12 +305,11 @@ static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cu
 static enum ww_invalid decode_ethernet(struct ww_decode_stats *st, struct ww_cursor *c,
                                        struct ww_packet *pkt)
 {
-    uint8_t dst0;
-    uint16_t type;
-    if (!ww_peek_u8(c, 0, &dst0) || !ww_skip(c, 12) || !ww_get_be16(c, &type))
+    const uint8_t *h = ww_take_bytes(c, 14);
+    if (!h)
         return WW_INVALID_LINK_TRUNCATED;
-    pkt->l2_group = (dst0 & 0x01) != 0; /* I/G bit: broadcast or multicast */
-    return decode_ethertype(st, c, type, pkt);
+    pkt->l2_group = (h[0] & 0x01) != 0; /* I/G bit: broadcast or multicast */
+    return decode_ethertype(st, c, ww_load_be16(h + 12), pkt);
 }
 
 static enum ww_invalid decode_sll(struct ww_decode_stats *st, struct ww_cursor *c,

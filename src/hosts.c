@@ -1,11 +1,20 @@
-/* Live-address table over index.h: slot i of the index holds address i. */
+/*
+ * Live-address table over index.h: slot i of the index holds address i.
+ * Every IPv4 packet reports its source, so a small direct-mapped cache of
+ * addresses known to be in the table answers most of them without a hash
+ * lookup; it only forgoes refreshing their recency, and an address leaving
+ * the table leaves the cache too.
+ */
 #include "wormwatch/hosts.h"
 
 #include <stdlib.h>
 
 #include "wormwatch/index.h"
 
+#define RECENT_SLOTS 256 /* power of two */
+
 struct ww_hosts {
+    uint32_t recent[RECENT_SLOTS]; /* addresses surely in the table, 0 = none */
     struct ww_index index;
     uint32_t *addrs;
     struct ww_prefix_list scope;
@@ -62,21 +71,33 @@ bool ww_hosts_in_scope(const struct ww_hosts *h, uint32_t addr)
     return ww_prefix_list_contains(&h->scope, addr);
 }
 
+static uint32_t *recent_slot(struct ww_hosts *h, uint32_t addr)
+{
+    return &h->recent[(addr * 0x9E3779B1u) >> 24 & (RECENT_SLOTS - 1)];
+}
+
 void ww_hosts_saw(struct ww_hosts *h, uint32_t addr)
 {
-    if (addr == 0 || !ww_hosts_in_scope(h, addr))
+    uint32_t *recent = recent_slot(h, addr);
+    if (addr == 0 || *recent == addr || !ww_hosts_in_scope(h, addr))
         return;
     uint32_t slot = find(h, addr);
     if (slot != WW_INDEX_NONE) {
         ww_index_touch(&h->index, slot);
+        *recent = addr;
         return;
     }
     if (ww_index_full(&h->index)) {
-        ww_index_remove(&h->index, ww_index_oldest(&h->index));
+        uint32_t oldest = ww_index_oldest(&h->index);
+        uint32_t *cached = recent_slot(h, h->addrs[oldest]);
+        if (*cached == h->addrs[oldest])
+            *cached = 0;
+        ww_index_remove(&h->index, oldest);
         h->stats.evictions++;
     }
     slot = ww_index_insert(&h->index, host_hash(addr));
     h->addrs[slot] = addr;
+    *recent = addr;
     h->stats.learned++;
     h->stats.live = h->index.used;
 }

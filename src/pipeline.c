@@ -23,6 +23,7 @@ struct ww_pipeline {
     uint32_t files;
     uint64_t newest_ns;
     const volatile sig_atomic_t *stop;
+    uint64_t next_expiry_ns;        /* packet time of the next idle-source sweep */
     struct ww_capture *live;        /* the live capture being read, for kernel counters */
     struct ww_kernel_stats kernel;
 };
@@ -93,7 +94,11 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
         ww_probe_packet(p->probes, &pkt);
     else
         ww_probe_advance(p->probes, frame->ts_ns);
-    ww_detector_advance(p->detector, p->newest_ns);
+    /* Idle sources expire after an hour: once a second of packet time is plenty. */
+    if (p->newest_ns >= p->next_expiry_ns) {
+        ww_detector_advance(p->detector, p->newest_ns);
+        p->next_expiry_ns = p->newest_ns + 1000000000ULL;
+    }
 }
 
 void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const volatile sig_atomic_t *stop)

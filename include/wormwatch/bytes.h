@@ -85,6 +85,32 @@ static inline bool ww_peek_u8(const struct ww_cursor *c, size_t offset, uint8_t 
     return true;
 }
 
+/*
+ * A checked window: consumes the next n bytes and returns them, or returns
+ * NULL (consuming nothing) if fewer remain. A fixed-size header is checked
+ * once this way and its fields read with ww_load_*() at offsets below n, as
+ * tcpdump's ND_TCHECK_LEN: one comparison instead of one per field.
+ */
+static inline const uint8_t *ww_take_bytes(struct ww_cursor *c, size_t n)
+{
+    if (ww_remaining(c) < n)
+        return NULL;
+    const uint8_t *p = c->data + c->pos;
+    c->pos += n;
+    return p;
+}
+
+/* Loads from a window ww_take_bytes() has checked; never on unchecked bytes. */
+static inline uint16_t ww_load_be16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t ww_load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
 /* Splits off the next n bytes as a cursor of their own and consumes them. */
 static inline bool ww_take(struct ww_cursor *c, size_t n, struct ww_cursor *sub)
 {

@@ -4,9 +4,11 @@
  * An address is live once it has been seen sending anything (an IPv4 source,
  * an ARP sender). The probe stage asks when an ARP request goes unanswered:
  * a request for an address never seen live is a contact with dark space.
- * The table holds a fixed number of addresses, evicting the one seen least
- * recently; only addresses inside the home networks are learned, so an
- * Internet link cannot fill it.
+ * The table holds a fixed number of addresses, evicting the one learned or
+ * refreshed longest ago (an address in the small cache of recent ones is not
+ * refreshed, so a busy one may go, and comes back with its next packet);
+ * only addresses inside the home networks are learned, so an Internet link
+ * cannot fill it.
  */
 #ifndef WW_HOSTS_H
 #define WW_HOSTS_H
