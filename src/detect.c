@@ -16,6 +16,17 @@
  * it was decided, saturating at 49 days: small, and free of wrap-around
  * however long a source lives.
  *
+ * A source's first contact does not get a record: it waits in a small
+ * probation table (one 24-byte newcomer, 60 bytes with its index share:
+ * the contact, its outcome, and how often it was retried), and only a
+ * second distinct target promotes it, replaying what it kept into the new
+ * record (the SYN's shape survives as its stack class, the VLAN id not).
+ * A contact is a (target, port): a Windows client trying 445 and 139 on
+ * one server is promoted too, at the cost of a record. A flood of spoofed sources, one SYN each,
+ * churns the probation table and never touches the records of real
+ * scanners; when the record table itself is full, the least-evidenced of
+ * its 8 oldest records goes.
+ *
  * A sequential rule's state is the random walk, a Bloom filter of the
  * targets already contacted (only first contacts move the walk), and the
  * first contacts still waiting for their outcome, in the order they were
@@ -88,10 +99,28 @@ struct walk_state {
     struct first_contact queue[WALK_QUEUE];
 };
 
+/* A source seen once: its first contact, waiting for a second target. */
+struct newcomer {
+    uint64_t ts_ns;             /* the first contact's probe time */
+    uint32_t target;
+    uint16_t decided_after_ms;  /* outcome time - probe time (saturating) */
+    uint16_t sport, dport;
+    uint8_t repeats;            /* later attempts to the same target (saturating) */
+    uint8_t repeat_failures;    /* ... of which failed */
+    uint8_t repeat_accepts;     /* ... of which accepted */
+    uint8_t proto;
+    uint8_t outcome;            /* NEWCOMER_WAITING or an enum ww_outcome + 1 */
+    uint8_t stack;              /* enum ww_stack of its SYN */
+};
+
+#define NEWCOMER_WAITING 0
+#define EVICTION_SAMPLE 8
+
 struct ww_detector {
     const struct ww_ruleset *rules;
     size_t block_offset[WW_MAX_RULES]; /* where each rule's block starts in a record */
-    struct ww_table *table;
+    struct ww_table *table;            /* sources seen at two targets or more */
+    struct ww_table *probation;        /* sources seen at one target */
     uint64_t clock_ns;                 /* newest packet time seen */
     ww_alert_sink sink;
     void *sink_ctx;
@@ -111,6 +140,21 @@ static size_t block_size(const struct ww_rule *r)
     return round8(sizeof(struct rule_state) + specific);
 }
 
+static struct rule_state *block_of(const struct ww_detector *d, void *record, size_t rule);
+static void *promote(struct ww_detector *d, uint32_t src, const struct newcomer *n);
+
+/* How much evidence a record holds: failures weigh most (for eviction). */
+static uint32_t evidence_score(const void *record, const void *ctx)
+{
+    const struct ww_detector *d = ctx;
+    uint64_t score = 0;
+    for (size_t i = 0; i < d->rules->rule_count; i++) {
+        const struct rule_state *s = block_of(d, (void *)record, i);
+        score += 4ULL * s->failed + s->attempts;
+    }
+    return score > UINT32_MAX ? UINT32_MAX : (uint32_t)score;
+}
+
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
                                     ww_alert_sink sink, void *sink_ctx)
 {
@@ -125,11 +169,14 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
     }
-    d->table = ww_table_new(record, table_memory, rules->idle_timeout_ns);
-    if (!d->table) {
-        free(d);
+    uint64_t probation_memory = table_memory / WW_PROBATION_MEMORY_SHARE;
+    d->table = ww_table_new(record, table_memory - probation_memory, rules->idle_timeout_ns);
+    d->probation = ww_table_new(sizeof(struct newcomer), probation_memory, rules->idle_timeout_ns);
+    if (!d->table || !d->probation) {
+        ww_detector_free(d);
         return NULL;
     }
+    ww_table_set_eviction(d->table, evidence_score, d, EVICTION_SAMPLE);
     return d;
 }
 
@@ -138,6 +185,7 @@ void ww_detector_free(struct ww_detector *d)
     if (!d)
         return;
     ww_table_free(d->table);
+    ww_table_free(d->probation);
     free(d);
 }
 
@@ -156,6 +204,12 @@ void ww_detector_advance(struct ww_detector *d, uint64_t now_ns)
     if (now_ns > d->clock_ns)
         d->clock_ns = now_ns;
     ww_table_expire(d->table, d->clock_ns);
+    ww_table_expire(d->probation, d->clock_ns);
+}
+
+const struct ww_table_stats *ww_detector_probation_stats(const struct ww_detector *d)
+{
+    return ww_table_stats(d->probation);
 }
 
 static struct ww_evidence *evidence_of(void *record)
@@ -502,8 +556,12 @@ static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
 static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev)
 {
     void *record = ww_table_find(d->table, ev->probe.src);
-    if (!record)
-        return;
+    if (!record) { /* a newcomer whose one contact failed: the dark address is its second */
+        struct newcomer *n = ww_table_find(d->probation, ev->probe.src);
+        if (!n || n->outcome == NEWCOMER_WAITING || n->outcome == WW_OUTCOME_ACCEPTED + 1)
+            return;
+        record = promote(d, ev->probe.src, n);
+    }
     struct ww_evidence *evidence = evidence_of(record);
     evidence->arp_misses += evidence->arp_misses < UINT16_MAX;
     for (size_t i = 0; i < d->rules->rule_count; i++) {
@@ -514,12 +572,129 @@ static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev)
     }
 }
 
-static void gather_evidence(struct ww_detector *d, void *record, const struct ww_probe_event *ev)
+static void gather_evidence(const struct ww_detector *d, void *record,
+                            const struct ww_probe_event *ev)
 {
     if (ev->kind == WW_PROBE_ATTEMPT)
         ww_evidence_attempt(evidence_of(record), &d->rules->conficker, &ev->probe);
     else if (ev->outcome == WW_OUTCOME_REJECTED)
         ww_evidence_refused(evidence_of(record), &ev->probe, ev->outcome_ts_ns);
+}
+
+/* Evidence and every watching rule: the event of a source with a record. */
+static bool is_dark_contact(const struct ww_detector *d, const struct ww_probe_event *ev)
+{
+    return ev->kind == WW_PROBE_ATTEMPT &&
+           ww_prefix_list_contains(&d->rules->dark_nets, ev->probe.dst);
+}
+
+static void judge_event(struct ww_detector *d, void *record, const struct ww_probe_event *ev)
+{
+    const struct ww_probe *probe = &ev->probe;
+    bool dark = is_dark_contact(d, ev);
+    gather_evidence(d, record, ev);
+    for (size_t i = 0; i < d->rules->rule_count; i++) {
+        const struct ww_rule *r = &d->rules->rule[i];
+        if (rule_watches(r, probe))
+            apply_event(d, record, block_of(d, record, i), r, ev, dark);
+    }
+}
+
+/* Replays a newcomer's first contact (and its outcome, if known) into its new record. */
+static void replay_first_contact(struct ww_detector *d, void *record, uint32_t src,
+                                 const struct newcomer *n)
+{
+    struct ww_probe_event ev = {
+        .kind = WW_PROBE_ATTEMPT,
+        .probe = {.src = src, .dst = n->target, .sport = n->sport, .dport = n->dport,
+                  .proto = n->proto, .ts_ns = n->ts_ns,
+                  .shape = ww_stack_example((enum ww_stack)n->stack)}};
+    judge_event(d, record, &ev);
+    if (n->outcome != NEWCOMER_WAITING) {
+        struct ww_probe_event result = ev;
+        result.kind = WW_PROBE_RESULT;
+        result.outcome = (enum ww_outcome)(n->outcome - 1);
+        result.outcome_ts_ns = n->ts_ns + (uint64_t)n->decided_after_ms * NS_PER_MS;
+        judge_event(d, record, &result);
+    }
+    /* Retries of the same target: counted, never new targets. */
+    for (uint8_t i = 0; i < n->repeats; i++)
+        judge_event(d, record, &ev);
+    struct ww_probe_event repeat = ev;
+    repeat.kind = WW_PROBE_RESULT;
+    repeat.outcome_ts_ns = ev.probe.ts_ns;
+    repeat.outcome = WW_OUTCOME_REJECTED;
+    for (uint8_t i = 0; i < n->repeat_failures; i++)
+        judge_event(d, record, &repeat);
+    repeat.outcome = WW_OUTCOME_ACCEPTED;
+    for (uint8_t i = 0; i < n->repeat_accepts; i++)
+        judge_event(d, record, &repeat);
+}
+
+static void remember_newcomer(struct ww_detector *d, const struct ww_probe *probe)
+{
+    bool created;
+    struct newcomer *n = ww_table_upsert(d->probation, probe->src, d->clock_ns, &created);
+    *n = (struct newcomer){.ts_ns = probe->ts_ns, .target = probe->dst, .sport = probe->sport,
+                           .dport = probe->dport, .proto = probe->proto,
+                           .stack = probe->proto == WW_IPPROTO_TCP
+                                        ? (uint8_t)ww_stack_of(&probe->shape)
+                                        : (uint8_t)WW_STACK_UNKNOWN};
+    d->stats.newcomers++;
+}
+
+static uint8_t inc8(uint8_t v)
+{
+    return v < UINT8_MAX ? (uint8_t)(v + 1) : v;
+}
+
+/* Another event about a newcomer's one target: its outcome, or a retry. */
+static void note_newcomer_again(struct newcomer *n, const struct ww_probe_event *ev)
+{
+    if (ev->kind == WW_PROBE_ATTEMPT) {
+        n->repeats = inc8(n->repeats);
+    } else if (n->outcome == NEWCOMER_WAITING) {
+        uint64_t after = (ev->outcome_ts_ns > n->ts_ns ? ev->outcome_ts_ns - n->ts_ns : 0) /
+                         NS_PER_MS;
+        n->outcome = (uint8_t)(ev->outcome + 1);
+        n->decided_after_ms = (uint16_t)(after > UINT16_MAX ? UINT16_MAX : after);
+    } else if (ev->outcome == WW_OUTCOME_ACCEPTED) {
+        n->repeat_accepts = inc8(n->repeat_accepts);
+    } else {
+        n->repeat_failures = inc8(n->repeat_failures);
+    }
+}
+
+/* Gives a newcomer its record, with what it did so far replayed into it. */
+static void *promote(struct ww_detector *d, uint32_t src, const struct newcomer *n)
+{
+    struct newcomer first = *n;
+    ww_table_remove(d->probation, src);
+    bool created;
+    void *record = ww_table_upsert(d->table, src, d->clock_ns, &created);
+    d->stats.promotions++;
+    replay_first_contact(d, record, src, &first);
+    return record;
+}
+
+/*
+ * The record of a source new to the record table, or NULL while it is on
+ * probation (the event is kept there, or dropped if it says nothing new).
+ */
+static void *admit(struct ww_detector *d, const struct ww_probe_event *ev)
+{
+    const struct ww_probe *probe = &ev->probe;
+    struct newcomer *n = ww_table_find(d->probation, probe->src);
+    if (!n) {
+        if (ev->kind == WW_PROBE_ATTEMPT)
+            remember_newcomer(d, probe);
+        return NULL; /* else: an outcome for a newcomer already forgotten */
+    }
+    if (probe->dst == n->target && probe->dport == n->dport && probe->proto == n->proto) {
+        note_newcomer_again(n, ev);
+        return NULL;
+    }
+    return promote(d, probe->src, n); /* a second contact: another target, or port */
 }
 
 void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
@@ -541,19 +716,18 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
         arp_miss(d, ev);
         return;
     }
-    bool dark = ev->kind == WW_PROBE_ATTEMPT &&
-                ww_prefix_list_contains(&rules->dark_nets, probe->dst);
-    d->stats.dark_contacts += dark;
-    void *record = NULL;
-    for (size_t i = 0; i < rules->rule_count; i++) {
-        const struct ww_rule *r = &rules->rule[i];
-        if (!rule_watches(r, probe))
-            continue;
-        if (!record) {
-            bool created;
-            record = ww_table_upsert(d->table, probe->src, d->clock_ns, &created);
-            gather_evidence(d, record, ev);
-        }
-        apply_event(d, record, block_of(d, record, i), r, ev, dark);
+    bool watched = false;
+    for (size_t i = 0; i < rules->rule_count && !watched; i++)
+        watched = rule_watches(&rules->rule[i], probe);
+    if (!watched)
+        return;
+    d->stats.dark_contacts += is_dark_contact(d, ev);
+    void *record = ww_table_find(d->table, probe->src);
+    if (record) {
+        bool created;
+        ww_table_upsert(d->table, probe->src, d->clock_ns, &created); /* now active */
+    } else if (!(record = admit(d, ev))) {
+        return;
     }
+    judge_event(d, record, ev);
 }

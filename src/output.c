@@ -564,6 +564,19 @@ static json_t *hosts_object(const struct ww_hosts_stats *h)
     return o;
 }
 
+static json_t *probation_object(const struct ww_table_stats *t, const struct ww_detect_stats *d)
+{
+    json_t *o = json_object();
+    set_u64(o, "sources", t->entries);
+    set_u64(o, "capacity", t->capacity);
+    set_u64(o, "record_bytes", t->record_bytes);
+    set_u64(o, "admitted", d->newcomers);
+    set_u64(o, "promoted", d->promotions);
+    set_u64(o, "evicted", t->evictions);
+    set_u64(o, "expired", t->expirations);
+    return o;
+}
+
 static json_t *table_object(const struct ww_table_stats *t)
 {
     json_t *o = json_object();
@@ -629,7 +642,10 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
     json_object_set_new(stats, "decoder", decoder_object(s->decode));
     json_object_set_new(stats, "probes", probes_object(s));
     json_object_set_new(stats, "hosts", hosts_object(s->hosts));
-    json_object_set_new(stats, "table", table_object(s->table));
+    json_t *table = table_object(s->table);
+    if (s->probation)
+        json_object_set_new(table, "probation", probation_object(s->probation, s->detect));
+    json_object_set_new(stats, "table", table);
     json_object_set_new(stats, "detect", detect_object(s->detect));
     set_u64(stats, "alerts", s->detect->alerts);
     json_t *o = json_object();

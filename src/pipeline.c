@@ -137,6 +137,7 @@ void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
     s->pending_capacity = p->pending_capacity;
     s->hosts = ww_probe_hosts_stats(p->probes);
     s->table = ww_detector_table_stats(p->detector);
+    s->probation = ww_detector_probation_stats(p->detector);
     s->detect = ww_detector_stats(p->detector);
 }
 

@@ -21,6 +21,9 @@ struct ww_table {
     uint8_t *records;
     size_t record_size; /* header + value, rounded up to 8 */
     uint64_t idle_timeout_ns;
+    ww_table_score_fn score;     /* NULL: evict the oldest */
+    const void *score_ctx;
+    uint32_t sample;             /* oldest records looked at when evicting */
     struct ww_table_stats stats;
 };
 
@@ -97,6 +100,40 @@ void ww_table_expire(struct ww_table *t, uint64_t now_ns)
     t->stats.entries = t->index.used;
 }
 
+void ww_table_set_eviction(struct ww_table *t, ww_table_score_fn score, const void *ctx,
+                           uint32_t sample)
+{
+    t->score = score;
+    t->score_ctx = ctx;
+    t->sample = sample ? sample : 1;
+}
+
+/* The lowest-scoring of the `sample` least recently active records. */
+static uint32_t eviction_victim(const struct ww_table *t)
+{
+    uint32_t victim = ww_index_oldest(&t->index);
+    if (!t->score)
+        return victim;
+    uint32_t best = t->score(value_of(record_at(t, victim)), t->score_ctx);
+    uint32_t slot = victim;
+    for (uint32_t n = 1; n < t->sample && (slot = t->index.newer[slot]) != WW_INDEX_NONE; n++) {
+        uint32_t score = t->score(value_of(record_at(t, slot)), t->score_ctx);
+        if (score < best) {
+            best = score;
+            victim = slot;
+        }
+    }
+    return victim;
+}
+
+void ww_table_remove(struct ww_table *t, uint32_t src)
+{
+    uint32_t slot = ww_index_find(&t->index, src_hash(src), &src, src_matches, t);
+    if (slot != WW_INDEX_NONE)
+        ww_index_remove(&t->index, slot);
+    t->stats.entries = t->index.used;
+}
+
 void *ww_table_upsert(struct ww_table *t, uint32_t src, uint64_t now_ns, bool *created)
 {
     uint32_t hash = src_hash(src);
@@ -104,7 +141,7 @@ void *ww_table_upsert(struct ww_table *t, uint32_t src, uint64_t now_ns, bool *c
     *created = slot == WW_INDEX_NONE;
     if (*created) {
         if (ww_index_full(&t->index)) {
-            ww_index_remove(&t->index, ww_index_oldest(&t->index));
+            ww_index_remove(&t->index, eviction_victim(t));
             t->stats.evictions++;
         }
         slot = ww_index_insert(&t->index, hash);

@@ -57,6 +57,8 @@ static bool options_are(const struct ww_syn_shape *s, const uint8_t *kinds, uint
 
 enum ww_stack ww_stack_of(const struct ww_syn_shape *s)
 {
+    if (s->ttl == 0) /* no shape was recorded */
+        return WW_STACK_UNKNOWN;
     static const uint8_t xp_options[] = {WW_TCPOPT_MSS, WW_TCPOPT_NOP, WW_TCPOPT_NOP,
                                          WW_TCPOPT_SACK_PERM};
     bool bare = s->option_count == 0 ||
@@ -72,6 +74,35 @@ enum ww_stack ww_stack_of(const struct ww_syn_shape *s)
         options_are(s, xp_options, sizeof xp_options))
         return WW_STACK_WINDOWS_XP;
     return WW_STACK_WINDOWS;
+}
+
+struct ww_syn_shape ww_stack_example(enum ww_stack stack)
+{
+    struct ww_syn_shape s = {0};
+    switch (stack) {
+    case WW_STACK_WINDOWS_XP:
+        s = (struct ww_syn_shape){.ttl = 128, .df = true, .window = 65535, .mss = 1460,
+                                  .option_count = 4,
+                                  .option_kinds = {WW_TCPOPT_MSS, WW_TCPOPT_NOP, WW_TCPOPT_NOP,
+                                                   WW_TCPOPT_SACK_PERM}};
+        break;
+    case WW_STACK_WINDOWS:
+        s = (struct ww_syn_shape){.ttl = 128, .df = true, .window = 8192, .mss = 1460,
+                                  .option_count = 2,
+                                  .option_kinds = {WW_TCPOPT_MSS, WW_TCPOPT_SACK_PERM}};
+        break;
+    case WW_STACK_SCAN_TOOL: s = (struct ww_syn_shape){.ttl = 255, .window = 1024}; break;
+    case WW_STACK_UNIX:
+        s = (struct ww_syn_shape){.ttl = 64, .df = true, .window = 29200, .option_count = 1,
+                                  .option_kinds = {WW_TCPOPT_MSS}};
+        break;
+    case WW_STACK_OTHER:
+        s = (struct ww_syn_shape){.ttl = 200, .window = 8192, .option_count = 1,
+                                  .option_kinds = {WW_TCPOPT_MSS}};
+        break;
+    default: break;
+    }
+    return s;
 }
 
 const char *ww_stack_name(enum ww_stack stack)
@@ -156,12 +187,16 @@ void ww_evidence_refused(struct ww_evidence *ev, const struct ww_probe *probe, u
     }
 }
 
+/* The shape seen most; SYNs of unknown shape do not count against the rest. */
 static enum ww_stack prevailing_stack(const struct ww_evidence *ev)
 {
     enum ww_stack best = WW_STACK_UNKNOWN;
-    for (int s = 1; s < WW_STACK__COUNT; s++)
-        if (ev->stack_syns[s] > ev->stack_syns[best])
+    uint16_t most = 0;
+    for (int s = WW_STACK_UNKNOWN + 1; s < WW_STACK__COUNT; s++)
+        if (ev->stack_syns[s] > most) {
+            most = ev->stack_syns[s];
             best = (enum ww_stack)s;
+        }
     return best;
 }
 

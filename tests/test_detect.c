@@ -61,13 +61,19 @@ static void record_alert(void *ctx, const struct ww_alert *alert)
     alerts[alert_count++] = *alert;
 }
 
-static void start(const char *rules_text)
+/* A detector for `rules_text` with `table_memory` bytes of tables. */
+static void start_with_memory(const char *rules_text, uint64_t table_memory)
 {
     char err[256] = "";
     if (!ww_rules_parse(rules_text, "test", &rules, err, sizeof err))
         fail_msg("test rules do not parse: %s", err);
-    det = ww_detector_new(&rules, 1 << 20, record_alert, NULL);
+    det = ww_detector_new(&rules, table_memory, record_alert, NULL);
     assert_non_null(det);
+}
+
+static void start(const char *rules_text)
+{
+    start_with_memory(rules_text, 1 << 20);
 }
 
 static int setup(void **state)
@@ -550,9 +556,98 @@ static void test_idle_source_forgotten(void **state)
     assert_int_equal(ww_detector_table_stats(det)->entries, 0);
     assert_int_equal(ww_detector_table_stats(det)->expirations, 1);
 
+    /* Back after expiry, it is a newcomer again: on probation until a second target. */
     failed_smb(TARGET(3), AT_S(40));
     assert_alert_count(0);
+    assert_int_equal(ww_detector_table_stats(det)->inserts, 1);
+    assert_int_equal(ww_detector_probation_stats(det)->entries, 1);
+    failed_smb(TARGET(4), AT_S(41));
     assert_int_equal(ww_detector_table_stats(det)->inserts, 2);
+    assert_int_equal(ww_detector_probation_stats(det)->entries, 0);
+}
+
+/* --- probation: sources seen at one target only ---------------------------------------- */
+
+/* A flood of spoofed sources, one SYN each: no record for any, the probation table bounded. */
+static void test_one_syn_sources_stay_on_probation(void **state)
+{
+    (void)state;
+    start_with_memory(BASE_RULES, 64 * 1024);
+    uint32_t capacity = ww_detector_probation_stats(det)->capacity;
+    assert_true(capacity > 10 && capacity < 1000);
+    for (uint32_t i = 0; i < 5 * capacity; i++)
+        probe_with(IP4(100, 64, 0, 0) + i, TARGET(1), 445, AT_MS(i), WW_OUTCOME_UNANSWERED);
+    assert_int_equal(ww_detector_table_stats(det)->entries, 0);
+    assert_int_equal(ww_detector_table_stats(det)->inserts, 0);
+    assert_int_equal(ww_detector_probation_stats(det)->entries, capacity);
+    assert_int_equal(ww_detector_probation_stats(det)->evictions, 4 * capacity);
+    assert_int_equal(stats()->newcomers, 5 * capacity);
+    assert_int_equal(stats()->promotions, 0);
+    assert_alert_count(0);
+    assert_true(ww_detector_probation_stats(det)->record_bytes <= 64);
+}
+
+/* Promotion replays the first contact, its outcome and its retries exactly. */
+static void test_promotion_replays_first_contact(void **state)
+{
+    (void)state;
+    start(BASE_RULES);
+    for (int i = 0; i < 3; i++) /* three tries of one dead target */
+        failed_smb(TARGET(1), AT_S(i));
+    accepted_smb(TARGET(1), AT_S(3)); /* and then it answered */
+    assert_int_equal(ww_detector_table_stats(det)->entries, 0);
+    failed_smb(TARGET(2), AT_S(4));
+    assert_int_equal(stats()->promotions, 1);
+    assert_int_equal(ww_detector_table_stats(det)->entries, 1);
+    failed_smb(TARGET(3), AT_S(5));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].attempts, 6);
+    assert_int_equal(alerts[0].failed, 5);
+    assert_int_equal(alerts[0].accepted, 1);
+    assert_int_equal(alerts[0].first_seen_ns, AT_S(0));
+    const uint32_t newest_first[] = {TARGET(3), TARGET(2), TARGET(1)};
+    assert_samples(&alerts[0], newest_first, 3);
+}
+
+/* A contact is a (target, port): the same host on another port is a second contact. */
+static void test_another_port_promotes(void **state)
+{
+    (void)state;
+    start("[rule 1000001]\nname = 445\nproto = tcp\nport = 445\nthreshold = 3\nwindow = 60s\n"
+          "[rule 1000002]\nname = 139\nproto = tcp\nport = 139\nthreshold = 3\nwindow = 60s\n");
+    probe_with(SCANNER, TARGET(1), 139, AT_S(0), WW_OUTCOME_REJECTED);
+    assert_int_equal(stats()->promotions, 0);
+    probe_with(SCANNER, TARGET(1), 445, AT_S(1), WW_OUTCOME_ACCEPTED);
+    assert_int_equal(stats()->promotions, 1);
+    /* and each port's counts stayed with its own rule */
+    failed_smb(TARGET(2), AT_S(2));
+    failed_smb(TARGET(3), AT_S(3));
+    assert_alert_count(0);
+    failed_smb(TARGET(4), AT_S(4));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].attempts, 4); /* on 445 only */
+    assert_int_equal(alerts[0].accepted, 1);
+    assert_int_equal(alerts[0].failed, 3);
+}
+
+/* When the record table is full, the record with the least evidence goes, not the scanner. */
+static void test_full_table_keeps_the_evidence(void **state)
+{
+    (void)state;
+    start_with_memory(BASE_RULES, 64 * 1024);
+    uint32_t capacity = ww_detector_table_stats(det)->capacity;
+    for (int i = 1; i <= 2; i++) /* the scanner: two failures, the oldest record */
+        failed_smb(TARGET(i), AT_S(0));
+    for (uint32_t i = 0; i < 3 * capacity; i++) { /* sources with two successes each */
+        uint32_t src = IP4(172, 16, 0, 0) + i;
+        probe_with(src, TARGET(1), 445, AT_S(1), WW_OUTCOME_ACCEPTED);
+        probe_with(src, TARGET(2), 445, AT_S(1), WW_OUTCOME_ACCEPTED);
+    }
+    assert_true(ww_detector_table_stats(det)->evictions >= 2 * capacity);
+    failed_smb(TARGET(3), AT_S(2)); /* its third failure still finds its record */
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.src, SCANNER);
+    assert_int_equal(alerts[0].failed, 3);
 }
 
 /* --- sequential rules (threshold random walk) ---------------------------------------------- */
@@ -1078,6 +1173,10 @@ static void test_arp_misses_add_to_a_failing_walk(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        T(test_one_syn_sources_stay_on_probation),
+        T(test_promotion_replays_first_contact),
+        T(test_another_port_promotes),
+        T(test_full_table_keeps_the_evidence),
         T(test_arp_misses_alone_never_alert),
         T(test_arp_misses_add_to_a_failing_walk),
         T(test_alert_at_threshold_not_before),

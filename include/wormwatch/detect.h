@@ -26,6 +26,7 @@
 #include "wormwatch/verdict.h"
 
 #define WW_ALERT_SAMPLES 10
+#define WW_PROBATION_MEMORY_SHARE 4 /* of the table memory, for sources seen once */
 
 struct ww_alert {
     const struct ww_rule *rule;
@@ -57,6 +58,8 @@ struct ww_detect_stats {
     uint64_t dark_contacts;    /* attempts to dark_nets */
     uint64_t walks_benign;     /* sequential tests that concluded "benign" */
     uint64_t walks_forced;     /* first contacts judged failed for waiting too long */
+    uint64_t newcomers;        /* sources put on probation (first contact) */
+    uint64_t promotions;       /* newcomers given a record (second target) */
 };
 
 struct ww_detector;
@@ -72,5 +75,7 @@ void ww_detector_advance(struct ww_detector *det, uint64_t now_ns);
 
 const struct ww_detect_stats *ww_detector_stats(const struct ww_detector *det);
 const struct ww_table_stats *ww_detector_table_stats(const struct ww_detector *det);
+/* The probation table: sources seen at one target only. */
+const struct ww_table_stats *ww_detector_probation_stats(const struct ww_detector *det);
 
 #endif

@@ -53,6 +53,7 @@ struct ww_run_stats {
     uint32_t pending_capacity;
     const struct ww_hosts_stats *hosts;
     const struct ww_table_stats *table;
+    const struct ww_table_stats *probation; /* sources seen once; may be NULL */
     const struct ww_detect_stats *detect;
 };
 

@@ -3,9 +3,11 @@
  *
  * The table does not know what the records hold (detect.c lays them out); it
  * knows keys, recency and memory. Its capacity is fixed at creation from a
- * memory budget and never grows. Eviction policy: when full, the source idle
- * the longest (least recently probing) is evicted to admit the new one; a
- * source idle for longer than the idle timeout expires. Both are counted.
+ * memory budget and never grows. Eviction policy: when full, of the
+ * `sample` least recently active sources the one whose record scores
+ * lowest (the owner's measure of evidence; by default all score the same,
+ * so the oldest) is evicted to admit the new one; a source idle for longer
+ * than the idle timeout expires. Both are counted.
  */
 #ifndef WW_TABLE_H
 #define WW_TABLE_H
@@ -26,6 +28,9 @@ struct ww_table_stats {
 
 struct ww_table;
 
+/* How much a record is worth keeping (higher: keep). */
+typedef uint32_t (*ww_table_score_fn)(const void *value, const void *ctx);
+
 /*
  * A table of records holding `value_size` bytes each, as many as fit in
  * `memory_budget` bytes. NULL if not even one fits or memory is short.
@@ -40,6 +45,11 @@ void *ww_table_find(struct ww_table *table, uint32_t src);
  * active source if the table is full); marks it active at now_ns.
  */
 void *ww_table_upsert(struct ww_table *table, uint32_t src, uint64_t now_ns, bool *created);
+/* When full, evict the lowest-scoring of the `sample` oldest records. */
+void ww_table_set_eviction(struct ww_table *table, ww_table_score_fn score, const void *ctx,
+                           uint32_t sample);
+/* Forgets `src` (e.g. promoted to another table). */
+void ww_table_remove(struct ww_table *table, uint32_t src);
 /* Forgets the sources idle for longer than the idle timeout at now_ns. */
 void ww_table_expire(struct ww_table *table, uint64_t now_ns);
 

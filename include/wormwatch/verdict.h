@@ -73,6 +73,9 @@ struct ww_verdict {
 
 void ww_verdict_config_defaults(struct ww_verdict_config *cfg);
 enum ww_stack ww_stack_of(const struct ww_syn_shape *shape);
+/* A SYN shape that ww_stack_of() puts in `stack` (to replay a remembered
+   class where the shape itself was not kept); TTL 0 for WW_STACK_UNKNOWN. */
+struct ww_syn_shape ww_stack_example(enum ww_stack stack);
 const char *ww_stack_name(enum ww_stack stack);
 
 /* A new attempt by the source (TCP SYN or NBNS query). */
