@@ -491,35 +491,41 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
     return rc;
 }
 
-int main(int argc, char **argv)
+/* Everything after the options; returns the exit code. */
+static int run_options(struct options *o)
 {
-    struct options o = {0};
-    int rc = parse_options(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    if (o.dump_rules) {
+    int rc;
+    if (o->dump_rules) {
         fputs(ww_default_rules_text, stdout);
         return EXIT_SUCCESS;
     }
-    if (o.list_interfaces) {
+    if (o->list_interfaces) {
         char err[ERR_LEN];
         if (ww_capture_list_interfaces(stdout, err, sizeof err))
             return EXIT_SUCCESS;
         fprintf(stderr, "wormwatch: %s\n", err);
         return EXIT_RUNTIME;
     }
-    if ((rc = check_filter(&o)) >= 0)
+    if ((rc = check_filter(o)) >= 0)
         return rc;
     static struct ww_ruleset rules; /* large; read-only once loaded */
-    if ((rc = load_rules(&o, &rules)) >= 0)
+    if ((rc = load_rules(o, &rules)) >= 0)
         return rc;
-    if (o.test_rules) {
+    if (o->test_rules) {
         printf("wormwatch: rules OK: %zu rules from %s\n", rules.rule_count,
-               o.rules_path ? o.rules_path : "the built-in default.rules");
+               o->rules_path ? o->rules_path : "the built-in default.rules");
         return EXIT_SUCCESS;
     }
     install_signal_handlers();
-    rc = run(&o, &rules);
+    return run(o, &rules);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
+    int rc = parse_options(argc, argv, &o);
+    if (rc < 0)
+        rc = run_options(&o);
     free(o.filter);
     return rc;
 }

@@ -56,15 +56,17 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
     }
     p->rules = rules;
     p->out = out;
-    uint64_t pending_budget = rules->max_memory / WW_PENDING_MEMORY_SHARE;
-    uint64_t hosts_budget = rules->max_memory / WW_HOSTS_MEMORY_SHARE;
+    uint64_t tables = rules->max_memory >= 2 * WW_PROCESS_RESERVE
+                          ? rules->max_memory - WW_PROCESS_RESERVE
+                          : rules->max_memory / 2;
+    uint64_t pending_budget = tables / WW_PENDING_MEMORY_SHARE;
+    uint64_t hosts_budget = tables / WW_HOSTS_MEMORY_SHARE;
     p->pending_capacity = capacity_for(pending_budget, ww_probe_bytes_per_attempt());
     struct ww_probe_config cfg;
     ww_probe_config_from_rules(rules, p->pending_capacity,
                                capacity_for(hosts_budget, ww_hosts_bytes_per_host()), &cfg);
     p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
-    p->detector = ww_detector_new(rules, rules->max_memory - pending_budget - hosts_budget,
-                                  on_alert, p);
+    p->detector = ww_detector_new(rules, tables - pending_budget - hosts_budget, on_alert, p);
     if (!p->probes || !p->detector) {
         snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
                  (unsigned long long)rules->max_memory);

@@ -18,7 +18,13 @@
 #include "wormwatch/output.h"
 #include "wormwatch/rules.h"
 
-/* Shares of max_memory: pending attempts and live hosts; the rest is the source table. */
+/*
+ * max_memory bounds the whole process: the tables get it less a reserve for
+ * everything else (code, libpcap's buffer, output), half of it for caps
+ * below twice the reserve. Of the tables' share: pending attempts and live
+ * hosts, the rest for sources (itself split with the probation table).
+ */
+#define WW_PROCESS_RESERVE (8ULL * 1024 * 1024)
 #define WW_PENDING_MEMORY_SHARE 8 /* one eighth */
 #define WW_HOSTS_MEMORY_SHARE 16  /* one sixteenth */
 
