@@ -237,8 +237,13 @@ bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len)
     return true;
 }
 
-void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, char *buf,
-                               size_t len)
+enum ww_link ww_capture_link(const struct ww_capture *cap)
+{
+    return cap->link;
+}
+
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
+                               char *buf, size_t len)
 {
     char wanted[512] = "(";
     size_t used = 1;
@@ -247,7 +252,11 @@ void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, cha
                                  (unsigned)tcp_ports[i]);
     if (used < sizeof wanted)
         snprintf(wanted + used, sizeof wanted - used, "udp port 137 or icmp or arp)");
-    snprintf(buf, len, "%s or (vlan and %s) or (vlan and vlan and %s)", wanted, wanted, wanted);
+    if (vlan_tags)
+        snprintf(buf, len, "%s or (vlan and %s) or (vlan and vlan and %s)", wanted, wanted,
+                 wanted);
+    else
+        snprintf(buf, len, "%s", wanted);
 }
 
 const char *ww_capture_name(const struct ww_capture *cap)

@@ -405,7 +405,8 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
     } else {
         struct ww_probe_config cfg;
         ww_probe_config_from_rules(rules, 1, 1, &cfg);
-        ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count, filter, sizeof filter);
+        ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count,
+                                  ww_capture_link(cap) == WW_LINK_ETHERNET, filter, sizeof filter);
     }
     if (!ww_capture_set_filter(cap, filter, err, sizeof err)) {
         fprintf(stderr, "wormwatch: %s\n", err);

@@ -522,14 +522,15 @@ static json_t *decoder_object(const struct ww_decode_stats *d)
     set_u64(o, "tcp", d->tcp);
     set_u64(o, "udp", d->udp);
     set_u64(o, "icmp", d->icmp);
-    json_t *invalid = json_object();
+    /* "invalid" is a number, as in Suricata (Filebeat maps it so); the reasons beside it. */
+    json_t *reasons = json_object();
     uint64_t total = 0;
-    for (int r = 1; r < WW_INVALID__COUNT; r++)
+    for (int r = 1; r < WW_INVALID__COUNT; r++) {
         total += d->invalid[r];
-    set_u64(invalid, "total", total);
-    for (int r = 1; r < WW_INVALID__COUNT; r++)
-        set_u64(invalid, ww_invalid_reason_name((enum ww_invalid)r), d->invalid[r]);
-    json_object_set_new(o, "invalid", invalid);
+        set_u64(reasons, ww_invalid_reason_name((enum ww_invalid)r), d->invalid[r]);
+    }
+    set_u64(o, "invalid", total);
+    json_object_set_new(o, "invalid_reasons", reasons);
     return o;
 }
 

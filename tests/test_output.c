@@ -373,11 +373,11 @@ static void test_stats_line(void **state)
     assert_json_int(root, "stats.decoder.tcp", 80);
     assert_json_int(root, "stats.decoder.udp", 10);
     assert_json_int(root, "stats.decoder.icmp", 5);
-    assert_json_int(root, "stats.decoder.invalid.total", 3);
-    assert_json_int(root, "stats.decoder.invalid.tcp_header_length", 2);
-    assert_json_int(root, "stats.decoder.invalid.empty", 1);
-    assert_json_int(root, "stats.decoder.invalid.nbns_malformed", 0);
-    assert_null(json_at(root, "stats.decoder.invalid.none"));
+    assert_json_int(root, "stats.decoder.invalid", 3);
+    assert_json_int(root, "stats.decoder.invalid_reasons.tcp_header_length", 2);
+    assert_json_int(root, "stats.decoder.invalid_reasons.empty", 1);
+    assert_json_int(root, "stats.decoder.invalid_reasons.nbns_malformed", 0);
+    assert_null(json_at(root, "stats.decoder.invalid_reasons.none"));
     assert_json_int(root, "stats.probes.tcp_attempts", 40);
     assert_json_int(root, "stats.probes.nbns_attempts", 12);
     assert_json_int(root, "stats.probes.retransmits", 9);

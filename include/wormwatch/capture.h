@@ -70,11 +70,15 @@ bool ww_capture_kernel_stats(struct ww_capture *cap, struct ww_kernel_stats *out
 bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len);
 /*
  * The default live filter: the watched TCP ports, NBNS, ICMP (unreachables)
- * and ARP, also under one or two VLAN tags (a plain "tcp port 445" silently
- * misses QinQ frames). Written into buf.
+ * and ARP, on Ethernet also under one or two VLAN tags (a plain "tcp port
+ * 445" silently misses QinQ frames; other link types, such as the Linux
+ * cooked capture of "-i any", carry no tags and libpcap refuses "vlan" on
+ * them). Written into buf.
  */
-void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, char *buf,
-                               size_t len);
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
+                               char *buf, size_t len);
+/* How the capture's frames are decoded. */
+enum ww_link ww_capture_link(const struct ww_capture *cap);
 
 /* Opens a capture file ("-" = stdin). NULL with a one-line reason in err. */
 struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_len);
