@@ -7,7 +7,10 @@
 #include "wormwatch/capture.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +260,80 @@ void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, boo
                  wanted);
     else
         snprintf(buf, len, "%s", wanted);
+}
+
+/*
+ * The fanout program: returns a hash of the initiator's IPv4 address (the
+ * kernel takes it modulo the number of workers). Loads go through
+ * SKF_NET_OFF, relative to the network header whatever the capture path.
+ * Frames it cannot read (IPv6, VLAN tags the driver did not strip) go to
+ * worker 0: always the same one, so nothing is split.
+ */
+#define NET(k) ((__u32)(SKF_NET_OFF + (k)))
+static const struct sock_filter initiator_program[] = {
+    /* 0 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_PROTOCOL)),
+    /* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0800, 4, 0),  /* IPv4 -> 6 */
+    /* 2 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x0806, 1, 0),  /* ARP -> 4 */
+    /* 3 */ BPF_STMT(BPF_RET | BPF_K, 0),
+    /* ARP: a request belongs to its sender, a reply to its target */
+    /* 4 */ BPF_STMT(BPF_LD | BPF_H | BPF_ABS, NET(6)),
+    /* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 23, 25),     /* request -> 29, else -> 31 */
+    /* IPv4: X = header length */
+    /* 6 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NET(0)),
+    /* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x0F),
+    /* 8 */ BPF_STMT(BPF_ALU | BPF_LSH | BPF_K, 2),
+    /* 9 */ BPF_STMT(BPF_MISC | BPF_TAX, 0),
+    /* 10 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NET(9)),
+    /* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 3, 0),      /* TCP -> 15 */
+    /* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 6, 0),     /* UDP -> 19 */
+    /* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 13, 0),     /* ICMP -> dst */
+    /* 14 */ BPF_JUMP(BPF_JMP | BPF_JA, 10, 0, 0),              /* other -> src */
+    /* TCP: a SYN without ACK belongs to its source, anything else to its destination */
+    /* 15 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, NET(13)),
+    /* 16 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+    /* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 7, 9),  /* -> src / dst */
+    /* 18 */ BPF_STMT(BPF_RET | BPF_K, 0),
+    /* UDP: NBNS (port 137) by the response bit; anything else by its source */
+    /* 19 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, NET(2)),
+    /* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 137, 2, 0),
+    /* 21 */ BPF_STMT(BPF_LD | BPF_H | BPF_IND, NET(0)),
+    /* 22 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 137, 0, 2),  /* not NBNS -> src */
+    /* 23 */ BPF_STMT(BPF_LD | BPF_B | BPF_IND, NET(10)),      /* NBNS flags, high byte */
+    /* 24 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80, 2, 0), /* response -> dst */
+    /* 25 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET(12)),      /* src */
+    /* 26 */ BPF_JUMP(BPF_JMP | BPF_JA, 5, 0, 0),              /* -> hash */
+    /* 27 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET(16)),      /* dst */
+    /* 28 */ BPF_JUMP(BPF_JMP | BPF_JA, 3, 0, 0),              /* -> hash */
+    /* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET(14)),      /* ARP sender */
+    /* 30 */ BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0),              /* -> hash */
+    /* 31 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET(24)),      /* ARP target */
+    /* hash: spread neighbouring addresses over the workers */
+    /* 32 */ BPF_STMT(BPF_ALU | BPF_MUL | BPF_K, 0x9E3779B1u),
+    /* 33 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 16),
+    /* 34 */ BPF_STMT(BPF_RET | BPF_A, 0),
+};
+
+bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t group, bool set_program, char *err,
+                            size_t err_len)
+{
+    int fd = pcap_fileno(cap->pcap);
+    int arg = group | (PACKET_FANOUT_CBPF << 16);
+    if (!cap->live || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        snprintf(err, err_len, "%s: cannot join the capture fanout group: %s", cap->name,
+                 cap->live ? strerror(errno) : "not a live capture");
+        return false;
+    }
+    if (!set_program)
+        return true;
+    struct sock_fprog program = {
+        .len = sizeof initiator_program / sizeof initiator_program[0],
+        .filter = (struct sock_filter *)initiator_program};
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &program, sizeof program) != 0) {
+        snprintf(err, err_len, "%s: cannot set the fanout program: %s", cap->name,
+                 strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 const char *ww_capture_name(const struct ww_capture *cap)

@@ -17,7 +17,9 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 #define MAX_INPUTS 256
 #define ERR_LEN 512
 #define DEFAULT_LIVE_STATS_INTERVAL 60
+#define MAX_WORKERS 64
 
 struct options {
     const char *inputs[MAX_INPUTS];
@@ -49,6 +52,7 @@ struct options {
     const char *user, *group;
     const char *pidfile;
     long stats_interval;          /* seconds; -1: the default */
+    long workers;                 /* live capture threads sharing the interface */
     int test_rules;
     int dump_rules;
     int list_interfaces;
@@ -70,6 +74,8 @@ static void usage(FILE *f)
             "  -p, --no-promiscuous    do not put the interface in promiscuous mode\n"
             "  -B, --buffer-size KIB   kernel capture buffer, in KiB\n"
             "  -s, --snaplen BYTES     bytes kept per frame (default %d: headers are enough)\n"
+            "      --workers N         N capture threads on the interface (Linux PACKET_FANOUT,\n"
+            "                          keyed on each probe's initiator; default 1)\n"
             "  -F, --filter-file FILE  read the BPF filter from FILE (or give it after the\n"
             "                          options; live default: the watched ports, NBNS, ICMP\n"
             "                          and ARP, also under one or two VLAN tags)\n"
@@ -139,7 +145,7 @@ static bool parse_count(const char *text, long min, long max, long *out)
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST };
+    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST, OPT_WORKERS };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -158,11 +164,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"pidfile", required_argument, NULL, OPT_PIDFILE},
         {"stats-interval", required_argument, NULL, OPT_STATS},
         {"list-interfaces", no_argument, NULL, OPT_LIST},
+        {"workers", required_argument, NULL, OPT_WORKERS},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     o->live.promiscuous = true;
     o->stats_interval = -1;
+    o->workers = 1;
     opterr = 0;
     int c;
     long n;
@@ -200,6 +208,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
         case OPT_PIDFILE: o->pidfile = optarg; break;
         case OPT_LIST: o->list_interfaces = 1; break;
+        case OPT_WORKERS:
+            if (!parse_count(optarg, 1, MAX_WORKERS, &o->workers))
+                return usage_error("--workers '%s' is not a number from 1 to 64", optarg);
+            break;
         case OPT_STATS:
             if (!parse_count(optarg, 0, 86400 * 365, &o->stats_interval))
                 return usage_error("--stats-interval '%s' is not a number of seconds", optarg);
@@ -218,6 +230,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         return usage_error("%s", "read files (-r) or capture live (-i), not both");
     if (o->group && !o->user)
         return usage_error("%s", "-g needs -u");
+    if (o->workers > 1 && !o->live.iface)
+        return usage_error("%s", "--workers is for live capture (-i)");
     bool works_alone = o->test_rules || o->dump_rules || o->list_interfaces;
     if (!o->input_count && !o->live.iface && !works_alone)
         return usage_error("%s", "no input: give a capture with -r FILE or an interface with -i");
@@ -284,15 +298,15 @@ static int load_rules(const struct options *o, struct ww_ruleset *rules)
 
 /* --- signals ------------------------------------------------------------------- */
 
-/* Set by signal handlers; read by the pipeline between frames. */
-static volatile sig_atomic_t stop_requested, reopen_requested, stats_requested;
+/* Set by signal handlers (or a failing worker); read by the pipelines between frames. */
+static volatile sig_atomic_t stop_requested, reopen_requested, stats_requests;
 
 static void on_signal(int sig)
 {
     if (sig == SIGHUP)
         reopen_requested = 1;
     else if (sig == SIGUSR1)
-        stats_requested = 1;
+        stats_requests++;
     else
         stop_requested = 1;
 }
@@ -416,13 +430,15 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
     return cap;
 }
 
-static int read_live(const struct options *o, struct ww_pipeline *pipeline, struct ww_capture *cap)
+/* Runs one live pipeline; only the first worker reopens the shared output on SIGHUP. */
+static int read_live(const struct options *o, struct ww_pipeline *pipeline, struct ww_capture *cap,
+                     bool first)
 {
     char err[ERR_LEN];
     long interval = o->stats_interval >= 0 ? o->stats_interval : DEFAULT_LIVE_STATS_INTERVAL;
     struct ww_live_control ctl = {.stop = &stop_requested,
-                                  .reopen = &reopen_requested,
-                                  .stats_now = &stats_requested,
+                                  .reopen = first ? &reopen_requested : NULL,
+                                  .stats_requests = &stats_requests,
                                   .stats_interval_ns = (uint64_t)interval * 1000000000ULL,
                                   .warn = warn_to_stderr};
     if (!ww_pipeline_run_live(pipeline, cap, &ctl, err, sizeof err)) {
@@ -430,6 +446,133 @@ static int read_live(const struct options *o, struct ww_pipeline *pipeline, stru
         return EXIT_RUNTIME;
     }
     return EXIT_SUCCESS;
+}
+
+/* --- workers -------------------------------------------------------------------- */
+
+static struct ww_output *open_outputs(const struct options *o);
+
+struct worker {
+    int index;
+    const struct options *options;
+    struct ww_ruleset rules;        /* the default's, with this worker's share of memory */
+    struct ww_capture *cap;
+    struct ww_pipeline *pipeline;
+    pthread_t thread;
+    int rc;
+    atomic_bool done;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    w->rc = read_live(w->options, w->pipeline, w->cap, w->index == 0);
+    if (w->rc != EXIT_SUCCESS)
+        stop_requested = 1; /* one broken capture stops them all */
+    ww_pipeline_finish(w->pipeline);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+/* Opens the interface once per worker, all in one fanout group. */
+static bool open_worker_captures(const struct options *o, struct worker *w, long n,
+                                 const struct ww_ruleset *rules)
+{
+    char err[ERR_LEN];
+    uint16_t group = (uint16_t)(getpid() & 0xFFFF);
+    for (long i = 0; i < n; i++) {
+        if (!(w[i].cap = open_live(o, rules)))
+            return false;
+        if (!ww_capture_join_fanout(w[i].cap, group, i == 0, err, sizeof err)) {
+            fprintf(stderr, "wormwatch: %s\n", err);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool make_worker_pipelines(const struct options *o, struct worker *w, long n,
+                                  const struct ww_ruleset *rules, struct ww_output *out)
+{
+    char err[ERR_LEN];
+    for (long i = 0; i < n; i++) {
+        w[i].index = (int)i;
+        w[i].options = o;
+        w[i].rules = *rules;
+        w[i].rules.max_memory = rules->max_memory / (uint64_t)n; /* the cap bounds them all */
+        if (!(w[i].pipeline = ww_pipeline_new(&w[i].rules, out, err, sizeof err))) {
+            fprintf(stderr, "wormwatch: %s\n", err);
+            return false;
+        }
+        ww_pipeline_set_worker(w[i].pipeline, (int)i);
+        ww_pipeline_set_stop_flag(w[i].pipeline, &stop_requested);
+    }
+    return true;
+}
+
+/* Starts the workers with signals blocked, so that the main thread takes them all. */
+static long start_workers(struct worker *w, long n)
+{
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    long started = 0;
+    while (started < n && pthread_create(&w[started].thread, NULL, worker_main, &w[started]) == 0)
+        started++;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (started < n) {
+        fprintf(stderr, "wormwatch: cannot start worker %ld\n", started);
+        stop_requested = 1;
+    }
+    return started;
+}
+
+/* Waits for a stop signal (or a worker's end), then for every worker. */
+static int run_workers(struct worker *w, long started)
+{
+    bool all_done = false;
+    while (!stop_requested && !all_done) {
+        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+        all_done = true;
+        for (long i = 0; i < started; i++)
+            all_done &= atomic_load(&w[i].done);
+    }
+    int rc = EXIT_SUCCESS;
+    for (long i = 0; i < started; i++) {
+        pthread_join(w[i].thread, NULL);
+        if (w[i].rc != EXIT_SUCCESS)
+            rc = w[i].rc;
+    }
+    return rc;
+}
+
+static int run_with_workers(const struct options *o, const struct ww_ruleset *rules)
+{
+    char err[ERR_LEN];
+    long n = o->workers;
+    struct worker *w = calloc((size_t)n, sizeof *w);
+    if (!w) {
+        fprintf(stderr, "wormwatch: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    int rc = EXIT_RUNTIME;
+    struct ww_output *out = NULL;
+    if (open_worker_captures(o, w, n, rules) && (!o->pidfile || write_pidfile(o->pidfile)) &&
+        (!o->user || drop_privileges(o->user, o->group)) && (out = open_outputs(o)) &&
+        make_worker_pipelines(o, w, n, rules, out))
+        rc = run_workers(w, start_workers(w, n));
+    for (long i = 0; i < n; i++) {
+        ww_pipeline_free(w[i].pipeline);
+        ww_capture_close(w[i].cap);
+    }
+    free(w);
+    if (out && !ww_output_close(out, err, sizeof err)) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        rc = EXIT_RUNTIME;
+    }
+    if (o->pidfile)
+        unlink(o->pidfile);
+    return rc;
 }
 
 /* --- a run ------------------------------------------------------------------------ */
@@ -460,6 +603,8 @@ static struct ww_output *open_outputs(const struct options *o)
 
 static int run(const struct options *o, const struct ww_ruleset *rules)
 {
+    if (o->workers > 1)
+        return run_with_workers(o, rules);
     char err[ERR_LEN];
     struct ww_capture *live = NULL;
     if (o->live.iface && !(live = open_live(o, rules)))
@@ -479,7 +624,7 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
         return EXIT_RUNTIME;
     }
     ww_pipeline_set_stop_flag(pipeline, &stop_requested);
-    int rc = live ? read_live(o, pipeline, live) : read_files(o, pipeline);
+    int rc = live ? read_live(o, pipeline, live, true) : read_files(o, pipeline);
     ww_pipeline_finish(pipeline); /* before the capture goes: its kernel counters */
     ww_pipeline_free(pipeline);
     ww_capture_close(live);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct sink {
 };
 
 struct ww_output {
+    pthread_mutex_t lock;          /* workers share the output: one line at a time */
     struct sink sinks[WW_OUTPUT_MAX_SINKS];
     size_t sink_count;
     struct ww_sink_stats sink_stats[WW_OUTPUT_MAX_SINKS]; /* a copy for the stats event */
@@ -62,8 +64,13 @@ static uint64_t monotonic_ns(void)
 struct ww_output *ww_output_new(const char *host)
 {
     struct ww_output *out = calloc(1, sizeof *out);
-    if (out)
-        snprintf(out->host, sizeof out->host, "%s", host ? host : "");
+    if (!out)
+        return NULL;
+    if (pthread_mutex_init(&out->lock, NULL) != 0) {
+        free(out);
+        return NULL;
+    }
+    snprintf(out->host, sizeof out->host, "%s", host ? host : "");
     return out;
 }
 
@@ -314,6 +321,7 @@ static bool write_sink_line(struct ww_output *out, struct sink *k, const char *l
 /* Writes one whole line to every sink (or nothing to a sink that cannot take it). */
 static bool write_line(struct ww_output *out, const char *line)
 {
+    pthread_mutex_lock(&out->lock);
     bool all = true;
     for (size_t i = 0; i < out->sink_count; i++) {
         struct sink *k = &out->sinks[i];
@@ -325,11 +333,13 @@ static bool write_line(struct ww_output *out, const char *line)
         out->stats.events_written++;
     else
         out->stats.events_lost++;
+    pthread_mutex_unlock(&out->lock);
     return all;
 }
 
 bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len)
 {
+    pthread_mutex_lock(&out->lock);
     bool ok = true;
     for (size_t i = 0; i < out->sink_count; i++) {
         struct sink *k = &out->sinks[i];
@@ -349,6 +359,7 @@ bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len)
             connect_socket(k);
         }
     }
+    pthread_mutex_unlock(&out->lock);
     return ok;
 }
 
@@ -637,6 +648,8 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
                              const char *host, const char *iface)
 {
     json_t *stats = json_object();
+    if (s->worker >= 0)
+        json_object_set_new(stats, "worker", json_integer(s->worker));
     set_u64(stats, "files", s->files);
     if (s->kernel)
         json_object_set_new(stats, "capture", capture_object(s->kernel));
@@ -676,7 +689,9 @@ bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert)
 
 bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats)
 {
+    pthread_mutex_lock(&out->lock);
     char *line = ww_output_format_stats(stats, ww_output_get_stats(out), out->host, out->iface);
+    pthread_mutex_unlock(&out->lock);
     bool ok = write_line(out, line);
     free(line);
     return ok;
@@ -720,6 +735,7 @@ bool ww_output_close(struct ww_output *out, char *err, size_t err_len)
             closelog();
         }
     }
+    pthread_mutex_destroy(&out->lock);
     free(out);
     return ok;
 }

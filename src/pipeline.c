@@ -25,6 +25,8 @@ struct ww_pipeline {
     const volatile sig_atomic_t *stop;
     uint64_t next_expiry_ns;        /* packet time of the next idle-source sweep */
     struct ww_capture *live;        /* the live capture being read, for kernel counters */
+    int worker;                     /* --workers index, -1 if alone */
+    sig_atomic_t stats_seen;        /* SIGUSR1 requests already answered */
     struct ww_kernel_stats kernel;
 };
 
@@ -56,6 +58,7 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
     }
     p->rules = rules;
     p->out = out;
+    p->worker = -1;
     uint64_t tables = rules->max_memory >= 2 * WW_PROCESS_RESERVE
                           ? rules->max_memory - WW_PROCESS_RESERVE
                           : rules->max_memory / 2;
@@ -128,7 +131,7 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
 
 void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
 {
-    *s = (struct ww_run_stats){0};
+    *s = (struct ww_run_stats){.worker = p->worker};
     if (p->live && ww_capture_kernel_stats(p->live, (struct ww_kernel_stats *)&p->kernel))
         s->kernel = &p->kernel;
     s->ts_ns = p->newest_ns;
@@ -141,6 +144,11 @@ void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
     s->table = ww_detector_table_stats(p->detector);
     s->probation = ww_detector_probation_stats(p->detector);
     s->detect = ww_detector_stats(p->detector);
+}
+
+void ww_pipeline_set_worker(struct ww_pipeline *p, int index)
+{
+    p->worker = index;
 }
 
 void ww_pipeline_write_stats(struct ww_pipeline *p)
@@ -188,9 +196,10 @@ static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_contro
     }
     uint64_t now = wall_clock_ns();
     bool due = ctl->stats_interval_ns && now >= *next_stats_ns;
-    if ((ctl->stats_now && *ctl->stats_now) || due) {
-        if (ctl->stats_now)
-            *ctl->stats_now = 0;
+    bool asked = ctl->stats_requests && *ctl->stats_requests != p->stats_seen;
+    if (asked || due) {
+        if (ctl->stats_requests)
+            p->stats_seen = *ctl->stats_requests;
         ww_pipeline_write_stats(p);
         if (due)
             *next_stats_ns = now + ctl->stats_interval_ns;
@@ -219,6 +228,8 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
 {
     p->files++;
     p->live = cap;
+    if (ctl->stats_requests)
+        p->stats_seen = *ctl->stats_requests;
     uint64_t next_stats_ns = wall_clock_ns() + ctl->stats_interval_ns;
     bool ok = true;
     while (ok && !ww_pipeline_stopped(p)) {

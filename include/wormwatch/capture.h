@@ -77,6 +77,18 @@ bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len);
  */
 void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
                                char *buf, size_t len);
+/*
+ * Joins a live capture to the PACKET_FANOUT group `group` (Linux): the
+ * kernel then spreads the interface's frames over the group's captures by a
+ * classic BPF program keyed on the INITIATOR's address (the source of a SYN
+ * or NBNS query, the destination of a SYN-ACK, RST, NBNS answer or ICMP
+ * error; ARP by its requester), so a scanner's probes and their answers all
+ * reach the same worker and its tables. `set_program` once, on the first
+ * capture of the group. False with the reason in err.
+ */
+bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t group, bool set_program, char *err,
+                            size_t err_len);
+
 /* How the capture's frames are decoded. */
 enum ww_link ww_capture_link(const struct ww_capture *cap);
 

@@ -7,7 +7,8 @@
  * lost and the next one is tried all the same (a full disk may clear); the
  * first failure is reported when the output is closed. An event goes to
  * every sink (file, stdout, Unix socket, syslog); a socket never blocks
- * capture and its losses are counted, not fatal. Upstream stages never see
+ * capture and its losses are counted, not fatal. Several workers may share
+ * one output: writes are serialised, line by line. Upstream stages never see
  * JSON.
  */
 #ifndef WW_OUTPUT_H
@@ -45,6 +46,7 @@ struct ww_output_stats {
 /* Everything a stats event reports, gathered by the pipeline. */
 struct ww_run_stats {
     uint64_t ts_ns;            /* packet time of the newest packet */
+    int worker;                /* --workers: which one; -1 for a single pipeline */
     uint32_t files;            /* capture sources opened */
     const struct ww_kernel_stats *kernel; /* live capture only; else NULL */
     const struct ww_decode_stats *decode;

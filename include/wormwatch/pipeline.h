@@ -55,8 +55,9 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
 /* Flags a live run reacts to, set by signal handlers, and its timer. */
 struct ww_live_control {
     const volatile sig_atomic_t *stop;     /* SIGINT/SIGTERM: leave the loop */
-    volatile sig_atomic_t *reopen;         /* SIGHUP: reopen outputs (cleared here) */
-    volatile sig_atomic_t *stats_now;      /* SIGUSR1: a stats event now (cleared here) */
+    volatile sig_atomic_t *reopen;         /* SIGHUP: reopen outputs (cleared here); NULL:
+                                              another worker does it */
+    const volatile sig_atomic_t *stats_requests; /* SIGUSR1 counts up: one stats event each */
     uint64_t stats_interval_ns;            /* a stats event this often; 0: none */
     void (*warn)(void *ctx, const char *message); /* a problem worth telling, not fatal */
     void *warn_ctx;
@@ -71,6 +72,8 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
                           const struct ww_live_control *ctl, char *err, size_t err_len);
 /* Moves packet time to now_ns (a quiet live link): timeouts, expiry. */
 void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns);
+/* --workers: this pipeline is worker `index` (stats events say so). */
+void ww_pipeline_set_worker(struct ww_pipeline *p, int index);
 /* Writes a stats event now (with kernel counters while a live capture runs). */
 void ww_pipeline_write_stats(struct ww_pipeline *p);
 
