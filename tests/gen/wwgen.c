@@ -21,7 +21,14 @@
  * from a splitmix64-seeded xorshift64* generator with a fixed seed per file,
  * and all times are offsets from 2009-03-30 00:00:00 UTC.
  *
+ * With --bench it writes instead one large capture for bench/throughput.sh
+ * (not in pcaps/, no ground truth): an office /16 with web, DNS, SMB, NBNS
+ * and ARP traffic and scanners spread through it, exactly PACKETS frames,
+ * told in one-second slices so that memory stays bounded (see "The
+ * benchmark capture" near the end).
+ *
  * Usage: wwgen OUTDIR [NAME]      (OUTDIR must exist)
+ *        wwgen --bench OUTFILE PACKETS
  * Build: cc -std=c11 -Wall -Wextra -Werror -O2 -o wwgen tests/gen/wwgen.c
  */
 
@@ -189,6 +196,18 @@ static void put_data(struct bytes *b, const void *data, size_t n)
 }
 
 static void put_text(struct bytes *b, const char *text) { put_data(b, text, strlen(text)); }
+
+/* n bytes of text repeating pattern from its start (file contents, page bodies). */
+static void put_pattern(struct bytes *b, const char *pattern, size_t n)
+{
+    size_t period = strlen(pattern);
+    uint8_t *out = bytes_extend(b, n);
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done < period ? n - done : period;
+        memcpy(out + done, pattern, chunk);
+        done += chunk;
+    }
+}
 
 static void put_format(struct bytes *b, const char *format, ...)
 {
@@ -500,6 +519,7 @@ struct packet {
     bool quotes_offender;            /* ICMP error: append the offending header */
     uint32_t offender_serial;
     struct damage damage;
+    bool written; /* --bench: already in the file, kept for an ICMP error quoting it */
 };
 
 enum service { SERVICE_ABSENT, SERVICE_OPEN, SERVICE_CLOSED, SERVICE_FILTERED };
@@ -560,7 +580,7 @@ struct trace {
     const struct capture_spec *spec;
     struct rng rng;
     nstime tick; /* timestamp resolution of the file format */
-    uint32_t lan, gateway;
+    uint32_t lan, lan_mask, gateway;
     uint32_t upstream; /* captured on the router's uplink: the ISP's router; else 0 */
     service_map service;
     bool cycle_vlan_tags;
@@ -571,6 +591,8 @@ struct trace {
     struct bytes arena;
     struct host *hosts;
     size_t n_hosts, hosts_cap;
+    uint32_t *host_slots; /* open addressing over hosts: index + 1, 0 when free */
+    size_t n_host_slots;  /* a power of two, at least twice n_hosts */
     struct probe *probes;
     size_t n_probes, probes_cap;
     struct expectation *expected;
@@ -584,6 +606,7 @@ static struct trace trace_new(const struct capture_spec *spec)
     return (struct trace){
         .spec = spec,
         .rng = rng_from_seed(spec->seed),
+        .lan_mask = 0xffffff00u,
         .tick = spec->format == FORMAT_PCAP_USEC ? USEC(1) : 1,
     };
 }
@@ -594,6 +617,7 @@ static void trace_free(struct trace *t)
     free(t->index_of_serial);
     bytes_free(&t->arena);
     free(t->hosts);
+    free(t->host_slots);
     free(t->probes);
     free(t->expected);
     set_free(&t->actors);
@@ -615,14 +639,40 @@ static nstime jittered(struct trace *t, nstime mean, unsigned percent)
 /* Time a host takes to answer or send its next segment. */
 static nstime turnaround(struct trace *t) { return rng_duration(t, USEC(40), USEC(400)); }
 
+/* Slot of address in host_slots: its host, or the free slot where it goes. */
+static size_t host_slot(const struct trace *t, uint32_t address)
+{
+    size_t mask = t->n_host_slots - 1;
+    size_t i = (size_t)mix64(address) & mask;
+    while (t->host_slots[i] && t->hosts[t->host_slots[i] - 1].address != address)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void grow_host_slots(struct trace *t)
+{
+    free(t->host_slots);
+    t->n_host_slots = t->n_host_slots ? t->n_host_slots * 2 : 64;
+    t->host_slots = calloc(t->n_host_slots, sizeof *t->host_slots);
+    if (!t->host_slots)
+        die("out of memory");
+    for (size_t h = 0; h < t->n_hosts; h++)
+        t->host_slots[host_slot(t, t->hosts[h].address)] = (uint32_t)(h + 1);
+}
+
+/* Every host the story mentions, made on first mention (hashed: the
+ * benchmark capture has thousands). */
 static struct host *host_of(struct trace *t, uint32_t address)
 {
-    for (size_t i = 0; i < t->n_hosts; i++)
-        if (t->hosts[i].address == address)
-            return &t->hosts[i];
+    if (2 * (t->n_hosts + 1) > t->n_host_slots)
+        grow_host_slots(t);
+    size_t slot = host_slot(t, address);
+    if (t->host_slots[slot])
+        return &t->hosts[t->host_slots[slot] - 1];
     struct host *h = PUSH(t->hosts, t->n_hosts, t->hosts_cap);
     *h = (struct host){.address = address, .stack = &WINDOWS_XP,
                        .next_ip_id = (uint16_t)mix64(t->spec->seed ^ address)};
+    t->host_slots[slot] = (uint32_t)t->n_hosts;
     return h;
 }
 
@@ -659,14 +709,23 @@ static uint16_t next_client_port(struct trace *t, uint32_t address)
     die("unknown port choice");
 }
 
-/* The capture's /24 and router (.1).  service says how hosts answer; it may
- * be NULL for stories that choose every answer themselves. */
-static void use_lan(struct trace *t, uint32_t lan, service_map service)
+/* The capture's LAN, network/prefix_length, and its router (.1).  service
+ * says how hosts answer; it may be NULL for stories that choose every
+ * answer themselves. */
+static void use_network(struct trace *t, uint32_t network, unsigned prefix_length,
+                        service_map service)
 {
-    t->lan = lan;
-    t->gateway = lan | 1;
+    t->lan = network;
+    t->lan_mask = ~0u << (32 - prefix_length);
+    t->gateway = network | 1;
     t->service = service;
     set_stack(t, t->gateway, &LINUX);
+}
+
+/* The test captures' LANs are all one /24. */
+static void use_lan(struct trace *t, uint32_t lan, service_map service)
+{
+    use_network(t, lan, 24, service);
 }
 
 /* The capture is taken on the router's uplink instead: every frame is
@@ -678,11 +737,13 @@ static void use_uplink(struct trace *t, uint32_t lan, service_map service, uint3
     t->upstream = upstream;
 }
 
-static bool on_lan(const struct trace *t, uint32_t ip) { return (ip & 0xffffff00u) == t->lan; }
+static bool on_lan(const struct trace *t, uint32_t ip) { return (ip & t->lan_mask) == t->lan; }
+
+static uint32_t lan_broadcast(const struct trace *t) { return t->lan | ~t->lan_mask; }
 
 static bool is_broadcast(const struct trace *t, uint32_t ip)
 {
-    return ip == LIMITED_BROADCAST || (on_lan(t, ip) && (ip & 0xff) == 0xff);
+    return ip == LIMITED_BROADCAST || ip == lan_broadcast(t);
 }
 
 /* The MAC a frame to or from ip carries on the LAN where we capture. */
@@ -1089,10 +1150,12 @@ static void exchange_free(struct exchange *e)
     bytes_free(&e->response);
 }
 
-static void put_smb_header(struct bytes *b, bool reply)
+enum { SMB_COM_READ_ANDX = 0x2e, SMB_COM_WRITE_ANDX = 0x2f, SMB_COM_NEGOTIATE = 0x72 };
+
+static void put_smb_command_header(struct bytes *b, uint8_t command, bool reply)
 {
     put_data(b, "\xffSMB", 4);
-    put_u8(b, 0x72);                   /* SMB_COM_NEGOTIATE */
+    put_u8(b, command);
     put_le32(b, 0);                    /* status */
     put_u8(b, reply ? 0x98 : 0x18);    /* flags */
     put_le16(b, reply ? 0xc053 : 0xc853);
@@ -1101,6 +1164,11 @@ static void put_smb_header(struct bytes *b, bool reply)
     put_le16(b, 0xfeff);               /* PID */
     put_le16(b, 0);                    /* UID */
     put_le16(b, 0);                    /* MID */
+}
+
+static void put_smb_header(struct bytes *b, bool reply)
+{
+    put_smb_command_header(b, SMB_COM_NEGOTIATE, reply);
 }
 
 /* Direct-hosted SMB over TCP/445: a 4-byte session message header first. */
@@ -1177,6 +1245,97 @@ static void build_smb_greeting(struct exchange *e, uint16_t port, uint32_t clien
     }
 }
 
+#define SMB_FILE_ID 0x4007
+#define SMB_FILE_DATA "wormwatch synthetic file contents; "
+enum { SMB_MAX_IO = 61440 }; /* bytes per Read/Write AndX, as Windows XP uses */
+
+static void put_smb_andx_none(struct bytes *b)
+{
+    put_u8(b, 0xff); /* no further command */
+    put_u8(b, 0);
+    put_le16(b, 0);
+}
+
+/* Read AndX of count bytes at offset of the open file, and its answer. */
+static void put_smb_read(struct bytes *request, struct bytes *response, uint32_t offset, uint16_t count)
+{
+    enum { HEADER = 32, RESPONSE_WORDS = 12 };
+    struct bytes smb = {0};
+    put_smb_command_header(&smb, SMB_COM_READ_ANDX, false);
+    put_u8(&smb, 12);
+    put_smb_andx_none(&smb);
+    put_le16(&smb, SMB_FILE_ID);
+    put_le32(&smb, offset);
+    put_le16(&smb, count); /* max count */
+    put_le16(&smb, count); /* min count */
+    put_le32(&smb, 0);     /* timeout */
+    put_le16(&smb, 0);     /* remaining */
+    put_le32(&smb, 0);     /* offset high */
+    put_le16(&smb, 0);     /* byte count */
+    put_session_message(request, &smb);
+    smb.len = 0;
+    put_smb_command_header(&smb, SMB_COM_READ_ANDX, true);
+    put_u8(&smb, RESPONSE_WORDS);
+    put_smb_andx_none(&smb);
+    put_le16(&smb, 0xffff); /* available */
+    put_le16(&smb, 0);      /* data compaction mode */
+    put_le16(&smb, 0);
+    put_le16(&smb, count);  /* data length */
+    put_le16(&smb, HEADER + 1 + 2 * RESPONSE_WORDS + 2); /* data offset */
+    bytes_extend(&smb, 10); /* data length high, reserved */
+    put_le16(&smb, count);  /* byte count */
+    put_pattern(&smb, SMB_FILE_DATA, count);
+    put_session_message(response, &smb);
+    bytes_free(&smb);
+}
+
+/* Write AndX of count bytes at offset of the open file, and its answer. */
+static void put_smb_write(struct bytes *request, struct bytes *response, uint32_t offset, uint16_t count)
+{
+    enum { HEADER = 32, REQUEST_WORDS = 14 };
+    struct bytes smb = {0};
+    put_smb_command_header(&smb, SMB_COM_WRITE_ANDX, false);
+    put_u8(&smb, REQUEST_WORDS);
+    put_smb_andx_none(&smb);
+    put_le16(&smb, SMB_FILE_ID);
+    put_le32(&smb, offset);
+    put_le32(&smb, 0);     /* timeout */
+    put_le16(&smb, 0);     /* write mode */
+    put_le16(&smb, 0);     /* remaining */
+    put_le16(&smb, 0);     /* data length high */
+    put_le16(&smb, count); /* data length */
+    put_le16(&smb, HEADER + 1 + 2 * REQUEST_WORDS + 2); /* data offset */
+    put_le32(&smb, 0);     /* offset high */
+    put_le16(&smb, count); /* byte count */
+    put_pattern(&smb, SMB_FILE_DATA, count);
+    put_session_message(request, &smb);
+    smb.len = 0;
+    put_smb_command_header(&smb, SMB_COM_WRITE_ANDX, true);
+    put_u8(&smb, 6);
+    put_smb_andx_none(&smb);
+    put_le16(&smb, count);
+    put_le16(&smb, 0xffff); /* available */
+    put_le32(&smb, 0);      /* count high, reserved */
+    put_le16(&smb, 0);      /* byte count */
+    put_session_message(response, &smb);
+    bytes_free(&smb);
+}
+
+/* A session that negotiates, then reads (or writes) size bytes of a file
+ * in pipelined AndX requests of at most SMB_MAX_IO bytes. */
+static void build_smb_transfer(struct exchange *e, bool write, size_t size)
+{
+    build_smb_negotiate_request(&e->request);
+    build_smb_negotiate_response(&e->response);
+    for (size_t done = 0; done < size; done += SMB_MAX_IO) {
+        uint16_t count = (uint16_t)(size - done < SMB_MAX_IO ? size - done : SMB_MAX_IO);
+        if (write)
+            put_smb_write(&e->request, &e->response, (uint32_t)done, count);
+        else
+            put_smb_read(&e->request, &e->response, (uint32_t)done, count);
+    }
+}
+
 struct website {
     const char *host;
     uint32_t address; /* documentation ranges only */
@@ -1190,17 +1349,29 @@ static const struct website WEBSITES[] = {
     {"mail.example.net", IPV4(198, 51, 100, 81)},
 };
 
-static void build_http_exchange(struct exchange *e, const char *host, size_t body_len)
+/* GET path from host, with a cookie of cookie_len bytes if not 0, answered
+ * by body_len bytes of page. */
+static void build_http_transfer(struct exchange *e, const char *host, const char *path,
+                                size_t cookie_len, size_t body_len)
 {
-    static const char filler[] = "<p>wormwatch synthetic page</p>\n";
     put_format(&e->request,
-               "GET / HTTP/1.1\r\nAccept: */*\r\nUser-Agent: Mozilla/4.0 (compatible; "
-               "MSIE 7.0; Windows NT 5.1)\r\nHost: %s\r\nConnection: close\r\n\r\n", host);
+               "GET %s HTTP/1.1\r\nAccept: */*\r\nUser-Agent: Mozilla/4.0 (compatible; "
+               "MSIE 7.0; Windows NT 5.1)\r\nHost: %s\r\n", path, host);
+    if (cookie_len) {
+        put_text(&e->request, "Cookie: ");
+        put_pattern(&e->request, "session=c0ff1c4e2009; prefs=wormwatch; ", cookie_len);
+        put_text(&e->request, "\r\n");
+    }
+    put_text(&e->request, "Connection: close\r\n\r\n");
     put_format(&e->response,
                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %zu\r\n"
                "Connection: close\r\n\r\n", body_len);
-    for (size_t i = 0; i < body_len; i++)
-        put_u8(&e->response, (uint8_t)filler[i % (sizeof filler - 1)]);
+    put_pattern(&e->response, "<p>wormwatch synthetic page</p>\n", body_len);
+}
+
+static void build_http_exchange(struct exchange *e, const char *host, size_t body_len)
+{
+    build_http_transfer(e, host, "/", 0, body_len);
 }
 
 /* ================================================================== */
@@ -1323,6 +1494,52 @@ static void send_data(struct trace *t, nstime ts, const struct tcp_flow *f, enum
     *seq += (uint32_t)payload->len;
 }
 
+#define TCP_MSS 1460
+enum { INITIAL_FLIGHT = 10, MAX_FLIGHT = 128 }; /* segments */
+
+/* More than an MSS of data: full-size segments in slow-start flights (10,
+ * 20, 40, ... segments, one round trip apart at least), the receiver
+ * acknowledging every second segment.  Returns when the last one is sent. */
+static nstime send_stream(struct trace *t, nstime at, const struct tcp_flow *f, enum direction dir,
+                          uint32_t *seq, uint32_t ack, const struct bytes *payload)
+{
+    enum direction back = dir == FROM_CLIENT ? FROM_SERVER : FROM_CLIENT;
+    uint32_t receiver = dir == FROM_CLIENT ? f->server : f->client;
+    nstime ack_delay = on_lan(t, receiver) ? 0 : f->rtt; /* we capture on the LAN */
+    size_t sent = 0, flight = INITIAL_FLIGHT, segments = 0;
+    nstime last = at;
+    while (sent < payload->len) {
+        nstime flight_start = at;
+        for (size_t s = 0; s < flight && sent < payload->len; s++) {
+            size_t n = payload->len - sent < TCP_MSS ? payload->len - sent : TCP_MSS;
+            struct bytes segment = {.data = payload->data + sent, .len = n, .cap = n};
+            bool final = sent + n == payload->len;
+            send_on_flow(t, at, f, dir, final ? TCP_PSH | TCP_ACK : TCP_ACK, *seq, ack, NULL, &segment);
+            *seq += (uint32_t)n;
+            sent += n;
+            last = at;
+            if (++segments % 2 == 0)
+                send_control(t, at + ack_delay + turnaround(t), f, back, TCP_ACK, ack, *seq);
+            at += rng_duration(t, USEC(12), USEC(120)); /* the path's bottleneck */
+        }
+        if (at < flight_start + f->rtt)
+            at = flight_start + f->rtt;
+        flight = flight * 2 < MAX_FLIGHT ? flight * 2 : MAX_FLIGHT;
+    }
+    return last;
+}
+
+/* One segment when the payload fits in it, else a stream; returns when the
+ * last segment is sent. */
+static nstime send_payload(struct trace *t, nstime at, const struct tcp_flow *f, enum direction dir,
+                           uint32_t *seq, uint32_t ack, const struct bytes *payload)
+{
+    if (payload->len > TCP_MSS)
+        return send_stream(t, at, f, dir, seq, ack, payload);
+    send_data(t, at, f, dir, seq, ack, payload);
+    return at;
+}
+
 /* Same SYN (ports, sequence number) again after each of the stack's gaps. */
 static struct attempt_result retransmit_unanswered(struct trace *t, nstime syn_at, const struct tcp_flow *f)
 {
@@ -1362,9 +1579,9 @@ static struct attempt_result run_session(struct trace *t, nstime syn_at, const s
     send_control(t, at, f, FROM_CLIENT, TCP_ACK, client_seq, server_seq);
     if (exchange && exchange->request.len) {
         at += turnaround(t);
-        send_data(t, at, f, FROM_CLIENT, &client_seq, server_seq, &exchange->request);
+        at = send_payload(t, at, f, FROM_CLIENT, &client_seq, server_seq, &exchange->request);
         at += f->rtt;
-        send_data(t, at, f, FROM_SERVER, &server_seq, client_seq, &exchange->response);
+        at = send_payload(t, at, f, FROM_SERVER, &server_seq, client_seq, &exchange->response);
         at += turnaround(t);
         send_control(t, at, f, FROM_CLIENT, TCP_ACK, client_seq, server_seq);
     }
@@ -1449,15 +1666,22 @@ static nstime dns_lookup(struct trace *t, nstime at, uint32_t client, const stru
     return dns_lookup_via(t, at, client, t->gateway, site);
 }
 
+/* An HTTP exchange on a new connection, the SYN a moment after `ready`. */
+static void run_http(struct trace *t, nstime ready, uint32_t client, uint32_t server,
+                     const struct exchange *http)
+{
+    run_tcp_attempt(t, ready + turnaround(t),
+                    &(struct tcp_attempt){.client = client, .server = server,
+                                          .port = PORT_HTTP, .answer = ANSWER_SYN_ACK,
+                                          .exchange = http});
+}
+
 /* A GET of a 300-1199 byte page, the SYN a moment after `ready`. */
 static void http_get(struct trace *t, nstime ready, uint32_t client, uint32_t server, const char *host)
 {
     struct exchange http = {0};
     build_http_exchange(&http, host, (size_t)(300 + rng_below(&t->rng, 900)));
-    run_tcp_attempt(t, ready + turnaround(t),
-                    &(struct tcp_attempt){.client = client, .server = server,
-                                          .port = PORT_HTTP, .answer = ANSWER_SYN_ACK,
-                                          .exchange = &http});
+    run_http(t, ready, client, server, &http);
     exchange_free(&http);
 }
 
@@ -1629,7 +1853,7 @@ static const struct chatter_name CHATTER_NAMES[] = {
 static void netbios_broadcast_chatter(struct trace *t, uint32_t first_host, unsigned n_hosts,
                                       nstime from, nstime until, bool use_limited_broadcast)
 {
-    uint32_t subnet_broadcast = t->lan | 0xff;
+    uint32_t subnet_broadcast = lan_broadcast(t);
     nstime span = until - from;
     for (unsigned i = 0; i < n_hosts; i++) {
         uint32_t host = first_host + i;
@@ -1756,11 +1980,22 @@ static uint32_t conficker_internet_target(struct trace *t, uint32_t infected)
     }
 }
 
-/* Any host address of the capture's /24 (.1-.254) but the chooser's own. */
+/* A WannaCry-like worm draws from all public addresses alike. */
+static uint32_t uniform_internet_target(struct trace *t, uint32_t infected)
+{
+    (void)infected;
+    for (;;) {
+        uint32_t ip = (uint32_t)(rng_next(&t->rng) >> 32);
+        if (is_public_unicast(ip) && (ip & 0xff) != 0xff)
+            return ip;
+    }
+}
+
+/* Any host address of the capture's LAN (.1-.254 of a /24) but the chooser's own. */
 static uint32_t lan_host_target(struct trace *t, uint32_t chooser)
 {
     for (;;) {
-        uint32_t ip = t->lan | (uint32_t)(1 + rng_below(&t->rng, 254));
+        uint32_t ip = t->lan | (uint32_t)(1 + rng_below(&t->rng, ~t->lan_mask - 1));
         if (ip != chooser)
             return ip;
     }
@@ -1819,9 +2054,10 @@ static void worm_probe_neighbour(struct trace *t, nstime at, uint32_t infected, 
 }
 
 /* Internet address: 88% silent, 5% RST, 5% accepted, 2% ICMP prohibited. */
-static void worm_probe_internet(struct trace *t, nstime at, uint32_t infected, struct address_set *tried)
+static void worm_probe_internet(struct trace *t, nstime at, uint32_t infected, struct address_set *tried,
+                                uint32_t (*draw)(struct trace *, uint32_t))
 {
-    uint32_t target = draw_untried(t, tried, infected, conficker_internet_target);
+    uint32_t target = draw_untried(t, tried, infected, draw);
     unsigned roll = (unsigned)rng_below(&t->rng, 100);
     struct tcp_attempt attempt = {.client = infected, .server = target, .port = PORT_SMB,
                                   .answer = ANSWER_NONE};
@@ -1841,17 +2077,20 @@ static void worm_probe_internet(struct trace *t, nstime at, uint32_t infected, s
 struct worm {
     uint32_t infected;
     nstime start, duration, mean_gap;
+    uint32_t (*internet_target)(struct trace *t, uint32_t infected); /* NULL: Conficker's */
 };
 
 /* About one attempt per mean_gap: a quarter to the LAN, the rest to the Internet. */
 static void conficker_scan(struct trace *t, const struct worm *w)
 {
     struct address_set tried = {0};
+    uint32_t (*draw)(struct trace *, uint32_t) =
+        w->internet_target ? w->internet_target : conficker_internet_target;
     for (nstime at = w->start; at < w->start + w->duration; at += jittered(t, w->mean_gap, 30)) {
         if (rng_percent(&t->rng, 25))
             worm_probe_neighbour(t, at, w->infected, &tried);
         else
-            worm_probe_internet(t, at, w->infected, &tried);
+            worm_probe_internet(t, at, w->infected, &tried, draw);
     }
     set_free(&tried);
 }
@@ -3306,10 +3545,427 @@ static const struct derived_output DERIVED[] = {
     {"lie_two_linktypes.pcapng", write_two_linktypes},
 };
 
+/* ================================================================== */
+/* The benchmark capture: wwgen --bench OUTFILE PACKETS                */
+/* ================================================================== */
+
+/*
+ * An office /16 (10.20.0.0/16, one flat LAN; the router 10.20.0.1 is also
+ * its resolver) seen on a SPAN port, as a classic pcap (µs, Ethernet) of
+ * exactly PACKETS frames.  Each second: 40 web visits by random clients
+ * among 3200 (a DNS lookup, then a GET with a 250-549 byte cookie, so
+ * ~600-byte requests, for a page of 300-1199 bytes or, one time in three,
+ * a download of 8 KB-1 MB in full-size segments), 10 more DNS lookups, 4 SMB
+ * sessions with one of 4 file servers (negotiate, then reads or writes of
+ * 4 KB-1 MB), 2 clients starting their NBNS broadcast chatter, and 10 ARP
+ * refreshes by the router.  Spread through it (BENCH_EPISODES, at fixed
+ * fractions of the story's nominal length PACKETS / BENCH_PACKETS_PER_SECOND)
+ * are three Conficker-like hosts, a uniform worm, masscan bursts and an
+ * NBSTAT sweep, and two busy but benign sources.
+ *
+ * It streams: memory does not grow with PACKETS.  The story is told one
+ * BENCH_SLICE at a time, and every conversation (or whole scan) is told in
+ * the slice where it starts; its later packets (a download's last segments,
+ * SYN retransmissions, a scan's remaining probes) may lie in later slices,
+ * but none comes before its start.  So once slice [T, T + 1 s) is told,
+ * every packet before T + 1 s is known: those are sorted and finalized as
+ * finalize_trace() does (strictly increasing times, IPv4 IDs in time order),
+ * rendered, appended to the file and dropped.  The others, and any packet an
+ * ICMP error among them quotes, are kept, renumbered, for the next slice.
+ * Memory is what is in flight across a slice boundary.
+ */
+
+#define BENCH_NETWORK IPV4(10, 20, 0, 0)
+#define BENCH_SLICE SEC(1)
+/* The background's mean rate, measured (wwgen prints the real one); it sets
+ * the story's nominal length, over which the scanners are spread. */
+#define BENCH_PACKETS_PER_SECOND 3900u
+#define BENCH_MAX_PACKETS 1000000000ULL
+#define BENCH_SEED 0xBE4C42009A0CULL
+
+enum { BENCH_CLIENT_SUBNETS = 16, BENCH_CLIENTS_PER_SUBNET = 200,
+       BENCH_CLIENTS = BENCH_CLIENT_SUBNETS * BENCH_CLIENTS_PER_SUBNET,
+       BENCH_FILE_SERVERS = 4, BENCH_SITES = 64 };
+/* Per slice (second) of background. */
+enum { BENCH_WEB_VISITS = 70, BENCH_DNS_LOOKUPS = 20, BENCH_SMB_SESSIONS = 6,
+       BENCH_CHATTERERS = 2, BENCH_ARP_REFRESHES = 10 };
+
+#define BENCH_FILE_SERVER(i) (BENCH_NETWORK | (10u + (uint32_t)(i))) /* .0.10-.0.13 */
+#define BENCH_MANAGER (BENCH_NETWORK | 20u)
+#define BENCH_DEAD_SERVER (BENCH_NETWORK | 30u)
+
+/* Client i: 10.20.1.10-209, 10.20.2.10-209, ... 10.20.16.10-209. */
+static uint32_t bench_client(unsigned i)
+{
+    return BENCH_NETWORK | (1u + i / BENCH_CLIENTS_PER_SUBNET) << 8 |
+           (10u + i % BENCH_CLIENTS_PER_SUBNET);
+}
+
+static bool bench_is_client(uint32_t ip)
+{
+    unsigned subnet = (ip >> 8) & 0xff, host = ip & 0xff;
+    return (ip & 0xffff0000u) == BENCH_NETWORK && subnet >= 1 && subnet <= BENCH_CLIENT_SUBNETS &&
+           host >= 10 && host < 10 + BENCH_CLIENTS_PER_SUBNET;
+}
+
+/* Servers answer; of the clients, a fifth share files, 30% refuse SMB and
+ * the rest drop it (host firewall); 60% answer NBNS.  Nothing else exists. */
+static enum service bench_service(uint32_t ip, uint16_t port)
+{
+    if (ip == (BENCH_NETWORK | 1u))
+        return SERVICE_CLOSED;
+    if ((ip >= BENCH_FILE_SERVER(0) && ip < BENCH_FILE_SERVER(BENCH_FILE_SERVERS)) || ip == BENCH_MANAGER)
+        return SERVICE_OPEN;
+    if (ip == BENCH_DEAD_SERVER)
+        return SERVICE_FILTERED;
+    if (!bench_is_client(ip))
+        return SERVICE_ABSENT;
+    unsigned roll = (unsigned)(mix64(ip) % 10);
+    if (port == PORT_NBNS)
+        return roll < 6 ? SERVICE_OPEN : SERVICE_FILTERED;
+    return roll < 2 ? SERVICE_OPEN : roll < 5 ? SERVICE_CLOSED : SERVICE_FILTERED;
+}
+
+static uint32_t bench_random_client(struct trace *t)
+{
+    return bench_client((unsigned)rng_below(&t->rng, BENCH_CLIENTS));
+}
+
+/* Uniform in [2^e, 2^(e+1)) for e uniform in [low_bits, high_bits): spread
+ * evenly over the orders of magnitude, with integers only. */
+static size_t size_log_uniform(struct trace *t, unsigned low_bits, unsigned high_bits)
+{
+    unsigned e = low_bits + (unsigned)rng_below(&t->rng, high_bits - low_bits);
+    size_t base = (size_t)1 << e;
+    return base + (size_t)rng_below(&t->rng, base);
+}
+
+/* The five test websites, then cdnNN.example.com in 198.18.0.0/15. */
+struct bench_sites {
+    struct website site[BENCH_SITES];
+    char names[BENCH_SITES][24];
+};
+
+static void bench_sites_init(struct trace *t, struct bench_sites *s)
+{
+    for (unsigned i = 0; i < BENCH_SITES; i++) {
+        if (i < COUNT_OF(WEBSITES)) {
+            s->site[i] = WEBSITES[i];
+        } else {
+            snprintf(s->names[i], sizeof s->names[i], "cdn%02u.example.com", i);
+            s->site[i] = (struct website){s->names[i], IPV4(198, 18, i / 200, 1 + i % 200)};
+        }
+        set_stack(t, s->site[i].address, &LINUX);
+    }
+}
+
+static void bench_web_visit(struct trace *t, nstime at, uint32_t client, const struct bench_sites *sites)
+{
+    const struct website *site = &sites->site[rng_below(&t->rng, BENCH_SITES)];
+    bool download = rng_percent(&t->rng, 25);
+    size_t cookie = (size_t)(250 + rng_below(&t->rng, 300));
+    size_t body = download ? size_log_uniform(t, 13, 19) : (size_t)(300 + rng_below(&t->rng, 900));
+    struct exchange http = {0};
+    build_http_transfer(&http, site->host, download ? "/files/update.cab" : "/", cookie, body);
+    nstime ready = dns_lookup(t, at, client, site);
+    run_http(t, ready, client, site->address, &http);
+    exchange_free(&http);
+}
+
+static void bench_smb_session(struct trace *t, nstime at, uint32_t client)
+{
+    uint32_t server = BENCH_FILE_SERVER(rng_below(&t->rng, BENCH_FILE_SERVERS));
+    bool write = rng_percent(&t->rng, 30);
+    size_t size = size_log_uniform(t, 12, 19);
+    struct exchange transfer = {0};
+    build_smb_transfer(&transfer, write, size);
+    run_tcp_attempt(t, at, &(struct tcp_attempt){.client = client, .server = server, .port = PORT_SMB,
+                                                 .answer = ANSWER_SYN_ACK, .exchange = &transfer});
+    exchange_free(&transfer);
+}
+
+/* One slice of office traffic, conversations starting in [from, until]. */
+static void bench_background(struct trace *t, const struct bench_sites *sites, nstime from, nstime until)
+{
+    for (unsigned i = 0; i < BENCH_WEB_VISITS; i++) {
+        nstime at = random_moment(t, from, until);
+        bench_web_visit(t, at, bench_random_client(t), sites);
+    }
+    for (unsigned i = 0; i < BENCH_DNS_LOOKUPS; i++) {
+        nstime at = random_moment(t, from, until);
+        uint32_t client = bench_random_client(t);
+        dns_lookup(t, at, client, &sites->site[rng_below(&t->rng, BENCH_SITES)]);
+    }
+    for (unsigned i = 0; i < BENCH_SMB_SESSIONS; i++) {
+        nstime at = random_moment(t, from, until);
+        bench_smb_session(t, at, bench_random_client(t));
+    }
+    for (unsigned i = 0; i < BENCH_CHATTERERS; i++) {
+        nstime at = random_moment(t, from, until);
+        netbios_broadcast_chatter(t, bench_random_client(t), 1, at, at + SEC(60), false);
+    }
+    for (unsigned i = 0; i < BENCH_ARP_REFRESHES; i++) {
+        nstime at = random_moment(t, from, until);
+        arp_resolve(t, at, t->gateway, bench_random_client(t));
+    }
+}
+
+enum bench_activity { BENCH_CONFICKER, BENCH_UNIFORM_WORM, BENCH_MASSCAN, BENCH_NBSTAT_SWEEP,
+                      BENCH_MANAGEMENT_SWEEP, BENCH_DEAD_SERVER_RETRIES };
+
+/* One source's episode, told whole in the slice where it starts. */
+struct bench_episode {
+    enum bench_activity activity;
+    uint32_t actor;
+    unsigned start_permille, length_permille; /* of the nominal length */
+    nstime max_length, gap;
+    bool scanner; /* a source wormwatch should flag */
+    const char *what;
+};
+
+static const struct bench_episode BENCH_EPISODES[] = {
+    {BENCH_CONFICKER, IPV4(10, 20, 4, 66), 80, 250, SEC(300), MSEC(500), true,
+     "Conficker-like worm, Windows XP, a probe every 0.5 s"},
+    {BENCH_DEAD_SERVER_RETRIES, IPV4(10, 20, 6, 30), 120, 600, SEC(600), 0, false,
+     "client retrying a dead SMB server 10 times"},
+    {BENCH_UNIFORM_WORM, IPV4(10, 20, 9, 123), 200, 200, SEC(120), MSEC(200), true,
+     "uniform (WannaCry-like) worm, Windows 7, a probe every 0.2 s"},
+    {BENCH_CONFICKER, IPV4(10, 20, 7, 45), 300, 300, SEC(300), SEC(1), true,
+     "Conficker-like worm, Windows XP, a probe every 1 s"},
+    {BENCH_MASSCAN, IPV4(10, 20, 0, 250), 450, 0, 0, SEC(3), true,
+     "masscan: 4 bursts of 256 SYNs to 445, 10.20.5.0-10.20.8.255"},
+    {BENCH_MANAGEMENT_SWEEP, BENCH_MANAGER, 500, 0, 0, MSEC(150), false,
+     "management server's SMB sweep of 200 desktops"},
+    {BENCH_CONFICKER, IPV4(10, 20, 12, 200), 550, 150, SEC(120), MSEC(250), true,
+     "Conficker-like worm, Windows XP, a probe every 0.25 s"},
+    {BENCH_NBSTAT_SWEEP, IPV4(10, 20, 0, 251), 700, 0, 0, MSEC(20), true,
+     "nbtscan-style NBSTAT sweep of 10.20.3.1-254"},
+};
+
+static nstime bench_episode_length(const struct bench_episode *e, nstime nominal)
+{
+    nstime length = nominal / 1000 * e->length_permille;
+    length -= length % USEC(1);
+    return length < e->max_length ? length : e->max_length;
+}
+
+static void tell_bench_episode(struct trace *t, const struct bench_episode *e, nstime start, nstime length)
+{
+    enum { BURSTS = 4, BURST_TARGETS = 256 };
+    switch (e->activity) {
+    case BENCH_CONFICKER:
+    case BENCH_UNIFORM_WORM: {
+        bool uniform = e->activity == BENCH_UNIFORM_WORM;
+        set_stack(t, e->actor, uniform ? &WINDOWS_7 : &WINDOWS_XP);
+        conficker_scan(t, &(struct worm){.infected = e->actor, .start = start, .duration = length,
+                                         .mean_gap = e->gap,
+                                         .internet_target = uniform ? uniform_internet_target : NULL});
+        break;
+    }
+    case BENCH_MASSCAN:
+        set_stack(t, e->actor, &MASSCAN);
+        for (unsigned b = 0; b < BURSTS; b++)
+            syn_burst(t, e->actor, IPV4(10, 20, 5 + b, 0), BURST_TARGETS, PORT_SMB, start + b * e->gap,
+                      SEC(2), ANSWER_NONE);
+        break;
+    case BENCH_NBSTAT_SWEEP:
+        set_stack(t, e->actor, &LINUX);
+        nbstat_sweep(t, e->actor, IPV4(10, 20, 3, 1), 254, start, e->gap);
+        break;
+    case BENCH_MANAGEMENT_SWEEP:
+        management_sweep(t, e->actor, IPV4(10, 20, 2, 10), 200, start, e->gap);
+        break;
+    case BENCH_DEAD_SERVER_RETRIES:
+        retry_dead_server(t, e->actor, BENCH_DEAD_SERVER, 10, start, length / 10);
+        break;
+    }
+}
+
+struct bench_writer {
+    FILE *file;
+    const char *path;
+    struct bytes buffer, frame, spare_arena;
+    uint8_t *keep;
+    uint32_t *renumber;
+    size_t scratch_cap;
+    uint64_t limit, written, bytes;
+    size_t most_held; /* packets in memory at once, at most */
+    nstime last_ts;
+};
+
+static void bench_scratch(struct bench_writer *w, size_t n)
+{
+    if (n <= w->scratch_cap)
+        return;
+    size_t cap = w->scratch_cap ? w->scratch_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    uint8_t *keep = realloc(w->keep, cap);
+    uint32_t *renumber = realloc(w->renumber, cap * sizeof *renumber);
+    if (!keep || !renumber)
+        die("out of memory");
+    w->keep = keep;
+    w->renumber = renumber;
+    w->scratch_cap = cap;
+}
+
+static void bench_write(struct bench_writer *w, const struct bytes *data)
+{
+    if (fwrite(data->data, 1, data->len, w->file) != data->len)
+        die("cannot write %s", w->path);
+    w->bytes += data->len;
+}
+
+/* Writes every packet before `until` not yet written (up to the limit),
+ * then keeps only those not written and the packets their ICMP errors
+ * quote, renumbered 0.. in time order with their bodies in a fresh arena. */
+static void bench_flush(struct trace *t, struct bench_writer *w, nstime until)
+{
+    size_t n = t->n_packets;
+    if (n > w->most_held)
+        w->most_held = n;
+    qsort(t->packets, n, sizeof *t->packets, compare_packets);
+    size_t *index = realloc(t->index_of_serial, (n ? n : 1) * sizeof *index);
+    if (!index)
+        die("out of memory");
+    t->index_of_serial = index;
+    for (size_t i = 0; i < n; i++)
+        index[t->packets[i].serial] = i;
+
+    w->buffer.len = 0;
+    for (size_t i = 0; i < n && w->written < w->limit; i++) {
+        struct packet *p = &t->packets[i];
+        if (p->written)
+            continue;
+        if (p->ts >= until)
+            break;
+        nstime ts = p->ts - p->ts % t->tick;
+        if (w->written && ts <= w->last_ts)
+            ts = w->last_ts + t->tick; /* strictly increasing timestamps */
+        p->ts = w->last_ts = ts;
+        if (p->net == NET_IPV4)
+            p->ip.v4.id = host_of(t, p->ip.v4.src)->next_ip_id++;
+        w->frame.len = 0;
+        render_frame(t, i, &w->frame);
+        struct record_size size = record_size(&p->damage, w->frame.len);
+        put_capture_record(&w->buffer, t->spec->format, ts, w->frame.data, size.captured, size.on_wire);
+        p->written = true;
+        w->written++;
+    }
+    bench_write(w, &w->buffer);
+
+    bench_scratch(w, n);
+    for (size_t i = 0; i < n; i++)
+        w->keep[i] = !t->packets[i].written;
+    for (size_t i = 0; i < n; i++)
+        if (!t->packets[i].written && t->packets[i].quotes_offender)
+            w->keep[index[t->packets[i].offender_serial]] = 1;
+    struct bytes *arena = &w->spare_arena;
+    arena->len = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w->keep[i])
+            continue;
+        struct packet p = t->packets[i];
+        size_t offset = arena->len;
+        put_data(arena, t->arena.data + p.body_offset, p.body_length);
+        p.body_offset = offset;
+        w->renumber[p.serial] = (uint32_t)kept;
+        p.serial = (uint32_t)kept;
+        t->packets[kept++] = p;
+    }
+    for (size_t i = 0; i < kept; i++)
+        if (t->packets[i].quotes_offender)
+            t->packets[i].offender_serial = w->renumber[t->packets[i].offender_serial];
+    struct bytes swap = t->arena;
+    t->arena = *arena;
+    *arena = swap;
+    t->n_packets = kept;
+    t->n_probes = 0; /* no ground truth for this capture */
+    t->actors.count = 0;
+    t->also_benign.count = 0;
+}
+
+static void print_time(nstime ts)
+{
+    printf("%" PRIu64 ".%03" PRIu64 " s", (uint64_t)(ts / SEC(1)), (uint64_t)(ts % SEC(1) / MSEC(1)));
+}
+
+static void write_bench_capture(const char *path, uint64_t packets)
+{
+    static const struct capture_spec spec = {"bench.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET,
+                                             BENCH_SEED, NULL};
+    struct trace t = trace_new(&spec);
+    struct bench_sites sites;
+    struct bench_writer w = {.path = path, .limit = packets};
+    const nstime nominal = packets * SEC(1) / BENCH_PACKETS_PER_SECOND;
+    bool told[COUNT_OF(BENCH_EPISODES)] = {false};
+
+    use_network(&t, BENCH_NETWORK, 16, bench_service);
+    for (unsigned i = 0; i < BENCH_CLIENTS; i++) {
+        uint32_t client = bench_client(i);
+        set_stack(&t, client, mix64(client) % 5 < 3 ? &WINDOWS_7 : &WINDOWS_XP);
+    }
+    bench_sites_init(&t, &sites);
+    w.file = fopen(path, "wb");
+    if (!w.file)
+        die("cannot create %s", path);
+    put_capture_header(&w.buffer, spec.format, spec.link->linktype);
+    bench_write(&w, &w.buffer);
+
+    for (nstime from = 0; w.written < w.limit; from += BENCH_SLICE) {
+        nstime until = from + BENCH_SLICE;
+        for (size_t e = 0; e < COUNT_OF(BENCH_EPISODES); e++) {
+            nstime start = nominal / 1000 * BENCH_EPISODES[e].start_permille;
+            start -= start % t.tick;
+            if (!told[e] && start < until) {
+                tell_bench_episode(&t, &BENCH_EPISODES[e], start,
+                                   bench_episode_length(&BENCH_EPISODES[e], nominal));
+                told[e] = true;
+            }
+        }
+        bench_background(&t, &sites, from, until - t.tick);
+        bench_flush(&t, &w, until);
+    }
+    if (fclose(w.file) != 0)
+        die("cannot write %s", path);
+
+    printf("%s: %" PRIu64 " packets, %" PRIu64 " bytes, ", path, w.written, w.bytes);
+    print_time(w.last_ts);
+    printf(" of traffic (%.0f packets/s, %.0f bytes/packet); at most %zu packets held at once\n",
+           (double)w.written / ((double)w.last_ts / 1e9 + 1e-9),
+           (double)(w.bytes - 24 - 16 * w.written) / (double)w.written, w.most_held);
+    for (size_t e = 0; e < COUNT_OF(BENCH_EPISODES); e++) {
+        const struct bench_episode *ep = &BENCH_EPISODES[e];
+        nstime start = nominal / 1000 * ep->start_permille;
+        printf("  %-15s %-7s from ", ipv4_text(ep->actor).s, ep->scanner ? "scanner" : "benign");
+        print_time(start - start % t.tick);
+        printf(": %s%s\n", ep->what, start >= w.last_ts ? " (after the end: not in the file)" : "");
+    }
+    bytes_free(&w.buffer);
+    bytes_free(&w.frame);
+    bytes_free(&w.spare_arena);
+    free(w.keep);
+    free(w.renumber);
+    trace_free(&t);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--bench") == 0) {
+        char *end = NULL;
+        unsigned long long packets = argc == 4 ? strtoull(argv[3], &end, 10) : 0;
+        if (argc != 4 || !end || *end || packets == 0 || packets > BENCH_MAX_PACKETS) {
+            fprintf(stderr, "usage: %s --bench OUTFILE PACKETS (1 to %llu)\n", argv[0],
+                    BENCH_MAX_PACKETS);
+            return EXIT_FAILURE;
+        }
+        write_bench_capture(argv[2], packets);
+        return EXIT_SUCCESS;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s OUTDIR [NAME]\n", argv[0]);
+        fprintf(stderr, "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n", argv[0],
+                argv[0]);
         return EXIT_FAILURE;
     }
     const char *outdir = argv[1], *only = argc == 3 ? argv[2] : NULL;
