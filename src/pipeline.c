@@ -228,8 +228,6 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
 {
     p->files++;
     p->live = cap;
-    if (ctl->stats_requests)
-        p->stats_seen = *ctl->stats_requests;
     uint64_t next_stats_ns = wall_clock_ns() + ctl->stats_interval_ns;
     bool ok = true;
     while (ok && !ww_pipeline_stopped(p)) {

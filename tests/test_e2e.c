@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "e2e_util.h"
 #include "wormwatch/format.h"
 
 #define MAX_ARGS 32
@@ -36,38 +37,6 @@ struct run {
     json_t *events[MAX_EVENTS];
     size_t event_count;
 };
-
-static char *slurp_fd(int fd)
-{
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        if (len + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
-/* Reads one pipe into a temporary file so that the child never blocks. */
-static int spill_file(void)
-{
-    char path[] = "/tmp/wwe2e.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
 
 /* Every stdout line must be one whole JSON object. */
 static void parse_events(struct run *r)
@@ -201,14 +170,6 @@ static char *temp_file_with(const char *text)
     return path;
 }
 
-static size_t line_count(const char *text)
-{
-    size_t n = 0;
-    for (; *text; text++)
-        n += *text == '\n';
-    return n;
-}
-
 /* Asserts stderr is exactly one line that contains `needle`. */
 static void assert_one_error_line(const struct run *r, const char *needle)
 {
@@ -216,34 +177,6 @@ static void assert_one_error_line(const struct run *r, const char *needle)
     assert_true(strncmp(r->err, "wormwatch: ", 11) == 0);
     if (!strstr(r->err, needle))
         fail_msg("stderr '%s' does not mention '%s'", r->err, needle);
-}
-
-/* The value at a dotted path such as "alert.signature_id", or NULL. */
-static json_t *value_at(json_t *o, const char *path)
-{
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *save = NULL;
-    json_t *v = o;
-    for (char *key = strtok_r(buf, ".", &save); key && v; key = strtok_r(NULL, ".", &save))
-        v = json_object_get(v, key);
-    return v;
-}
-
-static const char *str_at(json_t *o, const char *path)
-{
-    const char *s = json_string_value(value_at(o, path));
-    if (!s)
-        fail_msg("%s is not a string", path);
-    return s;
-}
-
-static long long int_at(json_t *o, const char *path)
-{
-    json_t *v = value_at(o, path);
-    if (!json_is_integer(v))
-        fail_msg("%s is not an integer", path);
-    return json_integer_value(v);
 }
 
 /* ---- command line and errors --------------------------------------------- */
