@@ -576,29 +576,31 @@ static json_t *hosts_object(const struct ww_hosts_stats *h)
     return o;
 }
 
-static json_t *probation_object(const struct ww_table_stats *t, const struct ww_detect_stats *d)
+/* What every table reports: how full it is, and what left it. */
+static json_t *table_common(const struct ww_table_stats *t)
 {
     json_t *o = json_object();
     set_u64(o, "sources", t->entries);
     set_u64(o, "capacity", t->capacity);
     set_u64(o, "record_bytes", t->record_bytes);
+    set_u64(o, "evictions", t->evictions);
+    set_u64(o, "expirations", t->expirations);
+    return o;
+}
+
+static json_t *probation_object(const struct ww_table_stats *t, const struct ww_detect_stats *d)
+{
+    json_t *o = table_common(t);
     set_u64(o, "admitted", d->newcomers);
     set_u64(o, "promoted", d->promotions);
-    set_u64(o, "evicted", t->evictions);
-    set_u64(o, "expired", t->expirations);
     return o;
 }
 
 static json_t *table_object(const struct ww_table_stats *t)
 {
-    json_t *o = json_object();
-    set_u64(o, "sources", t->entries);
-    set_u64(o, "capacity", t->capacity);
+    json_t *o = table_common(t);
     set_u64(o, "memory_bytes", t->memory_bytes);
-    set_u64(o, "record_bytes", t->record_bytes);
     set_u64(o, "inserts", t->inserts);
-    set_u64(o, "evictions", t->evictions);
-    set_u64(o, "expirations", t->expirations);
     return o;
 }
 

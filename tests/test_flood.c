@@ -200,7 +200,7 @@ static void test_spoofed_flood_stays_under_the_cap(void **state)
     json_int_t admitted = json_integer_value(json_object_get(probation, "admitted"));
     json_int_t capacity = json_integer_value(json_object_get(probation, "capacity"));
     assert_true(admitted >= FLOOD_SOURCES && admitted < FLOOD_SOURCES + 100);
-    assert_true(json_integer_value(json_object_get(probation, "evicted")) >= FLOOD_SOURCES - capacity);
+    assert_true(json_integer_value(json_object_get(probation, "evictions")) >= FLOOD_SOURCES - capacity);
     assert_true(json_integer_value(json_object_get(probation, "promoted")) < 20); /* real hosts */
     json_decref(stats);
     free(text);
