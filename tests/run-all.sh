@@ -23,7 +23,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 run_suite() { # name, extra cmake args...
   local dir="build-$1"; shift
   echo "== build $dir"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DWW_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DWW_WERROR=ON -DWW_REQUIRE_TESTS=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs" >/dev/null
   echo "== test $dir"
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300)
