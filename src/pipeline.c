@@ -214,7 +214,7 @@ static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, bool 
     for (int n = 0; n < LIVE_BATCH; n++) {
         switch (ww_capture_next(cap, &frame, err, err_len)) {
         case WW_CAPTURE_FRAME: ww_pipeline_frame(p, &frame); break;
-        case WW_CAPTURE_IDLE: *idle = true; return true;
+        case WW_CAPTURE_IDLE:
         case WW_CAPTURE_END: *idle = true; return true;
         case WW_CAPTURE_ERROR: return false;
         }
