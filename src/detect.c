@@ -22,10 +22,10 @@
  * second distinct target promotes it, replaying what it kept into the new
  * record (the SYN's shape survives as its stack class, the VLAN id not).
  * A contact is a (target, port): a Windows client trying 445 and 139 on
- * one server is promoted too, at the cost of a record. A flood of spoofed sources, one SYN each,
- * churns the probation table and never touches the records of real
- * scanners; when the record table itself is full, the least-evidenced of
- * its 8 oldest records goes.
+ * one server is promoted too, at the cost of a record. A flood of spoofed
+ * sources, one SYN each, churns the probation table and never touches the
+ * records of real scanners; when the record table itself is full, the
+ * least-evidenced of its 8 oldest records goes.
  *
  * A sequential rule's state is the random walk, a Bloom filter of the
  * targets already contacted (only first contacts move the walk), and the
