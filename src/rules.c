@@ -269,14 +269,22 @@ static bool global_key(struct parser *p, const char *key, char *value)
     return fail(p, "unknown key '%s' in [global]", key);
 }
 
+/* A whole value that is a real number; NaN passes here and fails every
+   caller's range check. */
+static bool parse_real(const char *value, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(value, &end);
+    return !errno && end != value && !*end;
+}
+
 /* A number strictly between 0 and 1 (or up to `max`). */
 static bool parse_probability(struct parser *p, const char *key, const char *value, double max,
                               double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (errno || end == value || *end || !(v > 0.0 && v < max))
+    double v;
+    if (!parse_real(value, &v) || !(v > 0.0 && v < max))
         return fail(p, "%s must be a number above 0 and below %g, not '%s'", key, max, value);
     *out = v;
     return true;
@@ -292,10 +300,8 @@ static bool conficker_key(struct parser *p, const char *key, const char *value)
         return true;
     }
     if (!strcmp(key, "likely_bits")) {
-        char *end;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (errno || end == value || *end || !(v >= 0.0 && v <= 1000.0))
+        double v;
+        if (!parse_real(value, &v) || !(v >= 0.0 && v <= 1000.0))
             return fail(p, "likely_bits must be a number from 0 to 1000, not '%s'", value);
         c->likely_bits = v;
         return true;
@@ -425,10 +431,8 @@ static bool rule_key(struct parser *p, const char *key, char *value)
     if (!strcmp(key, "suppress"))
         return parse_duration_key(p, key, value, 0, &r->suppress_ns);
     if (!strcmp(key, "min_failed_fraction")) {
-        char *end;
-        errno = 0;
-        double f = strtod(value, &end);
-        if (errno || *end || !(f >= 0.0 && f <= 1.0))
+        double f;
+        if (!parse_real(value, &f) || !(f >= 0.0 && f <= 1.0))
             return fail(p, "min_failed_fraction must be a number from 0 to 1, not '%s'", value);
         r->min_failed_fraction = f;
         return true;

@@ -409,6 +409,9 @@ static void test_error_bad_values(void **state)
     parse_fails("[rule 1000001]\nwindow = 25h\n", "t.rules:2: ", "window must be at most 24h");
     parse_fails("[rule 1000001]\nmin_failed_fraction = 1.5\n", "t.rules:2: ",
                 "min_failed_fraction must be a number from 0 to 1");
+    /* An empty value once passed as 0: its parser lacked the empty check. */
+    parse_fails("[rule 1000001]\nmin_failed_fraction =\n", "t.rules:2: ",
+                "min_failed_fraction must be a number from 0 to 1");
     parse_fails("[rule 1000001]\ncount = some\n", "t.rules:2: ", "count must be");
     parse_fails("home_nets = 10.0.0.0/8, 10.0.0.1/8\n", "t.rules:1: ", "'10.0.0.1/8' is not");
     parse_fails("[global]\nmax_memory = 512K\n", "t.rules:2: ", "below the 1M minimum");
