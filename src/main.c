@@ -414,15 +414,17 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
     }
     if (warn[0])
         fprintf(stderr, "wormwatch: warning: %s\n", warn);
-    if (o->filter) {
-        snprintf(filter, sizeof filter, "%s", o->filter);
-    } else {
+    /* The user's filter goes to libpcap whole: -F allows far more than a
+       buffer here would hold. */
+    const char *expression = o->filter;
+    if (!expression) {
         struct ww_probe_config cfg;
         ww_probe_config_from_rules(rules, 1, 1, &cfg);
         ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count,
                                   ww_capture_link(cap) == WW_LINK_ETHERNET, filter, sizeof filter);
+        expression = filter;
     }
-    if (!ww_capture_set_filter(cap, filter, err, sizeof err)) {
+    if (!ww_capture_set_filter(cap, expression, err, sizeof err)) {
         fprintf(stderr, "wormwatch: %s\n", err);
         ww_capture_close(cap);
         return NULL;

@@ -588,6 +588,30 @@ static void test_live_scan_rotate_and_stop(void **state)
     json_decref(after);
 }
 
+/*
+ * A user filter longer than 2 KiB once reached libpcap cut at 2047 bytes (a
+ * syntax error, or worse another filter). Its last clause matters: the scan
+ * is only seen if the whole expression arrives.
+ */
+static void test_live_long_filter_reaches_libpcap_whole(void **state)
+{
+    (void)state;
+    const char *dir = make_dir();
+    char file[128], filter[4096] = "(tcp port 80";
+    snprintf(file, sizeof file, "%s/eve.json", dir);
+    while (strlen(filter) < 3000)
+        strcat(filter, " or tcp port 80");
+    strcat(filter, ") or tcp port 445");
+    struct proc ww = start_wormwatch("-i", "lo", "-o", file, "--stats-interval", "0", filter, NULL);
+    wait_for_file(&ww, file);
+    scan(8, 190, 209);
+    json_t *events = wait_for_scan_alerts(&ww, file, "127.0.0.8");
+    assert_int_equal(count_events(events, "alert", "127.0.0.8"), 2);
+    json_decref(events);
+    assert_int_equal(stop(&ww, SIGTERM), 0);
+    assert_quiet(&ww);
+}
+
 /* ---- 2. SIGUSR1: a stats event at once -------------------------------------- */
 
 static void test_live_sigusr1_writes_stats_at_once(void **state)
@@ -893,6 +917,7 @@ int main(void)
         flock(lock, LOCK_EX);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_live_scan_rotate_and_stop, clean_up),
+        cmocka_unit_test_teardown(test_live_long_filter_reaches_libpcap_whole, clean_up),
         cmocka_unit_test_teardown(test_live_sigusr1_writes_stats_at_once, clean_up),
         cmocka_unit_test_teardown(test_fever_receives_and_parses_stream_events, clean_up),
         cmocka_unit_test_teardown(test_unix_dgram_one_event_per_datagram, clean_up),
