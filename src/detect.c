@@ -82,7 +82,7 @@ struct first_contact {
     uint32_t target;
     uint16_t sport;
     uint8_t state;     /* enum contact_state */
-    uint8_t reserved;
+    uint8_t proto;     /* the rule's protocol, or WW_PROTO_ARP for a dark ARP miss */
 };
 
 /* A sequential rule's state, after the common header. */
@@ -398,13 +398,17 @@ static void walk_reset(struct walk_state *w)
     w->sample_count = w->sample_next = 0;
 }
 
-/* The probe a queued first contact was, for the alert. */
-static struct ww_probe contact_probe(const struct ww_probe *like, const struct first_contact *c)
+/* The probe a queued first contact was, for the alert; the event that
+   drained it may be another kind of contact (an ARP miss, or a TCP result). */
+static struct ww_probe contact_probe(const struct ww_probe *like, const struct ww_rule *r,
+                                     const struct first_contact *c)
 {
     struct ww_probe p = *like;
     p.dst = c->target;
     p.sport = c->sport;
     p.ts_ns = c->ts_ns;
+    p.proto = c->proto;
+    p.dport = c->proto == WW_PROTO_ARP ? 0 : r->port;
     return p;
 }
 
@@ -460,7 +464,7 @@ static void walk_drain(struct ww_detector *d, void *record, struct rule_state *s
         struct first_contact *head = &w->queue[w->queue_head];
         if (head->state == CONTACT_WAITING)
             return;
-        struct ww_probe probe = contact_probe(like, head);
+        struct ww_probe probe = contact_probe(like, r, head);
         bool failed = head->state == CONTACT_FAILED;
         w->queue_head = (uint8_t)((w->queue_head + 1) % WALK_QUEUE);
         w->queue_len--;
@@ -483,7 +487,8 @@ static void walk_attempt(struct ww_detector *d, void *record, struct rule_state 
     struct first_contact *c = &w->queue[(w->queue_head + w->queue_len++) % WALK_QUEUE];
     *c = (struct first_contact){.ts_ns = probe->ts_ns, .target = probe->dst,
                                 .sport = probe->sport,
-                                .state = dark ? CONTACT_FAILED : CONTACT_WAITING};
+                                .state = dark ? CONTACT_FAILED : CONTACT_WAITING,
+                                .proto = probe->proto};
     walk_drain(d, record, s, r, probe);
 }
 

@@ -1170,6 +1170,44 @@ static void test_arp_misses_add_to_a_failing_walk(void **state)
     assert_samples(a, newest_first, 4);
 }
 
+/*
+ * A queued contact keeps its own kind: a TCP contact forced out by ARP misses
+ * is reported as TCP/445, and an ARP miss drained by a TCP result as ARP
+ * (both once took the kind of whichever event drained them).
+ */
+static void test_queued_contacts_keep_their_kind(void **state)
+{
+    (void)state;
+    start(ARP_RULES);
+    contacts(SCANNER, 445, "F", 1, AT_S(0));
+    for (int i = 2; i <= 9; i++) /* 8 attempts, all waiting */
+        attempt_to(SCANNER, TARGET(i), 445, AT_S(i));
+    for (int i = 1; i <= 3; i++) /* each forces out the oldest waiting attempt */
+        arp_miss(SCANNER, DARK(i), AT_S(20 + i));
+    assert_alert_count(1);
+    const struct ww_alert *a = &alerts[0];
+    assert_int_equal(a->probe.dst, TARGET(4));
+    assert_int_equal(a->probe.proto, WW_IPPROTO_TCP);
+    assert_int_equal(a->probe.dport, 445);
+    assert_int_equal(a->probe.sport, 1024 + 4);
+    assert_int_equal(a->probe.ts_ns, AT_S(4));
+
+    contacts(OTHER_SCANNER, 445, "F", 1, AT_S(0));
+    struct ww_probe waiting = probe_from(OTHER_SCANNER, TARGET(2), 445, AT_S(1));
+    attempt(&waiting);
+    arp_miss(OTHER_SCANNER, DARK(1), AT_S(2)); /* decided, but queued behind TARGET(2) */
+    arp_miss(OTHER_SCANNER, DARK(2), AT_S(3));
+    assert_alert_count(1);
+    outcome(&waiting, WW_OUTCOME_REJECTED, AT_S(4)); /* drains TARGET(2), DARK(1), DARK(2) */
+    assert_alert_count(2);
+    a = &alerts[1];
+    assert_int_equal(a->probe.src, OTHER_SCANNER);
+    assert_int_equal(a->probe.dst, DARK(2));
+    assert_int_equal(a->probe.proto, WW_PROTO_ARP);
+    assert_int_equal(a->probe.dport, 0);
+    assert_int_equal(a->probe.ts_ns, AT_S(3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1179,6 +1217,7 @@ int main(void)
         T(test_full_table_keeps_the_evidence),
         T(test_arp_misses_alone_never_alert),
         T(test_arp_misses_add_to_a_failing_walk),
+        T(test_queued_contacts_keep_their_kind),
         T(test_alert_at_threshold_not_before),
         T(test_repeated_failures_to_one_target_count_once),
         T(test_accepted_outcomes_do_not_count),
