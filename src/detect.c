@@ -586,13 +586,13 @@ static void gather_evidence(const struct ww_detector *d, void *record,
         ww_evidence_refused(evidence_of(record), &ev->probe, ev->outcome_ts_ns);
 }
 
-/* Evidence and every watching rule: the event of a source with a record. */
 static bool is_dark_contact(const struct ww_detector *d, const struct ww_probe_event *ev)
 {
     return ev->kind == WW_PROBE_ATTEMPT &&
            ww_prefix_list_contains(&d->rules->dark_nets, ev->probe.dst);
 }
 
+/* Evidence and every watching rule: the event of a source with a record. */
 static void judge_event(struct ww_detector *d, void *record, const struct ww_probe_event *ev)
 {
     const struct ww_probe *probe = &ev->probe;
@@ -727,12 +727,8 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
     if (!watched)
         return;
     d->stats.dark_contacts += is_dark_contact(d, ev);
-    void *record = ww_table_find(d->table, probe->src);
-    if (record) {
-        bool created;
-        ww_table_upsert(d->table, probe->src, d->clock_ns, &created); /* now active */
-    } else if (!(record = admit(d, ev))) {
+    void *record = ww_table_touch(d->table, probe->src, d->clock_ns);
+    if (!record && !(record = admit(d, ev)))
         return;
-    }
     judge_event(d, record, ev);
 }

@@ -87,6 +87,22 @@ void *ww_table_find(struct ww_table *t, uint32_t src)
     return slot == WW_INDEX_NONE ? NULL : value_of(record_at(t, slot));
 }
 
+/* The record in `slot` is active at now_ns: newest for eviction and expiry. */
+static void *mark_active(struct ww_table *t, uint32_t slot, uint64_t now_ns)
+{
+    ww_index_touch(&t->index, slot);
+    struct record_header *h = record_at(t, slot);
+    if (now_ns > h->last_active_ns)
+        h->last_active_ns = now_ns;
+    return value_of(h);
+}
+
+void *ww_table_touch(struct ww_table *t, uint32_t src, uint64_t now_ns)
+{
+    uint32_t slot = ww_index_find(&t->index, src_hash(src), &src, src_matches, t);
+    return slot == WW_INDEX_NONE ? NULL : mark_active(t, slot, now_ns);
+}
+
 void ww_table_expire(struct ww_table *t, uint64_t now_ns)
 {
     uint32_t slot;
@@ -139,23 +155,18 @@ void *ww_table_upsert(struct ww_table *t, uint32_t src, uint64_t now_ns, bool *c
     uint32_t hash = src_hash(src);
     uint32_t slot = ww_index_find(&t->index, hash, &src, src_matches, t);
     *created = slot == WW_INDEX_NONE;
-    if (*created) {
-        if (ww_index_full(&t->index)) {
-            ww_index_remove(&t->index, eviction_victim(t));
-            t->stats.evictions++;
-        }
-        slot = ww_index_insert(&t->index, hash);
-        memset(record_at(t, slot), 0, t->record_size);
-        record_at(t, slot)->src = src;
-        t->stats.inserts++;
-        t->stats.entries = t->index.used;
-    } else {
-        ww_index_touch(&t->index, slot);
+    if (!*created)
+        return mark_active(t, slot, now_ns);
+    if (ww_index_full(&t->index)) {
+        ww_index_remove(&t->index, eviction_victim(t));
+        t->stats.evictions++;
     }
-    struct record_header *h = record_at(t, slot);
-    if (now_ns > h->last_active_ns)
-        h->last_active_ns = now_ns;
-    return value_of(h);
+    slot = ww_index_insert(&t->index, hash);
+    memset(record_at(t, slot), 0, t->record_size);
+    record_at(t, slot)->src = src;
+    t->stats.inserts++;
+    t->stats.entries = t->index.used;
+    return mark_active(t, slot, now_ns);
 }
 
 const struct ww_table_stats *ww_table_stats(const struct ww_table *t)

@@ -190,6 +190,26 @@ static void test_find_does_not_refresh(void **state)
     ww_table_free(t);
 }
 
+/* Touching is activity: the source outlives the idle timeout and eviction. */
+static void test_touch_refreshes_a_known_source_only(void **state)
+{
+    (void)state;
+    struct ww_table *t = table_of(2);
+    struct value *one = upsert(t, 1, 1 * NS_PER_SEC, true);
+    upsert(t, 2, 2 * NS_PER_SEC, true);
+    assert_ptr_equal(ww_table_touch(t, 1, 3 * NS_PER_SEC), one);
+    assert_null(ww_table_touch(t, 9, 3 * NS_PER_SEC));
+    assert_int_equal(ww_table_stats(t)->entries, 2);
+    upsert(t, 3, 4 * NS_PER_SEC, true); /* evicts 2, now the least recently active */
+    assert_non_null(ww_table_find(t, 1));
+    assert_null(ww_table_find(t, 2));
+    ww_table_expire(t, 3 * NS_PER_SEC + IDLE_TIMEOUT);
+    assert_non_null(ww_table_find(t, 1));
+    ww_table_expire(t, 3 * NS_PER_SEC + IDLE_TIMEOUT + 1);
+    assert_null(ww_table_find(t, 1));
+    ww_table_free(t);
+}
+
 static void test_expire_removes_only_sources_idle_longer_than_timeout(void **state)
 {
     (void)state;
@@ -250,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_full_table_evicts_least_recently_active),
         cmocka_unit_test(test_reused_record_is_zeroed),
         cmocka_unit_test(test_find_does_not_refresh),
+        cmocka_unit_test(test_touch_refreshes_a_known_source_only),
         cmocka_unit_test(test_expire_removes_only_sources_idle_longer_than_timeout),
         cmocka_unit_test(test_upsert_keeps_source_alive),
     };

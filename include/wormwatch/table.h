@@ -40,6 +40,8 @@ void ww_table_free(struct ww_table *table);
 
 /* The record of `src`, or NULL if it has none. Does not refresh it. */
 void *ww_table_find(struct ww_table *table, uint32_t src);
+/* The record of `src`, marked active at now_ns; NULL if it has none. */
+void *ww_table_touch(struct ww_table *table, uint32_t src, uint64_t now_ns);
 /*
  * The record of `src`, created zeroed if new (evicting the least recently
  * active source if the table is full); marks it active at now_ns.
