@@ -93,7 +93,6 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     frame->cap_len = hdr->caplen;
     frame->wire_len = hdr->len;
     frame->link = cap->link;
-    frame->dlt = cap->dlt;
     frame->data = data;
     return WW_CAPTURE_FRAME;
 }

@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "wormwatch/bytes.h"
 #include "wormwatch/decode.h"
 
 #define COMMUNITY_ID_VERSION "1:"
@@ -30,11 +31,6 @@
 static uint32_t rotl32(uint32_t x, unsigned n)
 {
     return (x << n) | (x >> (32 - n));
-}
-
-static uint32_t load_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 static void store_be32(uint8_t *p, uint32_t v)
@@ -67,7 +63,7 @@ static void sha1_compress(uint32_t state[5], const uint8_t block[64])
 {
     uint32_t w[80];
     for (unsigned t = 0; t < 16; t++)
-        w[t] = load_be32(block + 4 * t);
+        w[t] = ww_load_be32(block + 4 * t);
     for (unsigned t = 16; t < 80; t++)
         w[t] = rotl32(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
 

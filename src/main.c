@@ -438,8 +438,7 @@ static int read_live(const struct options *o, struct ww_pipeline *pipeline, stru
 {
     char err[ERR_LEN];
     long interval = o->stats_interval >= 0 ? o->stats_interval : DEFAULT_LIVE_STATS_INTERVAL;
-    struct ww_live_control ctl = {.stop = &stop_requested,
-                                  .reopen = first ? &reopen_requested : NULL,
+    struct ww_live_control ctl = {.reopen = first ? &reopen_requested : NULL,
                                   .stats_requests = &stats_requests,
                                   .stats_interval_ns = (uint64_t)interval * 1000000000ULL,
                                   .warn = warn_to_stderr};

@@ -14,7 +14,6 @@
 #include "wormwatch/probe.h"
 
 struct ww_pipeline {
-    const struct ww_ruleset *rules;
     struct ww_decode_stats decode;
     struct ww_probe_tracker *probes;
     struct ww_detector *detector;
@@ -56,7 +55,6 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    p->rules = rules;
     p->out = out;
     p->worker = -1;
     uint64_t tables = rules->max_memory >= 2 * WW_PROCESS_RESERVE
@@ -129,10 +127,10 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
     return status != WW_CAPTURE_ERROR || ww_pipeline_stopped(p);
 }
 
-void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *s)
+void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *s)
 {
     *s = (struct ww_run_stats){.worker = p->worker};
-    if (p->live && ww_capture_kernel_stats(p->live, (struct ww_kernel_stats *)&p->kernel))
+    if (p->live && ww_capture_kernel_stats(p->live, &p->kernel))
         s->kernel = &p->kernel;
     s->ts_ns = p->newest_ns;
     s->files = p->files;
@@ -186,7 +184,7 @@ static uint64_t wall_clock_ns(void)
 
 /* Handles SIGHUP and SIGUSR1 requests and the stats timer. */
 static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_control *ctl,
-                              uint64_t *next_stats_ns)
+                              uint64_t now, uint64_t *next_stats_ns)
 {
     if (ctl->reopen && *ctl->reopen) {
         *ctl->reopen = 0;
@@ -194,7 +192,6 @@ static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_contro
         if (!ww_output_reopen(p->out, err, sizeof err) && ctl->warn)
             ctl->warn(ctl->warn_ctx, err);
     }
-    uint64_t now = wall_clock_ns();
     bool due = ctl->stats_interval_ns && now >= *next_stats_ns;
     bool asked = ctl->stats_requests && *ctl->stats_requests != p->stats_seen;
     if (asked || due) {
@@ -237,8 +234,9 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
             struct pollfd pfd = {.fd = ww_capture_fd(cap), .events = POLLIN};
             poll(&pfd, 1, LIVE_POLL_MS); /* EINTR: a signal; the flags say which */
         }
-        ww_pipeline_tick(p, wall_clock_ns());
-        live_housekeeping(p, ctl, &next_stats_ns);
+        uint64_t now = wall_clock_ns();
+        ww_pipeline_tick(p, now);
+        live_housekeeping(p, ctl, now, &next_stats_ns);
     }
     return ok || ww_pipeline_stopped(p);
 }

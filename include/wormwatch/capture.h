@@ -22,7 +22,6 @@ struct ww_frame {
     uint32_t cap_len;    /* bytes in data */
     uint32_t wire_len;   /* bytes on the wire */
     enum ww_link link;   /* how to decode data */
-    int dlt;             /* libpcap's link type, for messages */
     const uint8_t *data; /* valid until the next ww_capture_next() */
 };
 

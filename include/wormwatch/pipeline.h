@@ -52,9 +52,9 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
  */
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len);
-/* Flags a live run reacts to, set by signal handlers, and its timer. */
+/* Flags a live run reacts to, set by signal handlers, and its timer (the
+   stop flag is the pipeline's own: ww_pipeline_set_stop_flag). */
 struct ww_live_control {
-    const volatile sig_atomic_t *stop;     /* SIGINT/SIGTERM: leave the loop */
     volatile sig_atomic_t *reopen;         /* SIGHUP: reopen outputs (cleared here); NULL:
                                               another worker does it */
     const volatile sig_atomic_t *stats_requests; /* SIGUSR1 counts up: one stats event each */
@@ -79,6 +79,6 @@ void ww_pipeline_write_stats(struct ww_pipeline *p);
 
 /* End of input: pending attempts become unanswered, then a stats event. */
 void ww_pipeline_finish(struct ww_pipeline *p);
-void ww_pipeline_snapshot(const struct ww_pipeline *p, struct ww_run_stats *stats);
+void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *stats);
 
 #endif
