@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -35,6 +36,16 @@ char *slurp_fd(int fd)
     }
     buf[len] = '\0';
     return buf;
+}
+
+char *slurp_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fail_msg("cannot read %s: %s", path, strerror(errno));
+    char *text = slurp_fd(fd);
+    close(fd);
+    return text;
 }
 
 int spill_file(void)

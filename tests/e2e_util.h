@@ -11,6 +11,8 @@
 
 /* Everything left to read from fd, NUL-terminated; free() it. */
 char *slurp_fd(int fd);
+/* The whole file at `path`, NUL-terminated (the test fails if it cannot be read); free() it. */
+char *slurp_path(const char *path);
 
 /* An unlinked temporary file for a child's stdout or stderr (never blocks it). */
 int spill_file(void);

@@ -213,6 +213,12 @@ static void test_help_and_version(void **state)
     run_wormwatch_text(&r, "--help", NULL);
     assert_int_equal(r.exit_code, 0);
     assert_non_null(strstr(r.out, "Exit status: 0 success; 1"));
+    assert_string_equal(r.err, "");
+    run_free(&r);
+    run_wormwatch_text(&r, "--version", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_string_equal(r.out, "wormwatch " WW_VERSION "\n");
+    assert_string_equal(r.err, "");
     run_free(&r);
 }
 
@@ -222,10 +228,7 @@ static void test_dump_rules_prints_the_default_file(void **state)
     struct run r;
     run_wormwatch_text(&r, "--dump-rules", NULL);
     assert_int_equal(r.exit_code, 0);
-    FILE *f = fopen(WW_RULES_DIR "/default.rules", "rb");
-    assert_non_null(f);
-    char *file = slurp_fd(fileno(f));
-    fclose(f);
+    char *file = slurp_path(WW_RULES_DIR "/default.rules");
     assert_string_equal(r.out, file);
     free(file);
     run_free(&r);
@@ -737,10 +740,7 @@ static void test_file_size_limit_leaves_whole_lines(void **state)
     assert_int_equal(r.exit_code, 1);
     assert_one_error_line(&r, "cannot write event: File too large");
     run_free(&r);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = slurp_fd(fileno(f));
-    fclose(f);
+    char *text = slurp_path(path);
     unlink(path);
     size_t len = strlen(text);
     assert_true(len > 0 && len <= 2048);
@@ -868,10 +868,7 @@ static void test_output_file_is_appended(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "");
     run_free(&r);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    char *text = slurp_fd(fileno(f));
-    fclose(f);
+    char *text = slurp_path(path);
     unlink(path);
     assert_int_equal(line_count(text), 4); /* the earlier line, two alerts, stats */
     assert_true(strncmp(text, "{\"earlier\":1}\n{\"timestamp\"", 26) == 0);

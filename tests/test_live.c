@@ -779,10 +779,7 @@ static void test_fever_receives_and_parses_stream_events(void **state)
     stop(&fever, SIGTERM); /* fever exits 1 on SIGTERM, by design */
     close(fever.err_fd);
 
-    FILE *eve = fopen(file, "rb");
-    assert_non_null(eve);
-    char *text = slurp_fd(fileno(eve));
-    fclose(eve);
+    char *text = slurp_path(file);
     char *stats_line = strchr(strchr(text, '\n') + 1, '\n') + 1;
     assert_int_equal(line_count(alert_lines), 2);
     assert_int_equal(strlen(alert_lines), (size_t)(stats_line - text));
