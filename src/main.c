@@ -449,6 +449,34 @@ static int read_live(const struct options *o, struct ww_pipeline *pipeline, stru
     return EXIT_SUCCESS;
 }
 
+/*
+ * After the capture is open: the pid file, then the unprivileged user.
+ * *pidfile_written says whether the file is ours to remove at the end (a
+ * start that fails before writing it must not remove another instance's).
+ */
+static bool settle_process(const struct options *o, bool *pidfile_written)
+{
+    if (o->pidfile) {
+        if (!write_pidfile(o->pidfile))
+            return false;
+        *pidfile_written = true;
+    }
+    return !o->user || drop_privileges(o->user, o->group);
+}
+
+/* Closes the output (its failure fails the run) and removes our pid file. */
+static int end_run(const struct options *o, struct ww_output *out, bool pidfile_written, int rc)
+{
+    char err[ERR_LEN];
+    if (!ww_output_close(out, err, sizeof err)) {
+        fprintf(stderr, "wormwatch: %s\n", err);
+        rc = EXIT_RUNTIME;
+    }
+    if (pidfile_written)
+        unlink(o->pidfile); /* may fail once privileges are gone; harmless */
+    return rc;
+}
+
 /* --- workers -------------------------------------------------------------------- */
 
 static struct ww_output *open_outputs(const struct options *o);
@@ -549,7 +577,6 @@ static int run_workers(struct worker *w, long started)
 
 static int run_with_workers(const struct options *o, const struct ww_ruleset *rules)
 {
-    char err[ERR_LEN];
     long n = o->workers;
     struct worker *w = calloc((size_t)n, sizeof *w);
     if (!w) {
@@ -557,23 +584,17 @@ static int run_with_workers(const struct options *o, const struct ww_ruleset *ru
         return EXIT_RUNTIME;
     }
     int rc = EXIT_RUNTIME;
+    bool pidfile_written = false;
     struct ww_output *out = NULL;
-    if (open_worker_captures(o, w, n, rules) && (!o->pidfile || write_pidfile(o->pidfile)) &&
-        (!o->user || drop_privileges(o->user, o->group)) && (out = open_outputs(o)) &&
-        make_worker_pipelines(o, w, n, rules, out))
+    if (open_worker_captures(o, w, n, rules) && settle_process(o, &pidfile_written) &&
+        (out = open_outputs(o)) && make_worker_pipelines(o, w, n, rules, out))
         rc = run_workers(w, start_workers(w, n));
     for (long i = 0; i < n; i++) {
         ww_pipeline_free(w[i].pipeline);
         ww_capture_close(w[i].cap);
     }
     free(w);
-    if (out && !ww_output_close(out, err, sizeof err)) {
-        fprintf(stderr, "wormwatch: %s\n", err);
-        rc = EXIT_RUNTIME;
-    }
-    if (o->pidfile)
-        unlink(o->pidfile);
-    return rc;
+    return end_run(o, out, pidfile_written, rc);
 }
 
 /* --- a run ------------------------------------------------------------------------ */
@@ -607,35 +628,24 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
     if (o->workers > 1)
         return run_with_workers(o, rules);
     char err[ERR_LEN];
+    int rc = EXIT_RUNTIME;
+    bool pidfile_written = false;
     struct ww_capture *live = NULL;
-    if (o->live.iface && !(live = open_live(o, rules)))
-        return EXIT_RUNTIME;
-    if ((o->pidfile && !write_pidfile(o->pidfile)) ||
-        (o->user && !drop_privileges(o->user, o->group))) {
-        ww_capture_close(live);
-        return EXIT_RUNTIME;
-    }
-    struct ww_output *out = open_outputs(o);
-    struct ww_pipeline *pipeline = out ? ww_pipeline_new(rules, out, err, sizeof err) : NULL;
-    if (!pipeline) {
-        if (out)
+    struct ww_output *out = NULL;
+    struct ww_pipeline *pipeline = NULL;
+    if ((!o->live.iface || (live = open_live(o, rules))) && settle_process(o, &pidfile_written) &&
+        (out = open_outputs(o))) {
+        if ((pipeline = ww_pipeline_new(rules, out, err, sizeof err))) {
+            ww_pipeline_set_stop_flag(pipeline, &stop_requested);
+            rc = live ? read_live(o, pipeline, live, true) : read_files(o, pipeline);
+            ww_pipeline_finish(pipeline); /* before the capture goes: its kernel counters */
+        } else {
             fprintf(stderr, "wormwatch: %s\n", err);
-        ww_output_close(out, err, sizeof err);
-        ww_capture_close(live);
-        return EXIT_RUNTIME;
+        }
     }
-    ww_pipeline_set_stop_flag(pipeline, &stop_requested);
-    int rc = live ? read_live(o, pipeline, live, true) : read_files(o, pipeline);
-    ww_pipeline_finish(pipeline); /* before the capture goes: its kernel counters */
     ww_pipeline_free(pipeline);
     ww_capture_close(live);
-    if (!ww_output_close(out, err, sizeof err)) {
-        fprintf(stderr, "wormwatch: %s\n", err);
-        rc = EXIT_RUNTIME;
-    }
-    if (o->pidfile)
-        unlink(o->pidfile); /* may fail once privileges are gone; harmless */
-    return rc;
+    return end_run(o, out, pidfile_written, rc);
 }
 
 /* Everything after the options; returns the exit code. */

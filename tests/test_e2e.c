@@ -222,6 +222,40 @@ static void test_help_and_version(void **state)
     run_free(&r);
 }
 
+/*
+ * The pid file is removed at the end only if this run wrote it: a start that
+ * fails before writing it once removed another instance's, and one that
+ * failed after writing it left it behind.
+ */
+static void test_pidfile_is_ours_to_remove_only_once_written(void **state)
+{
+    (void)state;
+    struct run r;
+    char *theirs = temp_file_with("999999\n");
+    run_wormwatch(&r, "-i", "wwnosuch0", "--workers", "2", "--pidfile", theirs, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "wwnosuch0: cannot capture: ");
+    run_free(&r);
+    char *text = slurp_path(theirs);
+    assert_string_equal(text, "999999\n");
+    free(text);
+    unlink(theirs);
+
+    /* A path of ours that does not exist yet: written, then removed either way. */
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), "--pidfile", theirs, "-u",
+                  "wwnosuchuser", NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_one_error_line(&r, "no such user 'wwnosuchuser'");
+    assert_int_equal(r.event_count, 0);
+    run_free(&r);
+    assert_int_equal(access(theirs, F_OK), -1);
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), "--pidfile", theirs, NULL);
+    assert_int_equal(r.exit_code, 0);
+    run_free(&r);
+    assert_int_equal(access(theirs, F_OK), -1);
+    free(theirs);
+}
+
 static void test_dump_rules_prints_the_default_file(void **state)
 {
     (void)state;
@@ -893,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_no_input_is_usage_error),
         cmocka_unit_test(test_unknown_option_is_usage_error),
         cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_pidfile_is_ours_to_remove_only_once_written),
         cmocka_unit_test(test_dump_rules_prints_the_default_file),
         cmocka_unit_test(test_rules_check),
         cmocka_unit_test(test_filter_expression),
