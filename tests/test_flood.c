@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "e2e_util.h"
+
 #define FLOOD_SOURCES 2000000u
 #define MEMORY_CAP_KIB (64 * 1024)
 #define SYN_FRAME_LEN 54 /* Ethernet 14 + IPv4 20 + TCP 20 */
@@ -128,21 +130,6 @@ static uint32_t write_flooded_capture(const char *in_path, const char *out_path)
     return written;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static void test_spoofed_flood_stays_under_the_cap(void **state)
 {
     (void)state;
@@ -174,17 +161,17 @@ static void test_spoofed_flood_stays_under_the_cap(void **state)
     assert_true(usage.ru_maxrss < MEMORY_CAP_KIB);
 #endif
 
-    char *text = read_file(events);
+    char *text = slurp_path(events);
     bool flagged = false;
     json_t *stats = NULL;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         json_t *e = json_loads(line, 0, NULL);
         assert_non_null(e);
-        const char *type = json_string_value(json_object_get(e, "event_type"));
+        const char *type = str_at(e, "event_type");
         if (!strcmp(type, "alert")) {
             /* the scanner, and no spoofed source */
-            assert_string_equal(json_string_value(json_object_get(e, "src_ip")), "10.1.1.66");
+            assert_string_equal(str_at(e, "src_ip"), "10.1.1.66");
             flagged = true;
             json_decref(e);
         } else {
@@ -194,14 +181,13 @@ static void test_spoofed_flood_stays_under_the_cap(void **state)
     }
     assert_true(flagged);
     assert_non_null(stats);
-    json_t *probation = json_object_get(json_object_get(json_object_get(stats, "stats"), "table"),
-                                        "probation");
+    assert_string_equal(str_at(stats, "event_type"), "stats");
     /* every spoofed source went on probation and none got further; most were turned out */
-    json_int_t admitted = json_integer_value(json_object_get(probation, "admitted"));
-    json_int_t capacity = json_integer_value(json_object_get(probation, "capacity"));
+    long long admitted = int_at(stats, "stats.table.probation.admitted");
+    long long capacity = int_at(stats, "stats.table.probation.capacity");
     assert_true(admitted >= FLOOD_SOURCES && admitted < FLOOD_SOURCES + 100);
-    assert_true(json_integer_value(json_object_get(probation, "evictions")) >= FLOOD_SOURCES - capacity);
-    assert_true(json_integer_value(json_object_get(probation, "promoted")) < 20); /* real hosts */
+    assert_true(int_at(stats, "stats.table.probation.evictions") >= FLOOD_SOURCES - capacity);
+    assert_true(int_at(stats, "stats.table.probation.promoted") < 20); /* real hosts */
     json_decref(stats);
     free(text);
     unlink(capture);

@@ -30,6 +30,8 @@
 
 #include <cmocka.h>
 
+#include "e2e_util.h"
+
 #define SOURCES 4
 #define TARGETS 20
 #define MAX_ALERTS 64
@@ -73,11 +75,6 @@ struct run_result {
     size_t stats_count;
 };
 
-static long long int_at(json_t *o, const char *a, const char *b)
-{
-    return json_integer_value(json_object_get(json_object_get(o, a), b));
-}
-
 static void read_events(const char *path, struct run_result *r)
 {
     FILE *f = fopen(path, "r");
@@ -86,22 +83,22 @@ static void read_events(const char *path, struct run_result *r)
     while (fgets(line, sizeof line, f)) {
         json_t *e = json_loads(line, 0, NULL);
         assert_non_null(e); /* whole lines only, from every worker */
-        const char *type = json_string_value(json_object_get(e, "event_type"));
+        const char *type = str_at(e, "event_type");
         if (!strcmp(type, "alert")) {
             assert_true(r->alert_count < MAX_ALERTS);
             struct alert *a = &r->alerts[r->alert_count++];
-            snprintf(a->src, sizeof a->src, "%s", json_string_value(json_object_get(e, "src_ip")));
-            a->sid = int_at(e, "alert", "signature_id");
-            a->targets = int_at(e, "scan", "targets");
-            a->attempts = int_at(e, "scan", "attempts");
-            a->failed = int_at(e, "scan", "failed");
-            a->accepted = int_at(e, "scan", "accepted");
+            snprintf(a->src, sizeof a->src, "%s", str_at(e, "src_ip"));
+            a->sid = int_at(e, "alert.signature_id");
+            a->targets = int_at(e, "scan.targets");
+            a->attempts = int_at(e, "scan.attempts");
+            a->failed = int_at(e, "scan.failed");
+            a->accepted = int_at(e, "scan.accepted");
         } else {
-            json_t *stats = json_object_get(e, "stats");
-            json_t *worker = json_object_get(stats, "worker");
-            size_t w = json_is_integer(worker) ? (size_t)json_integer_value(worker) : 0;
+            assert_string_equal(type, "stats");
+            /* one pipeline (--workers 1) has no worker number */
+            size_t w = value_at(e, "stats.worker") ? (size_t)int_at(e, "stats.worker") : 0;
             assert_true(w < 8);
-            r->attempts_by_worker[w] = int_at(stats, "probes", "tcp_attempts");
+            r->attempts_by_worker[w] = int_at(e, "stats.probes.tcp_attempts");
             r->stats_count++;
         }
         json_decref(e);
