@@ -99,7 +99,7 @@ static void test_microsecond_and_nanosecond_stamps_both_reach_ns(void **state)
     struct ww_capture *cap = open_memory(&f, err, sizeof err);
     assert_non_null(cap);
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_FRAME);
-    assert_true(fr.ts_ns == 1700000000ULL * 1000000000ULL + 123456000ULL);
+    assert_int_equal(fr.ts_ns, 1700000000ULL * 1000000000ULL + 123456000ULL);
     assert_int_equal(fr.cap_len, 54);
     assert_int_equal(fr.wire_len, 58);
     assert_int_equal(fr.link, WW_LINK_ETHERNET);
@@ -112,7 +112,7 @@ static void test_microsecond_and_nanosecond_stamps_both_reach_ns(void **state)
     cap = open_memory(&f, err, sizeof err);
     assert_non_null(cap);
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_FRAME);
-    assert_true(fr.ts_ns == 1700000000ULL * 1000000000ULL + 123456789ULL);
+    assert_int_equal(fr.ts_ns, 1700000000ULL * 1000000000ULL + 123456789ULL);
     ww_capture_close(cap);
 }
 
@@ -162,7 +162,7 @@ static void test_truncated_record_is_an_error_after_the_whole_ones(void **state)
     assert_non_null(cap);
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_FRAME);
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_ERROR);
-    assert_non_null(strstr(err, "mem.pcap: cannot read capture: "));
+    assert_string_equal(err, "mem.pcap: cannot read capture: truncated dump file; tried to read 54 captured bytes, only got 10");
     ww_capture_close(cap);
 }
 
@@ -196,7 +196,7 @@ static void test_filter_drops_frames_it_does_not_match(void **state)
     assert_non_null(cap);
     assert_true(ww_capture_set_filter(cap, "tcp dst port 139", err, sizeof err));
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_FRAME);
-    assert_true(fr.ts_ns == 2000000000ULL);
+    assert_int_equal(fr.ts_ns, 2000000000ULL);
     assert_int_equal(ww_capture_next(cap, &fr, err, sizeof err), WW_CAPTURE_END);
 
     assert_false(ww_capture_set_filter(cap, "tcp prot 139", err, sizeof err));

@@ -684,6 +684,7 @@ static void test_files_are_one_stream(void **state)
 
     struct run whole;
     run_wormwatch(&whole, "-r", pcap_path("split_scan.pcap"), NULL);
+    assert_int_equal(whole.exit_code, 0);
     run_wormwatch(&r, "-r", pcap_path("split_scan_1.pcap"), "-r", pcap_path("split_scan_2.pcap"),
                   NULL);
     assert_int_equal(r.exit_code, 0);
