@@ -153,16 +153,15 @@ static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_
         if (outcome != WW_OUTCOME_UNANSWERED || ww_hosts_is_live(t->hosts, p->probe.dst))
             return;
         t->stats.arp_misses++;
-    }
-    struct ww_probe_event ev = {
-        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .probe = p->probe};
-    if (p->probe.proto != WW_PROTO_ARP) {
+    } else {
         switch (outcome) {
         case WW_OUTCOME_ACCEPTED: t->stats.accepted++; break;
         case WW_OUTCOME_REJECTED: t->stats.rejected++; break;
         case WW_OUTCOME_UNANSWERED: t->stats.unanswered++; break;
         }
     }
+    struct ww_probe_event ev = {
+        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .probe = p->probe};
     t->sink(t->sink_ctx, &ev);
 }
 
@@ -271,7 +270,8 @@ static struct attempt_key key_answered_by(const struct ww_packet *pkt)
 static void attempt_seen(struct ww_probe_tracker *t, struct attempt_key k,
                          const struct ww_packet *pkt)
 {
-    uint32_t slot = find_pending(t, &k);
+    uint32_t hash = key_hash(&k);
+    uint32_t slot = ww_index_find(&t->index, hash, &k, key_matches, t);
     if (slot != WW_INDEX_NONE) {
         struct pending *p = &t->slots[slot];
         if (p->probe.retransmits < UINT8_MAX)
@@ -284,7 +284,7 @@ static void attempt_seen(struct ww_probe_tracker *t, struct attempt_key k,
     }
     if (ww_index_full(&t->index))
         drop_oldest(t);
-    slot = ww_index_insert(&t->index, key_hash(&k));
+    slot = ww_index_insert(&t->index, hash);
     struct pending *p = &t->slots[slot];
     memset(p, 0, sizeof *p);
     p->key = k;
