@@ -192,11 +192,15 @@ struct ww_capture *ww_capture_open_live(const struct ww_live_options *opt, char 
                                                     : pcap_geterr(cap->pcap));
     cap->dlt = pcap_datalink(cap->pcap);
     cap->link = ww_link_from_dlt(cap->dlt);
-    if (cap->link == WW_LINK_UNSUPPORTED || pcap_setnonblock(cap->pcap, 1, pcap_err) != 0 ||
-        (cap->fd = pcap_get_selectable_fd(cap->pcap)) < 0) {
-        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface,
-                 cap->link == WW_LINK_UNSUPPORTED ? "its link type is not supported"
-                                                  : "no pollable descriptor");
+    const char *problem = NULL;
+    if (cap->link == WW_LINK_UNSUPPORTED)
+        problem = "its link type is not supported";
+    else if (pcap_setnonblock(cap->pcap, 1, pcap_err) != 0)
+        problem = pcap_err;
+    else if ((cap->fd = pcap_get_selectable_fd(cap->pcap)) < 0)
+        problem = "no pollable descriptor";
+    if (problem) {
+        snprintf(err, err_len, "%s: cannot capture: %s", opt->iface, problem);
         ww_capture_close(cap);
         return NULL;
     }
