@@ -29,7 +29,7 @@ static struct ww_probe_tracker *tracker(void)
         struct ww_probe_config cfg;
         if (!ww_rules_load_default(&rules, err, sizeof err))
             abort();
-        ww_probe_config_from_rules(&rules, 64, 64, &cfg);
+        ww_probe_config_from_rules(&rules, 64, 64, &(struct ww_hash_key){1, 2}, &cfg);
         t = ww_probe_tracker_new(&cfg, ignore_event, NULL);
         if (!t)
             abort();

@@ -27,8 +27,9 @@
  * records of real scanners; when the record table itself is full, the
  * least-evidenced of its 8 oldest records goes.
  *
- * A sequential rule's state is the random walk, a Bloom filter of the
- * targets already contacted (only first contacts move the walk), and the
+ * A sequential rule's state is the random walk, the WALK_CONTACTS targets
+ * contacted most recently (only first contacts move the walk: a target
+ * tried again after that many others counts anew, as a fresh look), and the
  * first contacts still waiting for their outcome, in the order they were
  * made. The walk takes outcomes in that order, as the test is defined: a
  * refusal or an accept arrives in milliseconds, a timeout seconds later, and
@@ -43,13 +44,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wormwatch/index.h"
+#include "wormwatch/hash.h"
 
 #define NS_PER_MS 1000000ULL
 #define WALK_SAMPLES 8
 #define WALK_QUEUE 8             /* first contacts awaiting an outcome, in order */
-#define WALK_CONTACTS_BYTES 32   /* 256-bit Bloom filter */
-#define WALK_CONTACTS_REFRESH 48 /* start the filter afresh past this many targets */
+#define WALK_CONTACTS 16         /* recent targets remembered exactly, a ring */
 
 struct counted_target {
     uint32_t addr;
@@ -92,10 +92,11 @@ struct walk_state {
     uint32_t port_failures;     /* failures on the rule's own port (not ARP misses) */
     uint32_t sample[WALK_SAMPLES]; /* newest failed first contacts, a ring */
     uint8_t sample_count, sample_next;
-    uint8_t contacted_count;    /* targets put in contacted[] */
+    uint8_t contacted_count;    /* used entries of contacted[] */
+    uint8_t contacted_next;     /* where the next one goes (the oldest once full) */
     uint8_t queue_head, queue_len;
-    uint8_t reserved[3];
-    uint8_t contacted[WALK_CONTACTS_BYTES];
+    uint8_t reserved[2];
+    uint32_t contacted[WALK_CONTACTS];
     struct first_contact queue[WALK_QUEUE];
 };
 
@@ -121,6 +122,7 @@ struct ww_detector {
     size_t block_offset[WW_MAX_RULES]; /* where each rule's block starts in a record */
     struct ww_table *table;            /* sources seen at two targets or more */
     struct ww_table *probation;        /* sources seen at one target */
+    struct ww_hash_key key;            /* keys both tables and the evidence sketches */
     uint64_t clock_ns;                 /* newest packet time seen */
     ww_alert_sink sink;
     void *sink_ctx;
@@ -141,7 +143,7 @@ static size_t block_size(const struct ww_rule *r)
 }
 
 static struct rule_state *block_of(const struct ww_detector *d, void *record, size_t rule);
-static void *promote(struct ww_detector *d, uint32_t src, const struct newcomer *n);
+static void *promote(struct ww_detector *d, uint32_t src, uint32_t hash, const struct newcomer *n);
 
 /* How much evidence a record holds: failures weigh most (for eviction). */
 static uint32_t evidence_score(const void *record, const void *ctx)
@@ -156,12 +158,14 @@ static uint32_t evidence_score(const void *record, const void *ctx)
 }
 
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
-                                    ww_alert_sink sink, void *sink_ctx)
+                                    const struct ww_hash_key *key, ww_alert_sink sink,
+                                    void *sink_ctx)
 {
     struct ww_detector *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
     d->rules = rules;
+    d->key = *key;
     d->sink = sink;
     d->sink_ctx = sink_ctx;
     size_t record = round8(sizeof(struct ww_evidence));
@@ -381,13 +385,13 @@ static void count_rule(struct ww_detector *d, void *record, struct rule_state *s
 /* Whether this is the source's first contact with `addr` under this rule. */
 static bool first_contact(struct walk_state *w, uint32_t addr)
 {
-    if (ww_bloom_check_and_set(w->contacted, sizeof w->contacted, addr, 0))
-        return false;
-    if (++w->contacted_count > WALK_CONTACTS_REFRESH) { /* keep false "seen" rare */
-        memset(w->contacted, 0, sizeof w->contacted);
-        w->contacted_count = 1;
-        ww_bloom_check_and_set(w->contacted, sizeof w->contacted, addr, 0);
-    }
+    for (unsigned i = 0; i < w->contacted_count; i++)
+        if (w->contacted[i] == addr)
+            return false;
+    w->contacted[w->contacted_next] = addr;
+    w->contacted_next = (uint8_t)((w->contacted_next + 1) % WALK_CONTACTS);
+    if (w->contacted_count < WALK_CONTACTS)
+        w->contacted_count++;
     return true;
 }
 
@@ -558,14 +562,14 @@ static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
  * verdict: a router resolving for forwarded traffic, or a host discovery
  * sweep by a client whose SMB sessions all succeed, is not a worm.
  */
-static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev)
+static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev, uint32_t hash)
 {
-    void *record = ww_table_find(d->table, ev->probe.src);
+    void *record = ww_table_find(d->table, ev->probe.src, hash);
     if (!record) { /* a newcomer whose one contact failed: the dark address is its second */
-        struct newcomer *n = ww_table_find(d->probation, ev->probe.src);
+        struct newcomer *n = ww_table_find(d->probation, ev->probe.src, hash);
         if (!n || n->outcome == NEWCOMER_WAITING || n->outcome == WW_OUTCOME_ACCEPTED + 1)
             return;
-        record = promote(d, ev->probe.src, n);
+        record = promote(d, ev->probe.src, hash, n);
     }
     struct ww_evidence *evidence = evidence_of(record);
     evidence->arp_misses += evidence->arp_misses < UINT16_MAX;
@@ -581,7 +585,7 @@ static void gather_evidence(const struct ww_detector *d, void *record,
                             const struct ww_probe_event *ev)
 {
     if (ev->kind == WW_PROBE_ATTEMPT)
-        ww_evidence_attempt(evidence_of(record), &d->rules->conficker, &ev->probe);
+        ww_evidence_attempt(evidence_of(record), &d->rules->conficker, &d->key, &ev->probe);
     else if (ev->outcome == WW_OUTCOME_REJECTED)
         ww_evidence_refused(evidence_of(record), &ev->probe, ev->outcome_ts_ns);
 }
@@ -636,10 +640,10 @@ static void replay_first_contact(struct ww_detector *d, void *record, uint32_t s
         judge_event(d, record, &repeat);
 }
 
-static void remember_newcomer(struct ww_detector *d, const struct ww_probe *probe)
+static void remember_newcomer(struct ww_detector *d, const struct ww_probe *probe, uint32_t hash)
 {
     bool created;
-    struct newcomer *n = ww_table_upsert(d->probation, probe->src, d->clock_ns, &created);
+    struct newcomer *n = ww_table_upsert(d->probation, probe->src, hash, d->clock_ns, &created);
     *n = (struct newcomer){.ts_ns = probe->ts_ns, .target = probe->dst, .sport = probe->sport,
                            .dport = probe->dport, .proto = probe->proto,
                            .stack = probe->proto == WW_IPPROTO_TCP
@@ -671,12 +675,12 @@ static void note_newcomer_again(struct newcomer *n, const struct ww_probe_event 
 }
 
 /* Gives a newcomer its record, with what it did so far replayed into it. */
-static void *promote(struct ww_detector *d, uint32_t src, const struct newcomer *n)
+static void *promote(struct ww_detector *d, uint32_t src, uint32_t hash, const struct newcomer *n)
 {
     struct newcomer first = *n;
-    ww_table_remove(d->probation, src);
+    ww_table_remove(d->probation, src, hash);
     bool created;
-    void *record = ww_table_upsert(d->table, src, d->clock_ns, &created);
+    void *record = ww_table_upsert(d->table, src, hash, d->clock_ns, &created);
     d->stats.promotions++;
     replay_first_contact(d, record, src, &first);
     return record;
@@ -686,20 +690,20 @@ static void *promote(struct ww_detector *d, uint32_t src, const struct newcomer 
  * The record of a source new to the record table, or NULL while it is on
  * probation (the event is kept there, or dropped if it says nothing new).
  */
-static void *admit(struct ww_detector *d, const struct ww_probe_event *ev)
+static void *admit(struct ww_detector *d, const struct ww_probe_event *ev, uint32_t hash)
 {
     const struct ww_probe *probe = &ev->probe;
-    struct newcomer *n = ww_table_find(d->probation, probe->src);
+    struct newcomer *n = ww_table_find(d->probation, probe->src, hash);
     if (!n) {
         if (ev->kind == WW_PROBE_ATTEMPT)
-            remember_newcomer(d, probe);
+            remember_newcomer(d, probe, hash);
         return NULL; /* else: an outcome for a newcomer already forgotten */
     }
     if (probe->dst == n->target && probe->dport == n->dport && probe->proto == n->proto) {
         note_newcomer_again(n, ev);
         return NULL;
     }
-    return promote(d, probe->src, n); /* a second contact: another target, or port */
+    return promote(d, probe->src, hash, n); /* a second contact: another target, or port */
 }
 
 void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
@@ -717,8 +721,10 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
         d->stats.ignored_targets++;
         return;
     }
+    /* One keyed hash of the source serves both tables. */
+    uint32_t hash = (uint32_t)ww_hash_u32(&d->key, probe->src);
     if (probe->proto == WW_PROTO_ARP) {
-        arp_miss(d, ev);
+        arp_miss(d, ev, hash);
         return;
     }
     bool watched = false;
@@ -727,8 +733,8 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
     if (!watched)
         return;
     d->stats.dark_contacts += is_dark_contact(d, ev);
-    void *record = ww_table_touch(d->table, probe->src, d->clock_ns);
-    if (!record && !(record = admit(d, ev)))
+    void *record = ww_table_touch(d->table, probe->src, hash, d->clock_ns);
+    if (!record && !(record = admit(d, ev, hash)))
         return;
     judge_event(d, record, ev);
 }

@@ -419,7 +419,8 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
     const char *expression = o->filter;
     if (!expression) {
         struct ww_probe_config cfg;
-        ww_probe_config_from_rules(rules, 1, 1, &cfg);
+        struct ww_hash_key unused = {0}; /* only the port list is wanted here */
+        ww_probe_config_from_rules(rules, 1, 1, &unused, &cfg);
         ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count,
                                   ww_capture_link(cap) == WW_LINK_ETHERNET, filter, sizeof filter);
         expression = filter;

@@ -445,8 +445,8 @@ static json_t *evidence_object(const struct ww_verdict *v)
     json_object_set_new(o, "scored_targets", json_integer(e->scored_targets));
     json_object_set_new(o, "octet_violations", json_integer(e->octet_violations));
     json_object_set_new(o, "syn_shape", json_string(ww_stack_name(v->stack)));
-    json_object_set_new(o, "local_targets", json_integer(e->local_targets));
-    json_object_set_new(o, "remote_targets", json_integer(e->remote_targets));
+    json_object_set_new(o, "local_targets", json_integer(ww_evidence_local_targets(e)));
+    json_object_set_new(o, "remote_targets", json_integer(ww_evidence_remote_targets(e)));
     json_object_set_new(o, "sequential_targets", json_integer(e->sequential_targets));
     json_object_set_new(o, "tcp139_after_445", json_integer(e->tcp139_after_445));
     json_object_set_new(o, "netbios_probes", json_integer(e->netbios_probes));

@@ -50,6 +50,15 @@ static uint32_t capacity_for(uint64_t budget, size_t bytes_each)
 struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
                                     size_t err_len)
 {
+    struct ww_hash_key key;
+    if (!ww_hash_key_random(&key, err, err_len))
+        return NULL;
+    return ww_pipeline_new_keyed(rules, out, &key, err, err_len);
+}
+
+struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct ww_output *out,
+                                          const struct ww_hash_key *key, char *err, size_t err_len)
+{
     struct ww_pipeline *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, err_len, "out of memory");
@@ -65,9 +74,9 @@ struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_ou
     p->pending_capacity = capacity_for(pending_budget, ww_probe_bytes_per_attempt());
     struct ww_probe_config cfg;
     ww_probe_config_from_rules(rules, p->pending_capacity,
-                               capacity_for(hosts_budget, ww_hosts_bytes_per_host()), &cfg);
+                               capacity_for(hosts_budget, ww_hosts_bytes_per_host()), key, &cfg);
     p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
-    p->detector = ww_detector_new(rules, tables - pending_budget - hosts_budget, on_alert, p);
+    p->detector = ww_detector_new(rules, tables - pending_budget - hosts_budget, key, on_alert, p);
     if (!p->probes || !p->detector) {
         snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
                  (unsigned long long)rules->max_memory);

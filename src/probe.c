@@ -51,9 +51,11 @@ struct ww_probe_tracker {
 };
 
 void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacity,
-                                uint32_t hosts_capacity, struct ww_probe_config *cfg)
+                                uint32_t hosts_capacity, const struct ww_hash_key *key,
+                                struct ww_probe_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    cfg->key = *key;
     for (size_t i = 0; i < rules->rule_count; i++) {
         const struct ww_rule *r = &rules->rule[i];
         cfg->arp |= r->arp_misses;
@@ -91,7 +93,8 @@ struct ww_probe_tracker *ww_probe_tracker_new(const struct ww_probe_config *cfg,
     t->sink = sink;
     t->sink_ctx = sink_ctx;
     t->slots = calloc(cfg->capacity ? cfg->capacity : 1, sizeof *t->slots);
-    t->hosts = ww_hosts_new(cfg->hosts_capacity ? cfg->hosts_capacity : 1, &t->home_nets);
+    t->hosts = ww_hosts_new(cfg->hosts_capacity ? cfg->hosts_capacity : 1, &t->home_nets,
+                            &cfg->key);
     if (!t->slots || !t->hosts || !ww_index_init(&t->index, cfg->capacity)) {
         ww_probe_tracker_free(t);
         return NULL;
@@ -126,9 +129,10 @@ uint32_t ww_probe_pending(const struct ww_probe_tracker *t)
 
 /* --- the pending table ---------------------------------------------------- */
 
-static uint32_t key_hash(const struct attempt_key *k)
+static uint32_t key_hash(const struct ww_probe_tracker *t, const struct attempt_key *k)
 {
-    return ww_hash_words(k->src, k->dst, (uint32_t)k->sport << 16 | k->dport, k->proto);
+    return (uint32_t)ww_hash_u32x4(&t->cfg.key, k->src, k->dst, (uint32_t)k->sport << 16 | k->dport,
+                                   k->proto);
 }
 
 static bool key_matches(const void *key, uint32_t slot, const void *ctx)
@@ -142,7 +146,7 @@ static bool key_matches(const void *key, uint32_t slot, const void *ctx)
 
 static uint32_t find_pending(const struct ww_probe_tracker *t, const struct attempt_key *k)
 {
-    return ww_index_find(&t->index, key_hash(k), k, key_matches, t);
+    return ww_index_find(&t->index, key_hash(t, k), k, key_matches, t);
 }
 
 static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_outcome outcome,
@@ -270,7 +274,7 @@ static struct attempt_key key_answered_by(const struct ww_packet *pkt)
 static void attempt_seen(struct ww_probe_tracker *t, struct attempt_key k,
                          const struct ww_packet *pkt)
 {
-    uint32_t hash = key_hash(&k);
+    uint32_t hash = key_hash(t, &k);
     uint32_t slot = ww_index_find(&t->index, hash, &k, key_matches, t);
     if (slot != WW_INDEX_NONE) {
         struct pending *p = &t->slots[slot];

@@ -76,14 +76,9 @@ static bool src_matches(const void *key, uint32_t slot, const void *ctx)
     return record_at(ctx, slot)->src == *(const uint32_t *)key;
 }
 
-static uint32_t src_hash(uint32_t src)
+void *ww_table_find(struct ww_table *t, uint32_t src, uint32_t hash)
 {
-    return ww_hash_words(src, 0, 0, 0);
-}
-
-void *ww_table_find(struct ww_table *t, uint32_t src)
-{
-    uint32_t slot = ww_index_find(&t->index, src_hash(src), &src, src_matches, t);
+    uint32_t slot = ww_index_find(&t->index, hash, &src, src_matches, t);
     return slot == WW_INDEX_NONE ? NULL : value_of(record_at(t, slot));
 }
 
@@ -97,9 +92,9 @@ static void *mark_active(struct ww_table *t, uint32_t slot, uint64_t now_ns)
     return value_of(h);
 }
 
-void *ww_table_touch(struct ww_table *t, uint32_t src, uint64_t now_ns)
+void *ww_table_touch(struct ww_table *t, uint32_t src, uint32_t hash, uint64_t now_ns)
 {
-    uint32_t slot = ww_index_find(&t->index, src_hash(src), &src, src_matches, t);
+    uint32_t slot = ww_index_find(&t->index, hash, &src, src_matches, t);
     return slot == WW_INDEX_NONE ? NULL : mark_active(t, slot, now_ns);
 }
 
@@ -142,17 +137,17 @@ static uint32_t eviction_victim(const struct ww_table *t)
     return victim;
 }
 
-void ww_table_remove(struct ww_table *t, uint32_t src)
+void ww_table_remove(struct ww_table *t, uint32_t src, uint32_t hash)
 {
-    uint32_t slot = ww_index_find(&t->index, src_hash(src), &src, src_matches, t);
+    uint32_t slot = ww_index_find(&t->index, hash, &src, src_matches, t);
     if (slot != WW_INDEX_NONE)
         ww_index_remove(&t->index, slot);
     t->stats.entries = t->index.used;
 }
 
-void *ww_table_upsert(struct ww_table *t, uint32_t src, uint64_t now_ns, bool *created)
+void *ww_table_upsert(struct ww_table *t, uint32_t src, uint32_t hash, uint64_t now_ns,
+                      bool *created)
 {
-    uint32_t hash = src_hash(src);
     uint32_t slot = ww_index_find(&t->index, hash, &src, src_matches, t);
     *created = slot == WW_INDEX_NONE;
     if (!*created)

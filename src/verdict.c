@@ -1,9 +1,11 @@
 /*
  * Conficker verdict: evidence per source and its weighing. See verdict.h.
  *
- * Distinct targets and already-scored networks are remembered in small Bloom
- * filters inside the source's record: a false "seen" only skips one target's
- * evidence, and the memory per source stays fixed.
+ * The first WW_EXACT_TARGETS distinct targets are listed exactly, which is
+ * what scoring needs: whether a target, a /16 or a /24 is new. Past the list
+ * a target's novelty is unknown, so it is no longer scored (32 targets give
+ * dozens of bits either way), and only the HyperLogLog sketches go on
+ * counting. Everything is exact, and deterministic, for small scanners.
  */
 #include "wormwatch/verdict.h"
 
@@ -11,7 +13,6 @@
 #include <string.h>
 
 #include "wormwatch/decode.h"
-#include "wormwatch/index.h"
 
 #define NS_PER_SEC 1000000000ULL
 #define RETRY_139_WINDOW_NS (5 * NS_PER_SEC)
@@ -132,22 +133,58 @@ static void score_octet(struct ww_evidence *ev, const struct ww_verdict_config *
         inc16(&ev->octet_violations);
 }
 
-/* Scores each octet once per independent choice of it (see verdict.h). */
-static void score_target(struct ww_evidence *ev, const struct ww_verdict_config *cfg, uint32_t dst)
+/* Whether a target already scored shares dst's top `bits` bits. */
+static bool scored_net(const struct ww_evidence *ev, uint32_t dst, unsigned bits)
 {
-    enum { SALT_NET16 = 16, SALT_NET24 = 24 };
-    if (!ww_bloom_check_and_set(ev->nets_seen, sizeof ev->nets_seen, dst >> 16, SALT_NET16)) {
+    for (unsigned i = 0; i < ev->target_count; i++)
+        if ((ev->scored_mask >> i & 1) && (ev->targets[i] ^ dst) >> (32 - bits) == 0)
+            return true;
+    return false;
+}
+
+/* Scores each octet once per independent choice of it (see verdict.h). */
+static void score_target(struct ww_evidence *ev, const struct ww_verdict_config *cfg, uint32_t dst,
+                         unsigned slot)
+{
+    if (!scored_net(ev, dst, 16)) {
         score_octet(ev, cfg, dst, 0);
         score_octet(ev, cfg, dst, 1);
     }
-    if (!ww_bloom_check_and_set(ev->nets_seen, sizeof ev->nets_seen, dst >> 8, SALT_NET24))
+    if (!scored_net(ev, dst, 24))
         score_octet(ev, cfg, dst, 2);
     score_octet(ev, cfg, dst, 3);
+    ev->scored_mask |= 1u << slot;
     inc16(&ev->scored_targets);
 }
 
+static bool listed_target(const struct ww_evidence *ev, uint32_t dst)
+{
+    for (unsigned i = 0; i < ev->target_count; i++)
+        if (ev->targets[i] == dst)
+            return true;
+    return false;
+}
+
+static uint32_t sketched(uint16_t exact, const struct ww_hll *sketch, bool overflowed)
+{
+    if (!overflowed)
+        return exact;
+    double e = ww_hll_estimate(sketch);
+    return e > exact ? (uint32_t)(e + 0.5) : exact;
+}
+
+uint32_t ww_evidence_local_targets(const struct ww_evidence *ev)
+{
+    return sketched(ev->local_targets, &ev->local_sketch, ev->targets_overflowed);
+}
+
+uint32_t ww_evidence_remote_targets(const struct ww_evidence *ev)
+{
+    return sketched(ev->remote_targets, &ev->remote_sketch, ev->targets_overflowed);
+}
+
 void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config *cfg,
-                         const struct ww_probe *probe)
+                         const struct ww_hash_key *key, const struct ww_probe *probe)
 {
     if (probe->proto != WW_IPPROTO_TCP) {
         inc16(&ev->netbios_probes);
@@ -158,9 +195,17 @@ void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config 
         probe->ts_ns >= ev->last_445_refused_ns &&
         probe->ts_ns - ev->last_445_refused_ns <= RETRY_139_WINDOW_NS)
         inc16(&ev->tcp139_after_445);
-    if (ww_bloom_check_and_set(ev->targets_seen, sizeof ev->targets_seen, probe->dst, 0))
+    if (listed_target(ev, probe->dst))
         return; /* not a new target */
-    if ((probe->dst >> 16) == (probe->src >> 16)) {
+    bool local = (probe->dst >> 16) == (probe->src >> 16);
+    ww_hll_add(local ? &ev->local_sketch : &ev->remote_sketch, ww_hash_u32(key, probe->dst));
+    if (ev->target_count == WW_EXACT_TARGETS) {
+        ev->targets_overflowed = 1; /* new or not, the list cannot say: counted only */
+        return;
+    }
+    unsigned slot = ev->target_count++;
+    ev->targets[slot] = probe->dst;
+    if (local) {
         inc16(&ev->local_targets);
         return;
     }
@@ -176,7 +221,7 @@ void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config 
         inc16(&ev->sequential_targets);
         return;
     }
-    score_target(ev, cfg, probe->dst);
+    score_target(ev, cfg, probe->dst, slot);
 }
 
 void ww_evidence_refused(struct ww_evidence *ev, const struct ww_probe *probe, uint64_t when_ns)

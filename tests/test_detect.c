@@ -17,6 +17,7 @@
 
 #include "wormwatch/detect.h"
 #include "wormwatch/rules.h"
+#include "test_key.h"
 
 #define IP4(a, b, c, d) \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -67,7 +68,7 @@ static void start_with_memory(const char *rules_text, uint64_t table_memory)
     char err[256] = "";
     if (!ww_rules_parse(rules_text, "test", &rules, err, sizeof err))
         fail_msg("test rules do not parse: %s", err);
-    det = ww_detector_new(&rules, table_memory, record_alert, NULL);
+    det = ww_detector_new(&rules, table_memory, &ww_test_key, record_alert, NULL);
     assert_non_null(det);
 }
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "wormwatch/index.h"
+#include "test_key.h"
 
 #define MAX_SLOTS 16
 
@@ -31,7 +32,7 @@ static bool key_matches(const void *key, uint32_t slot, const void *ctx)
 /* Hash of a key when the test does not care which bucket it lands in. */
 static uint32_t hash_of(uint32_t key)
 {
-    return ww_hash_words(key, 0, 0, 0);
+    return (uint32_t)ww_hash_u32(&ww_test_key, key);
 }
 
 static void keyed_init(struct keyed_index *k, uint32_t capacity)

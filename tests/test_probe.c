@@ -15,6 +15,7 @@
 
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
+#include "test_key.h"
 
 #define IP4(a, b, c, d) \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -266,7 +267,7 @@ static void test_hosts_learned_and_bounded(void **state)
 {
     (void)state;
     struct ww_prefix_list scope = {.item = {{IP4(10, 0, 0, 0), 0xFF000000u}}, .count = 1};
-    struct ww_hosts *h = ww_hosts_new(2, &scope);
+    struct ww_hosts *h = ww_hosts_new(2, &scope, &ww_test_key);
     assert_non_null(h);
     ww_hosts_saw(h, IP4(8, 8, 8, 8)); /* outside the scope */
     ww_hosts_saw(h, 0);
@@ -297,7 +298,7 @@ static void test_config_from_default_rules(void **state)
     char err[256];
     assert_true(ww_rules_load_default(&rules, err, sizeof err));
     struct ww_probe_config cfg;
-    ww_probe_config_from_rules(&rules, 1000, 1000, &cfg);
+    ww_probe_config_from_rules(&rules, 1000, 1000, &ww_test_key, &cfg);
     assert_int_equal(cfg.tcp_port_count, 2);
     assert_int_equal(cfg.tcp_ports[0], 445);
     assert_int_equal(cfg.tcp_ports[1], 139);
@@ -521,7 +522,7 @@ static void test_default_rules_fold_xp_retransmits(void **state)
     char err[256];
     assert_true(ww_rules_load_default(&rules, err, sizeof err));
     struct ww_probe_config cfg;
-    ww_probe_config_from_rules(&rules, 16, 16, &cfg);
+    ww_probe_config_from_rules(&rules, 16, 16, &ww_test_key, &cfg);
     fx.tracker = ww_probe_tracker_new(&cfg, record_event, &fx);
     assert_non_null(fx.tracker);
 

@@ -13,6 +13,13 @@
 
 #include "wormwatch/index.h"
 #include "wormwatch/table.h"
+#include "test_key.h"
+
+/* The keyed hash of a source, as a caller computes it once per event. */
+static uint32_t H(uint32_t src)
+{
+    return (uint32_t)ww_hash_u32(&ww_test_key, src);
+}
 
 #define NS_PER_SEC 1000000000ULL
 #define IDLE_TIMEOUT (10 * NS_PER_SEC)
@@ -47,7 +54,7 @@ static struct ww_table *table_of(uint32_t capacity)
 static struct value *upsert(struct ww_table *t, uint32_t src, uint64_t now_ns, bool expect_created)
 {
     bool created = !expect_created;
-    struct value *v = ww_table_upsert(t, src, now_ns, &created);
+    struct value *v = ww_table_upsert(t, src, H(src), now_ns, &created);
     assert_non_null(v);
     assert_int_equal(created, expect_created);
     return v;
@@ -111,7 +118,7 @@ static void test_upsert_creates_zeroed_then_finds_existing(void **state)
 {
     (void)state;
     struct ww_table *t = table_of(4);
-    assert_null(ww_table_find(t, 0x0A000001));
+    assert_null(ww_table_find(t, 0x0A000001, H(0x0A000001)));
 
     struct value *v = upsert(t, 0x0A000001, 1 * NS_PER_SEC, true);
     assert_true(is_all_zero(v, sizeof *v));
@@ -122,12 +129,12 @@ static void test_upsert_creates_zeroed_then_finds_existing(void **state)
     assert_ptr_equal(again, v);
     assert_int_equal(again->counter, 42);
     assert_int_equal(again->flags, 7);
-    assert_ptr_equal(ww_table_find(t, 0x0A000001), v);
+    assert_ptr_equal(ww_table_find(t, 0x0A000001, H(0x0A000001)), v);
 
     struct value *other = upsert(t, 0x0A000002, 2 * NS_PER_SEC, true);
     assert_ptr_not_equal(other, v);
     assert_true(is_all_zero(other, sizeof *other));
-    assert_null(ww_table_find(t, 0x0A000003));
+    assert_null(ww_table_find(t, 0x0A000003, H(0x0A000003)));
 
     const struct ww_table_stats *st = ww_table_stats(t);
     assert_int_equal(st->entries, 2);
@@ -145,14 +152,14 @@ static void test_full_table_evicts_least_recently_active(void **state)
     upsert(t, 1, 4 * NS_PER_SEC, false); /* source 1 is active again: 2 is now the idlest */
 
     upsert(t, 4, 5 * NS_PER_SEC, true);
-    assert_null(ww_table_find(t, 2));
-    assert_non_null(ww_table_find(t, 1));
-    assert_non_null(ww_table_find(t, 3));
-    assert_non_null(ww_table_find(t, 4));
+    assert_null(ww_table_find(t, 2, H(2)));
+    assert_non_null(ww_table_find(t, 1, H(1)));
+    assert_non_null(ww_table_find(t, 3, H(3)));
+    assert_non_null(ww_table_find(t, 4, H(4)));
 
     upsert(t, 5, 6 * NS_PER_SEC, true); /* next idlest: 3 */
-    assert_null(ww_table_find(t, 3));
-    assert_non_null(ww_table_find(t, 1));
+    assert_null(ww_table_find(t, 3, H(3)));
+    assert_non_null(ww_table_find(t, 1, H(1)));
 
     const struct ww_table_stats *st = ww_table_stats(t);
     assert_int_equal(st->entries, 3);
@@ -171,7 +178,7 @@ static void test_reused_record_is_zeroed(void **state)
     memset(v, 0xAB, sizeof *v);
     struct value *w = upsert(t, 2, 2 * NS_PER_SEC, true);
     assert_true(is_all_zero(w, sizeof *w));
-    assert_null(ww_table_find(t, 1));
+    assert_null(ww_table_find(t, 1, H(1)));
     assert_int_equal(ww_table_stats(t)->evictions, 1);
     ww_table_free(t);
 }
@@ -183,10 +190,10 @@ static void test_find_does_not_refresh(void **state)
     struct ww_table *t = table_of(2);
     upsert(t, 1, 1 * NS_PER_SEC, true);
     upsert(t, 2, 2 * NS_PER_SEC, true);
-    assert_non_null(ww_table_find(t, 1));
+    assert_non_null(ww_table_find(t, 1, H(1)));
     upsert(t, 3, 3 * NS_PER_SEC, true);
-    assert_null(ww_table_find(t, 1));
-    assert_non_null(ww_table_find(t, 2));
+    assert_null(ww_table_find(t, 1, H(1)));
+    assert_non_null(ww_table_find(t, 2, H(2)));
     ww_table_free(t);
 }
 
@@ -197,16 +204,16 @@ static void test_touch_refreshes_a_known_source_only(void **state)
     struct ww_table *t = table_of(2);
     struct value *one = upsert(t, 1, 1 * NS_PER_SEC, true);
     upsert(t, 2, 2 * NS_PER_SEC, true);
-    assert_ptr_equal(ww_table_touch(t, 1, 3 * NS_PER_SEC), one);
-    assert_null(ww_table_touch(t, 9, 3 * NS_PER_SEC));
+    assert_ptr_equal(ww_table_touch(t, 1, H(1), 3 * NS_PER_SEC), one);
+    assert_null(ww_table_touch(t, 9, H(9), 3 * NS_PER_SEC));
     assert_int_equal(ww_table_stats(t)->entries, 2);
     upsert(t, 3, 4 * NS_PER_SEC, true); /* evicts 2, now the least recently active */
-    assert_non_null(ww_table_find(t, 1));
-    assert_null(ww_table_find(t, 2));
+    assert_non_null(ww_table_find(t, 1, H(1)));
+    assert_null(ww_table_find(t, 2, H(2)));
     ww_table_expire(t, 3 * NS_PER_SEC + IDLE_TIMEOUT);
-    assert_non_null(ww_table_find(t, 1));
+    assert_non_null(ww_table_find(t, 1, H(1)));
     ww_table_expire(t, 3 * NS_PER_SEC + IDLE_TIMEOUT + 1);
-    assert_null(ww_table_find(t, 1));
+    assert_null(ww_table_find(t, 1, H(1)));
     ww_table_free(t);
 }
 
@@ -220,20 +227,20 @@ static void test_expire_removes_only_sources_idle_longer_than_timeout(void **sta
 
     /* Idle exactly the timeout: not yet "longer than". */
     ww_table_expire(t, IDLE_TIMEOUT);
-    assert_non_null(ww_table_find(t, 1));
+    assert_non_null(ww_table_find(t, 1, H(1)));
     assert_int_equal(st->expirations, 0);
     assert_int_equal(st->entries, 2);
 
     ww_table_expire(t, IDLE_TIMEOUT + 1);
-    assert_null(ww_table_find(t, 1));
-    assert_non_null(ww_table_find(t, 2));
+    assert_null(ww_table_find(t, 1, H(1)));
+    assert_non_null(ww_table_find(t, 2, H(2)));
     assert_int_equal(st->expirations, 1);
     assert_int_equal(st->entries, 1);
 
     ww_table_expire(t, 5 * NS_PER_SEC + IDLE_TIMEOUT);
-    assert_non_null(ww_table_find(t, 2));
+    assert_non_null(ww_table_find(t, 2, H(2)));
     ww_table_expire(t, 5 * NS_PER_SEC + IDLE_TIMEOUT + 1);
-    assert_null(ww_table_find(t, 2));
+    assert_null(ww_table_find(t, 2, H(2)));
     assert_int_equal(st->expirations, 2);
     assert_int_equal(st->entries, 0);
     assert_int_equal(st->evictions, 0);
@@ -248,9 +255,9 @@ static void test_upsert_keeps_source_alive(void **state)
     upsert(t, 1, 0, true);
     upsert(t, 1, 8 * NS_PER_SEC, false);
     ww_table_expire(t, 8 * NS_PER_SEC + IDLE_TIMEOUT);
-    assert_non_null(ww_table_find(t, 1));
+    assert_non_null(ww_table_find(t, 1, H(1)));
     ww_table_expire(t, 8 * NS_PER_SEC + IDLE_TIMEOUT + 1);
-    assert_null(ww_table_find(t, 1));
+    assert_null(ww_table_find(t, 1, H(1)));
     assert_int_equal(ww_table_stats(t)->expirations, 1);
 
     /* An expired source that comes back is a new, zeroed record. */

@@ -15,6 +15,7 @@
 #include "wormwatch/decode.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/verdict.h"
+#include "test_key.h"
 
 #define IP4(a, b, c, d) \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
@@ -153,7 +154,7 @@ static struct ww_probe syn_from(uint32_t src, uint32_t dst, uint16_t dport, uint
 static void syn(uint32_t dst, uint16_t dport, uint64_t ts)
 {
     struct ww_probe p = syn_from(SOURCE, dst, dport, ts, xp_shape());
-    ww_evidence_attempt(&ev, &cfg, &p);
+    ww_evidence_attempt(&ev, &cfg, &ww_test_key, &p);
 }
 
 static void refused_445(uint32_t dst, uint64_t when)
@@ -278,9 +279,9 @@ static void test_nbns_only_counts_netbios_probes(void **state)
     (void)state;
     struct ww_probe q = {.src = SOURCE, .dst = IP4(83, 75, 18, 40), .sport = 137, .dport = 137,
                          .proto = WW_IPPROTO_UDP, .ts_ns = AT_MS(0)};
-    ww_evidence_attempt(&ev, &cfg, &q);
+    ww_evidence_attempt(&ev, &cfg, &ww_test_key, &q);
     q.dst = IP4(10, 0, 1, 1);
-    ww_evidence_attempt(&ev, &cfg, &q);
+    ww_evidence_attempt(&ev, &cfg, &ww_test_key, &q);
     assert_int_equal(ev.netbios_probes, 2);
     assert_targets(0, 0, 0, 0);
     assert_octet_sum(0.0);
@@ -330,7 +331,7 @@ static void scan_with(struct ww_syn_shape s, const uint32_t *targets, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct ww_probe p = syn_from(SOURCE, targets[i], 445, AT_MS(i * 300), s);
-        ww_evidence_attempt(&ev, &cfg, &p);
+        ww_evidence_attempt(&ev, &cfg, &ww_test_key, &p);
     }
 }
 
@@ -455,6 +456,40 @@ static void test_prevailing_stack(void **state)
     assert_true(v.likely);
 }
 
+/*
+ * Distinct targets are counted exactly while they fit in the record's list,
+ * then estimated: 10, 1,000 and 100,000 remote targets (and as many local
+ * ones, up to 60,000), each tried twice, report 10 exactly and the others
+ * within 3 standard errors.
+ */
+static void test_distinct_targets_at_10_1000_100000(void **state)
+{
+    (void)state;
+    const uint32_t sizes[] = {10, 1000, 100000};
+    for (size_t i = 0; i < 3; i++) {
+        memset(&ev, 0, sizeof ev);
+        for (int round = 0; round < 2; round++)
+            for (uint32_t t = 0; t < sizes[i]; t++) {
+                syn(IP4(20, 0, 0, 0) + t * 131u, 445, AT_MS(t));
+                syn(IP4(10, 0, 0, 6) + t % 60000, 445, AT_MS(t)); /* inside its own /16 */
+            }
+        uint32_t remote = ww_evidence_remote_targets(&ev);
+        uint32_t local = ww_evidence_local_targets(&ev);
+        if (sizes[i] == 10) {
+            assert_int_equal(remote, 10);
+            assert_int_equal(local, 10);
+            assert_false(ev.targets_overflowed);
+        } else {
+            assert_true(ev.targets_overflowed);
+            assert_true(fabs((double)remote - sizes[i]) <= 0.28 * sizes[i]);
+            uint32_t in_16 = sizes[i] < 60000 ? sizes[i] : 60000;
+            assert_true(fabs((double)local - in_16) <= 0.28 * in_16);
+        }
+        /* Scoring stops with the list: never more scored than listed. */
+        assert_true(ev.scored_targets <= WW_EXACT_TARGETS);
+    }
+}
+
 #define T(name) cmocka_unit_test_setup(name, setup)
 
 int main(void)
@@ -478,6 +513,7 @@ int main(void)
         T(test_behaviour_bits),
         T(test_likely_bits_boundary),
         T(test_prevailing_stack),
+        T(test_distinct_targets_at_10_1000_100000),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,9 +64,11 @@ struct ww_detect_stats {
 
 struct ww_detector;
 
-/* Budget in bytes for the per-source table. NULL if memory is short. */
+/* Budget in bytes for the per-source table; `key` (copied) keys its hashes.
+   NULL if memory is short. */
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
-                                    ww_alert_sink sink, void *sink_ctx);
+                                    const struct ww_hash_key *key, ww_alert_sink sink,
+                                    void *sink_ctx);
 void ww_detector_free(struct ww_detector *det);
 
 void ww_detector_event(struct ww_detector *det, const struct ww_probe_event *event);

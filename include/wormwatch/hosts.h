@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wormwatch/hash.h"
 #include "wormwatch/rules.h"
 
 struct ww_hosts_stats {
@@ -28,8 +29,10 @@ struct ww_hosts_stats {
 
 struct ww_hosts;
 
-/* NULL if memory is short. `scope` (copied) limits what is learned. */
-struct ww_hosts *ww_hosts_new(uint32_t capacity, const struct ww_prefix_list *scope);
+/* NULL if memory is short. `scope` (copied) limits what is learned; `key`
+   (copied) keys the table's hash. */
+struct ww_hosts *ww_hosts_new(uint32_t capacity, const struct ww_prefix_list *scope,
+                              const struct ww_hash_key *key);
 void ww_hosts_free(struct ww_hosts *hosts);
 size_t ww_hosts_bytes_per_host(void);
 

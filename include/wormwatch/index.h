@@ -8,6 +8,9 @@
  * least to the most recently touched, so expiry and eviction take the oldest
  * slot in O(1). All memory is allocated once, in ww_index_init(): the bound on
  * memory is part of the data structure, as in p0f's host cache.
+ *
+ * The index never hashes: callers pass keyed hashes (hash.h), computed once
+ * per packet, so that nobody can aim keys at one bucket.
  */
 #ifndef WW_INDEX_H
 #define WW_INDEX_H
@@ -55,31 +58,6 @@ static inline uint32_t ww_index_oldest(const struct ww_index *ix)
 static inline bool ww_index_full(const struct ww_index *ix)
 {
     return ix->used == ix->capacity;
-}
-
-/* A 32-bit mix of up to four words (murmur3 finalizer style). */
-static inline uint32_t ww_hash_words(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
-{
-    uint64_t h = ((uint64_t)a << 32 | b) * 0x9E3779B97F4A7C15ULL;
-    h ^= ((uint64_t)c << 32 | d) + 0xBF58476D1CE4E5B9ULL + (h << 6) + (h >> 2);
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
-    return (uint32_t)h;
-}
-
-/*
- * Bloom filter over a caller's byte array: sets the key's two bits and says
- * whether both were set already ("probably seen before").
- */
-static inline bool ww_bloom_check_and_set(uint8_t *bits, size_t bytes, uint32_t key, uint32_t salt)
-{
-    uint32_t h = ww_hash_words(key, salt, 0x5bd1e995u, 0);
-    uint32_t n = (uint32_t)bytes * 8, a = h % n, b = (h >> 16) % n;
-    bool seen = (bits[a / 8] & (1u << (a % 8))) && (bits[b / 8] & (1u << (b % 8)));
-    bits[a / 8] |= (uint8_t)(1u << (a % 8));
-    bits[b / 8] |= (uint8_t)(1u << (b % 8));
-    return seen;
 }
 
 #endif

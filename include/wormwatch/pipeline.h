@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "wormwatch/capture.h"
+#include "wormwatch/hash.h"
 #include "wormwatch/output.h"
 #include "wormwatch/rules.h"
 
@@ -30,9 +31,17 @@
 
 struct ww_pipeline;
 
-/* NULL with a reason in err when memory is short. `rules` must outlive it. */
+/*
+ * NULL with a reason in err when memory (or a random hash key) is short.
+ * `rules` must outlive it. Every table hashes under a key drawn here, per
+ * pipeline, from the kernel (hash.h).
+ */
 struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
                                     size_t err_len);
+/* The same under a key of the caller's: for tests and benchmarks that must
+   know it. A sensor never takes a fixed key from its user. */
+struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct ww_output *out,
+                                          const struct ww_hash_key *key, char *err, size_t err_len);
 void ww_pipeline_free(struct ww_pipeline *p);
 
 /*

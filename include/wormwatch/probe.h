@@ -89,6 +89,7 @@ struct ww_probe_config {
     uint64_t timeout_ns;                      /* no answer this long after the last SYN */
     uint32_t capacity;                        /* pending attempts held at most */
     uint32_t hosts_capacity;                  /* live home addresses remembered */
+    struct ww_hash_key key;                   /* keys the pending and hosts tables */
 };
 
 struct ww_probe_stats {
@@ -110,7 +111,8 @@ struct ww_probe_tracker;
 
 /* Builds the tracker config that watches what `rules` need. */
 void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacity,
-                                uint32_t hosts_capacity, struct ww_probe_config *cfg);
+                                uint32_t hosts_capacity, const struct ww_hash_key *key,
+                                struct ww_probe_config *cfg);
 /* Bytes one pending attempt costs (for memory budgets). */
 size_t ww_probe_bytes_per_attempt(void);
 

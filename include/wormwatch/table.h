@@ -38,20 +38,26 @@ typedef uint32_t (*ww_table_score_fn)(const void *value, const void *ctx);
 struct ww_table *ww_table_new(size_t value_size, uint64_t memory_budget, uint64_t idle_timeout_ns);
 void ww_table_free(struct ww_table *table);
 
+/*
+ * `hash` is always the caller's keyed hash of `src` (hash.h: ww_hash_u32),
+ * the same for every call about one source.
+ */
+
 /* The record of `src`, or NULL if it has none. Does not refresh it. */
-void *ww_table_find(struct ww_table *table, uint32_t src);
+void *ww_table_find(struct ww_table *table, uint32_t src, uint32_t hash);
 /* The record of `src`, marked active at now_ns; NULL if it has none. */
-void *ww_table_touch(struct ww_table *table, uint32_t src, uint64_t now_ns);
+void *ww_table_touch(struct ww_table *table, uint32_t src, uint32_t hash, uint64_t now_ns);
 /*
  * The record of `src`, created zeroed if new (evicting the least recently
  * active source if the table is full); marks it active at now_ns.
  */
-void *ww_table_upsert(struct ww_table *table, uint32_t src, uint64_t now_ns, bool *created);
+void *ww_table_upsert(struct ww_table *table, uint32_t src, uint32_t hash, uint64_t now_ns,
+                      bool *created);
 /* When full, evict the lowest-scoring of the `sample` oldest records. */
 void ww_table_set_eviction(struct ww_table *table, ww_table_score_fn score, const void *ctx,
                            uint32_t sample);
 /* Forgets `src` (e.g. promoted to another table). */
-void ww_table_remove(struct ww_table *table, uint32_t src);
+void ww_table_remove(struct ww_table *table, uint32_t src, uint32_t hash);
 /* Forgets the sources idle for longer than the idle timeout at now_ns. */
 void ww_table_expire(struct ww_table *table, uint64_t now_ns);
 

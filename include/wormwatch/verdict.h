@@ -30,8 +30,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wormwatch/distinct.h"
+#include "wormwatch/hash.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h" /* struct ww_verdict_config */
+
+/* Distinct targets a record lists exactly; past them, sketches count. */
+#define WW_EXACT_TARGETS 32
 
 /* What a SYN's IP/TCP shape says about the sending stack. */
 enum ww_stack {
@@ -49,8 +54,8 @@ struct ww_evidence {
     float octet_bits;            /* log2 LR from target octets */
     uint16_t scored_targets;     /* remote targets whose octets were scored */
     uint16_t octet_violations;   /* scored octets with a masked bit set */
-    uint16_t local_targets;      /* distinct targets in the source's /16 */
-    uint16_t remote_targets;     /* distinct targets elsewhere */
+    uint16_t local_targets;      /* distinct targets in the source's /16, of targets[] */
+    uint16_t remote_targets;     /* distinct targets elsewhere, of targets[] */
     uint16_t sequential_targets; /* remote targets in a sequential run: not scored */
     uint16_t stack_syns[WW_STACK__COUNT]; /* first SYNs by shape */
     uint16_t tcp139_after_445;   /* 139 tried within 5 s of a 445 refusal, same target */
@@ -60,9 +65,17 @@ struct ww_evidence {
     uint16_t sweep_steps;        /* small steps in a row up to last_remote_target */
     uint32_t last_445_refused;   /* target of the newest 445 refusal */
     uint64_t last_445_refused_ns;
-    uint8_t targets_seen[32];    /* Bloom filter: distinct targets */
-    uint8_t nets_seen[16];       /* Bloom filter: /16s and /24s already scored */
+    uint32_t targets[WW_EXACT_TARGETS]; /* the first distinct targets, in order */
+    uint32_t scored_mask;        /* bit i: targets[i] had its octets scored */
+    uint8_t target_count;        /* used entries of targets[] */
+    uint8_t targets_overflowed;  /* a target outside a full targets[] was tried */
+    struct ww_hll local_sketch;  /* every distinct local target (keyed hashes) */
+    struct ww_hll remote_sketch; /* every distinct remote target */
 };
+
+/* Distinct targets: exact while they fit in targets[], else estimated (~9%). */
+uint32_t ww_evidence_local_targets(const struct ww_evidence *ev);
+uint32_t ww_evidence_remote_targets(const struct ww_evidence *ev);
 
 struct ww_verdict {
     bool likely;
@@ -78,9 +91,9 @@ enum ww_stack ww_stack_of(const struct ww_syn_shape *shape);
 struct ww_syn_shape ww_stack_example(enum ww_stack stack);
 const char *ww_stack_name(enum ww_stack stack);
 
-/* A new attempt by the source (TCP SYN or NBNS query). */
+/* A new attempt by the source (TCP SYN or NBNS query); `key` keys the sketches. */
 void ww_evidence_attempt(struct ww_evidence *ev, const struct ww_verdict_config *cfg,
-                         const struct ww_probe *probe);
+                         const struct ww_hash_key *key, const struct ww_probe *probe);
 /* A refused TCP attempt (for "139 after 445"). */
 void ww_evidence_refused(struct ww_evidence *ev, const struct ww_probe *probe, uint64_t when_ns);
 
