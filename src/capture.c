@@ -1,12 +1,21 @@
 /*
  * Capture over libpcap's offline reader. The file is opened asking libpcap
  * for nanosecond stamps, so µs and ns files reach the pipeline alike.
+ *
+ * A pipe or terminal is read through a stdio stream of our own
+ * (fopencookie): a signal that interrupts a blocked read(2) there would
+ * otherwise reach libpcap as a read error and end the run. Our reader asks
+ * the owner what the signal meant (answer it and read on, or stop), so
+ * `tcpdump -w - | wormwatch -r -` survives logrotate's SIGHUP. Regular files
+ * keep libpcap's own stdio: a disk read is never interrupted.
  */
-/* libpcap headers use the BSD u_int/u_char types. */
-#define _DEFAULT_SOURCE
+/* libpcap headers use the BSD u_int/u_char types; fopencookie is GNU. */
+#define _GNU_SOURCE
 #include "wormwatch/capture.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
@@ -23,7 +32,65 @@ struct ww_capture {
     enum ww_link link;
     bool live;
     int fd;          /* live: selectable descriptor */
+    struct interruptible *pipe; /* a pipe's reader, or NULL */
 };
+
+/* The cookie of a pipe's stream: the stream it wraps, and who to ask on EINTR. */
+struct interruptible {
+    FILE *inner;                   /* the caller's stream; closed with ours */
+    ww_capture_interrupt_fn on_interrupt;
+    void *ctx;
+};
+
+static ssize_t interruptible_read(void *cookie, char *buf, size_t size)
+{
+    struct interruptible *in = cookie;
+    for (;;) {
+        ssize_t n = read(fileno(in->inner), buf, size);
+        if (n >= 0 || errno != EINTR)
+            return n;
+        if (!in->on_interrupt || !in->on_interrupt(in->ctx))
+            return -1; /* errno is still EINTR: a stop, which the owner knows */
+    }
+}
+
+static int interruptible_close(void *cookie)
+{
+    struct interruptible *in = cookie;
+    int rc = fclose(in->inner);
+    free(in);
+    return rc;
+}
+
+/* The stream libpcap should read: `stream` itself, or a wrapper for a pipe. */
+static FILE *readable(FILE *stream, struct interruptible **pipe)
+{
+    struct stat st;
+    *pipe = NULL;
+    int fd = fileno(stream); /* -1 for a memory stream: nothing to interrupt */
+    if (fd < 0 || fstat(fd, &st) != 0 || S_ISREG(st.st_mode))
+        return stream;
+    struct interruptible *in = calloc(1, sizeof *in);
+    if (!in)
+        return NULL;
+    in->inner = stream;
+    cookie_io_functions_t io = {.read = interruptible_read, .close = interruptible_close};
+    FILE *wrapped = fopencookie(in, "rb", io);
+    if (!wrapped) {
+        free(in);
+        return NULL;
+    }
+    *pipe = in;
+    return wrapped;
+}
+
+void ww_capture_on_interrupt(struct ww_capture *cap, ww_capture_interrupt_fn fn, void *ctx)
+{
+    if (cap->pipe) {
+        cap->pipe->on_interrupt = fn;
+        cap->pipe->ctx = ctx;
+    }
+}
 
 struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *err,
                                           size_t err_len)
@@ -36,11 +103,18 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
         return NULL;
     }
     snprintf(cap->name, sizeof cap->name, "%s", name);
-    cap->pcap = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO,
+    FILE *source = readable(stream, &cap->pipe);
+    if (!source) {
+        snprintf(err, err_len, "%s: out of memory", name);
+        fclose(stream);
+        free(cap);
+        return NULL;
+    }
+    cap->pcap = pcap_fopen_offline_with_tstamp_precision(source, PCAP_TSTAMP_PRECISION_NANO,
                                                          pcap_err);
     if (!cap->pcap) {
         snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, pcap_err);
-        fclose(stream);
+        fclose(source);
         free(cap);
         return NULL;
     }

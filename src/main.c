@@ -379,7 +379,7 @@ static bool drop_privileges(const char *user, const char *group)
 
 /* --- inputs ----------------------------------------------------------------------- */
 
-static int read_files(const struct options *o, struct ww_pipeline *pipeline)
+static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
 {
     char err[ERR_LEN];
     for (int i = 0; i < o->input_count && !ww_pipeline_stopped(pipeline); i++) {
@@ -401,6 +401,17 @@ static int read_files(const struct options *o, struct ww_pipeline *pipeline)
         }
     }
     return EXIT_SUCCESS;
+}
+
+/* The capture files (or standard input) in turn, answering SIGHUP and SIGUSR1. */
+static int read_files(const struct options *o, struct ww_pipeline *pipeline)
+{
+    struct ww_live_control ctl = {.reopen = &reopen_requested, .stats_requests = &stats_requests,
+                                  .warn = warn_to_stderr};
+    ww_pipeline_set_control(pipeline, &ctl);
+    int rc = read_inputs(o, pipeline);
+    ww_pipeline_set_control(pipeline, NULL);
+    return rc;
 }
 
 /* Opens the interface with the user's filter, or the default one for the rules. */

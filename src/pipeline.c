@@ -26,6 +26,7 @@ struct ww_pipeline {
     struct ww_capture *live;        /* the live capture being read, for kernel counters */
     int worker;                     /* --workers index, -1 if alone */
     sig_atomic_t stats_seen;        /* SIGUSR1 requests already answered */
+    const struct ww_live_control *control; /* signal flags answered in any input mode */
     struct ww_kernel_stats kernel;
 };
 
@@ -123,15 +124,58 @@ bool ww_pipeline_stopped(const struct ww_pipeline *p)
     return p->stop && *p->stop;
 }
 
+void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control *control)
+{
+    p->control = control;
+}
+
+static bool requests_pending(const struct ww_pipeline *p)
+{
+    const struct ww_live_control *ctl = p->control;
+    return ctl && ((ctl->reopen && *ctl->reopen) ||
+                   (ctl->stats_requests && *ctl->stats_requests != p->stats_seen));
+}
+
+/* SIGHUP reopens the outputs; each SIGUSR1 since the last answer, one stats event. */
+static void answer_requests(struct ww_pipeline *p)
+{
+    const struct ww_live_control *ctl = p->control;
+    if (ctl->reopen && *ctl->reopen) {
+        *ctl->reopen = 0;
+        char err[512];
+        if (!ww_output_reopen(p->out, err, sizeof err) && ctl->warn)
+            ctl->warn(ctl->warn_ctx, err);
+    }
+    if (ctl->stats_requests && *ctl->stats_requests != p->stats_seen) {
+        p->stats_seen = *ctl->stats_requests;
+        ww_pipeline_write_stats(p);
+    }
+}
+
+/* A signal woke a read blocked on a quiet pipe: answer it there, or stop. */
+static bool on_read_interrupted(void *ctx)
+{
+    struct ww_pipeline *p = ctx;
+    if (ww_pipeline_stopped(p))
+        return false;
+    if (requests_pending(p))
+        answer_requests(p);
+    return true;
+}
+
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len)
 {
     struct ww_frame frame;
     enum ww_capture_status status = WW_CAPTURE_END;
     p->files++;
+    ww_capture_on_interrupt(cap, on_read_interrupted, p);
     while (!ww_pipeline_stopped(p) &&
-           (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME)
+           (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME) {
         ww_pipeline_frame(p, &frame);
+        if (requests_pending(p))
+            answer_requests(p);
+    }
     /* A read cut short by the stop signal is a stop, not a broken capture. */
     return status != WW_CAPTURE_ERROR || ww_pipeline_stopped(p);
 }
@@ -195,21 +239,13 @@ static uint64_t wall_clock_ns(void)
 static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_control *ctl,
                               uint64_t now, uint64_t *next_stats_ns)
 {
-    if (ctl->reopen && *ctl->reopen) {
-        *ctl->reopen = 0;
-        char err[512];
-        if (!ww_output_reopen(p->out, err, sizeof err) && ctl->warn)
-            ctl->warn(ctl->warn_ctx, err);
-    }
     bool due = ctl->stats_interval_ns && now >= *next_stats_ns;
-    bool asked = ctl->stats_requests && *ctl->stats_requests != p->stats_seen;
-    if (asked || due) {
-        if (ctl->stats_requests)
-            p->stats_seen = *ctl->stats_requests;
+    if (requests_pending(p))
+        answer_requests(p); /* a stats event asked for also serves a due one */
+    else if (due)
         ww_pipeline_write_stats(p);
-        if (due)
-            *next_stats_ns = now + ctl->stats_interval_ns;
-    }
+    if (due)
+        *next_stats_ns = now + ctl->stats_interval_ns;
 }
 
 /* Reads what is waiting; false on a capture error, *idle when nothing was. */
@@ -234,6 +270,7 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
 {
     p->files++;
     p->live = cap;
+    p->control = ctl;
     uint64_t next_stats_ns = wall_clock_ns() + ctl->stats_interval_ns;
     bool ok = true;
     while (ok && !ww_pipeline_stopped(p)) {

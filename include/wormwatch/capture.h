@@ -103,6 +103,14 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,
                                        size_t err_len);
 /*
+ * A signal interrupted a read blocked on a pipe (never a regular file):
+ * answer it and return true to read on, or false to end the read (a stop;
+ * ww_capture_next then fails and the owner knows why).
+ */
+typedef bool (*ww_capture_interrupt_fn)(void *ctx);
+/* Who answers interrupted reads of this capture; without one they stop it. */
+void ww_capture_on_interrupt(struct ww_capture *cap, ww_capture_interrupt_fn fn, void *ctx);
+/*
  * Checks that a BPF filter expression compiles (for link type `dlt`, e.g.
  * Ethernet); false with libpcap's reason in err. Used to refuse a bad filter
  * before any capture is read.

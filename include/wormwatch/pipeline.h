@@ -73,6 +73,13 @@ struct ww_live_control {
 };
 
 /*
+ * The flags a run answers between frames in every input mode (files and
+ * pipes too; a read blocked on a quiet pipe answers them at once). The
+ * stats interval only applies live. NULL: none.
+ */
+void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control *control);
+
+/*
  * Reads a live capture until the stop flag: frames as they come, and on a
  * quiet link the wall clock moves packet time on, so attempts time out and
  * alerts go out even when nothing arrives. False on a capture error.
