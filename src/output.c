@@ -379,7 +379,10 @@ static json_t *time_string(uint64_t ts_ns)
 
 static const char *proto_name(uint8_t proto)
 {
-    return proto == WW_IPPROTO_TCP ? "TCP" : proto == WW_IPPROTO_UDP ? "UDP" : "IP";
+    return proto == WW_IPPROTO_TCP   ? "TCP"
+           : proto == WW_IPPROTO_UDP ? "UDP"
+           : proto == WW_PROTO_ARP   ? "ARP"
+                                     : "IP";
 }
 
 /* Attempts per minute between the first and the newest attempt. */
@@ -493,13 +496,18 @@ char *ww_output_format_alert(const struct ww_alert *a, const char *host, const c
         json_array_append_new(vlan, json_integer(p->vlan));
         json_object_set_new(e, "vlan", vlan);
     }
+    /* The flow fields are the tipping packet's own: an ARP request has no
+       ports and no flow to pivot on, so it gets neither. */
     json_object_set_new(e, "src_ip", ip_string(p->src));
-    json_object_set_new(e, "src_port", json_integer(p->sport));
+    if (p->proto != WW_PROTO_ARP)
+        json_object_set_new(e, "src_port", json_integer(p->sport));
     json_object_set_new(e, "dest_ip", ip_string(p->dst));
-    json_object_set_new(e, "dest_port", json_integer(a->rule->port));
-    json_object_set_new(e, "proto", json_string(proto_name(a->rule->proto)));
+    if (p->proto != WW_PROTO_ARP)
+        json_object_set_new(e, "dest_port", json_integer(p->dport));
+    json_object_set_new(e, "proto", json_string(proto_name(p->proto)));
     char community_id[WW_COMMUNITY_ID_LEN];
-    if (ww_community_id_v1(0, p->src, p->dst, p->proto, p->sport, p->dport, community_id))
+    if (p->proto != WW_PROTO_ARP &&
+        ww_community_id_v1(0, p->src, p->dst, p->proto, p->sport, p->dport, community_id))
         json_object_set_new(e, "community_id", json_string(community_id));
     json_object_set_new(e, "alert", alert_object(a->rule));
     json_object_set_new(e, "scan", scan_object(a));

@@ -483,14 +483,20 @@ static void assert_alert_matches_truth(json_t *alert, json_t *truth)
 {
     const char *src = str_at(alert, "src_ip");
     const char *kind = kind_of_sid(int_at(alert, "alert.signature_id"));
-    long long port = int_at(alert, "dest_port");
+    long long port = int_at(alert, "scan.dest_port");
     if (!truth_expects(truth, src, kind))
         fail_msg("unexpected alert: %s %s", src, kind);
-    if (is_sequential(alert) && int_at(alert, "src_port") == 0) {
-        /* Tipped by an unanswered ARP request: the target must be dark, never probed. */
+    if (!strcmp(str_at(alert, "proto"), "ARP")) {
+        /* Tipped by an unanswered ARP request: the target must be dark, never
+           probed, and no port or flow id is made up for it. */
+        if (!is_sequential(alert) || value_at(alert, "src_port") || value_at(alert, "dest_port") ||
+            value_at(alert, "community_id"))
+            fail_msg("%s: ARP-tipped alert with TCP flow fields", src);
         if (truth_probe_any(truth, src, str_at(alert, "dest_ip")))
             fail_msg("%s: ARP-tipped target %s is not dark", src, str_at(alert, "dest_ip"));
     } else {
+        assert_int_equal(int_at(alert, "dest_port"), port);
+        assert_true(int_at(alert, "src_port") > 0);
         json_t *tipping = truth_probe(truth, src, str_at(alert, "dest_ip"), port, kind);
         if (!tipping)
             fail_msg("%s: tipping target %s is not a counted probe", src, str_at(alert, "dest_ip"));

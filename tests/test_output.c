@@ -308,6 +308,31 @@ static void test_sequential_alert_line_exact(void **state)
     free(line);
 }
 
+/*
+ * A walk tipped by an unanswered ARP request: the flow fields are that
+ * request's, so no ports and no Community ID (it had no TCP flow), and
+ * proto says ARP; scan.dest_port still names the rule's port.
+ */
+static void test_arp_tipped_alert_has_no_ports(void **state)
+{
+    (void)state;
+    struct ww_alert a = trw_alert();
+    a.probe.proto = WW_PROTO_ARP;
+    a.probe.sport = 0;
+    a.probe.dport = 0;
+    char *line = ww_output_format_alert(&a, "sensor-1", NULL);
+    json_t *e = parse_line(line);
+    assert_string_equal(json_string_value(json_object_get(e, "proto")), "ARP");
+    assert_null(json_object_get(e, "src_port"));
+    assert_null(json_object_get(e, "dest_port"));
+    assert_null(json_object_get(e, "community_id"));
+    assert_non_null(json_object_get(e, "dest_ip"));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "scan"), "dest_port")),
+                     445);
+    json_decref(e);
+    free(line);
+}
+
 /* Attempts within one second: the span counts as 1 s, not 0. */
 static void test_alert_rate_with_short_span(void **state)
 {
@@ -581,6 +606,7 @@ int main(void)
         cmocka_unit_test(test_alert_line_exact),
         cmocka_unit_test(test_alert_line_with_vlan_udp_and_escaping),
         cmocka_unit_test(test_sequential_alert_line_exact),
+        cmocka_unit_test(test_arp_tipped_alert_has_no_ports),
         cmocka_unit_test(test_alert_rate_with_short_span),
         cmocka_unit_test(test_stats_line),
         cmocka_unit_test(test_open_missing_folder_fails_naming_path),
