@@ -5,6 +5,12 @@
  * Structure follows the protocol stack: each layer takes a cursor over the
  * bytes it owns and either fills its part of ww_packet or returns the reason
  * it gave up. Counting happens once, in ww_decode().
+ *
+ * A frame captured shorter than it was on the wire (tcpdump's old 68-byte
+ * default, -s 54) is not a lie: what it holds whole is used, what was cut
+ * is marked in pkt->cut and never guessed. The fixed TCP header gives ports,
+ * flags and window without its options; a cut inside a header we need skips
+ * the frame, counted as cut rather than invalid.
  */
 #include "wormwatch/decode.h"
 
@@ -56,6 +62,19 @@ const char *ww_link_name(enum ww_link link)
     return (unsigned)link < WW_LINK__COUNT ? names[link] : "unsupported";
 }
 
+const char *ww_cut_name(enum ww_cut what)
+{
+    static const char *const names[WW_CUT__COUNT] = {"headers", "tcp_window", "tcp_options",
+                                                     "nbns_question"};
+    return (unsigned)what < WW_CUT__COUNT ? names[what] : "unknown";
+}
+
+/* Whether the snap length cut this frame (a short read is then no lie). */
+static bool snapped(const struct ww_packet *pkt)
+{
+    return pkt->cap_len < pkt->wire_len;
+}
+
 const char *ww_invalid_reason_name(enum ww_invalid reason)
 {
     static const char *const names[WW_INVALID__COUNT] = {
@@ -70,25 +89,37 @@ const char *ww_invalid_reason_name(enum ww_invalid reason)
 /* --- transport ------------------------------------------------------------ */
 
 /* segment_len: TCP bytes the IP header promises (more than captured, maybe). */
+#define TCP_THROUGH_FLAGS 14 /* bytes of the TCP header up to and including the flags */
+
 static enum ww_invalid decode_tcp(struct ww_cursor *c, size_t segment_len, struct ww_packet *pkt)
 {
     const uint8_t *h = ww_take_bytes(c, 20);
-    if (!h)
-        return WW_INVALID_TCP_TRUNCATED;
+    if (!h) {
+        h = ww_take_bytes(c, TCP_THROUGH_FLAGS);
+        if (!h || !snapped(pkt))
+            return WW_INVALID_TCP_TRUNCATED;
+        pkt->cut |= WW_CUT_BIT(WW_CUT_TCP_WINDOW) | WW_CUT_BIT(WW_CUT_TCP_OPTIONS);
+    }
     size_t header_len = (size_t)(h[12] >> 4) * 4;
     if (header_len < 20 || header_len > segment_len)
         return WW_INVALID_TCP_HLEN;
-    const uint8_t *options = ww_take_bytes(c, header_len - 20);
-    if (!options)
-        return WW_INVALID_TCP_TRUNCATED;
     pkt->sport = ww_load_be16(h);
     pkt->dport = ww_load_be16(h + 2);
     pkt->tcp_seq = ww_load_be32(h + 4);
     pkt->tcp_flags = h[13];
+    pkt->has_l4 = true;
+    if (pkt->cut)
+        return WW_INVALID_NONE;
     pkt->tcp_window = ww_load_be16(h + 14);
+    const uint8_t *options = ww_take_bytes(c, header_len - 20);
+    if (!options) {
+        if (!snapped(pkt))
+            return WW_INVALID_TCP_TRUNCATED;
+        pkt->cut |= WW_CUT_BIT(WW_CUT_TCP_OPTIONS);
+        return WW_INVALID_NONE;
+    }
     pkt->tcp_options = options;
     pkt->tcp_options_len = (uint8_t)(header_len - 20);
-    pkt->has_l4 = true;
     return WW_INVALID_NONE;
 }
 
@@ -109,19 +140,31 @@ static bool skip_nbns_name(struct ww_cursor *c)
     return false;
 }
 
-static enum ww_invalid decode_nbns(struct ww_cursor *c, struct ww_nbns *nb)
+/* `cut_short`: the datagram was captured short, so running out is no malformation. */
+static enum ww_invalid decode_nbns(struct ww_cursor *c, struct ww_nbns *nb, bool cut_short,
+                                   uint8_t *cut)
 {
     uint16_t flags, ancount, nscount, arcount;
     if (!ww_get_be16(c, &nb->trn_id) || !ww_get_be16(c, &flags) || !ww_get_be16(c, &nb->qdcount) ||
-        !ww_get_be16(c, &ancount) || !ww_get_be16(c, &nscount) || !ww_get_be16(c, &arcount))
-        return WW_INVALID_NBNS_MALFORMED;
+        !ww_get_be16(c, &ancount) || !ww_get_be16(c, &nscount) || !ww_get_be16(c, &arcount)) {
+        if (!cut_short)
+            return WW_INVALID_NBNS_MALFORMED;
+        *cut |= WW_CUT_BIT(WW_CUT_HEADERS);
+        return WW_INVALID_NONE;
+    }
     nb->response = (flags & 0x8000) != 0;
     nb->opcode = (uint8_t)((flags >> 11) & 0x0F);
     nb->broadcast = (flags & 0x0010) != 0;
     nb->qtype = 0;
     if (nb->qdcount > 0) {
-        if (!skip_nbns_name(c) || !ww_get_be16(c, &nb->qtype))
-            return WW_INVALID_NBNS_MALFORMED;
+        struct ww_cursor question = *c;
+        if (!skip_nbns_name(&question) || !ww_get_be16(&question, &nb->qtype)) {
+            /* A name that runs past what was captured was cut; past the datagram, a lie. */
+            nb->qtype = 0;
+            if (!cut_short)
+                return WW_INVALID_NBNS_MALFORMED;
+            *cut |= WW_CUT_BIT(WW_CUT_NBNS_QUESTION);
+        }
     }
     return WW_INVALID_NONE;
 }
@@ -141,10 +184,11 @@ static enum ww_invalid decode_udp(struct ww_cursor *c, struct ww_packet *pkt)
         return WW_INVALID_NONE;
     /* The payload is what the UDP length says, if that much was captured. */
     struct ww_cursor payload = *c;
+    bool cut_short = ww_remaining(&payload) < (size_t)length - 8 && snapped(pkt);
     if (ww_remaining(&payload) > (size_t)length - 8)
         payload.len = payload.pos + (size_t)length - 8;
-    enum ww_invalid why = decode_nbns(&payload, &pkt->nbns);
-    if (why == WW_INVALID_NONE)
+    enum ww_invalid why = decode_nbns(&payload, &pkt->nbns, cut_short, &pkt->cut);
+    if (why == WW_INVALID_NONE && !(pkt->cut & WW_CUT_BIT(WW_CUT_HEADERS)))
         pkt->has_nbns = true;
     return why;
 }
@@ -366,6 +410,21 @@ static enum ww_invalid decode_link(struct ww_decode_stats *st, enum ww_link link
     }
 }
 
+/* The reasons that only say the bytes ran out: a cut, when the frame was captured short. */
+static bool cut_short_reason(enum ww_invalid why)
+{
+    switch (why) {
+    case WW_INVALID_LINK_TRUNCATED:
+    case WW_INVALID_IPV4_TRUNCATED:
+    case WW_INVALID_IPV6_TRUNCATED:
+    case WW_INVALID_TCP_TRUNCATED:
+    case WW_INVALID_UDP_TRUNCATED:
+    case WW_INVALID_ICMP_TRUNCATED:
+    case WW_INVALID_ARP_TRUNCATED: return true;
+    default: return false;
+    }
+}
+
 enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link, uint64_t ts_ns,
                                 const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
                                 struct ww_packet *pkt)
@@ -384,10 +443,19 @@ enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link
         struct ww_cursor c = ww_cursor_make(frame, cap_len);
         why = decode_link(stats, link, &c, pkt);
     }
+    if (cap_len < wire_len)
+        stats->cut++;
+    if (why != WW_INVALID_NONE && cap_len < wire_len && cut_short_reason(why)) {
+        /* Cut inside a header: whatever the layers above it filled is kept. */
+        pkt->cut |= WW_CUT_BIT(WW_CUT_HEADERS);
+        why = WW_INVALID_NONE;
+    }
     if (why != WW_INVALID_NONE) {
         stats->invalid[why]++;
         return WW_DECODED_INVALID;
     }
+    for (int what = 0; what < WW_CUT__COUNT; what++)
+        stats->cut_lost[what] += (pkt->cut >> what) & 1;
     if (pkt->ip_version == 4)
         return WW_DECODED_IPV4;
     return pkt->has_arp ? WW_DECODED_ARP : WW_DECODED_OTHER;

@@ -550,6 +550,12 @@ static json_t *decoder_object(const struct ww_decode_stats *d)
     }
     set_u64(o, "invalid", total);
     json_object_set_new(o, "invalid_reasons", reasons);
+    /* Captured shorter than on the wire, and what of it the decoder lost. */
+    set_u64(o, "cut", d->cut);
+    json_t *lost = json_object();
+    for (int what = 0; what < WW_CUT__COUNT; what++)
+        set_u64(lost, ww_cut_name((enum ww_cut)what), d->cut_lost[what]);
+    json_object_set_new(o, "cut_lost", lost);
     return o;
 }
 

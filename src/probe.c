@@ -235,6 +235,9 @@ void ww_probe_flush(struct ww_probe_tracker *t)
 
 static void record_shape(const struct ww_packet *pkt, struct ww_syn_shape *shape)
 {
+    /* A shape without its options is no shape: left zero, its class is unknown. */
+    if (pkt->cut & WW_CUT_BIT(WW_CUT_TCP_OPTIONS))
+        return;
     shape->ttl = pkt->ttl;
     shape->df = pkt->df;
     if (pkt->proto != WW_IPPROTO_TCP)
@@ -352,16 +355,18 @@ static void tcp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
     }
 }
 
-static bool is_name_query(const struct ww_nbns *nb)
+/* A query whose type the snap length cut off is still a name query: queries have no other. */
+static bool is_name_query(const struct ww_nbns *nb, bool type_cut)
 {
     return !nb->response && nb->opcode == 0 && nb->qdcount >= 1 &&
-           (nb->qtype == WW_NBNS_QTYPE_NB || nb->qtype == WW_NBNS_QTYPE_NBSTAT);
+           (nb->qtype == WW_NBNS_QTYPE_NB || nb->qtype == WW_NBNS_QTYPE_NBSTAT || type_cut);
 }
 
 static void nbns_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
 {
     const struct ww_nbns *nb = &pkt->nbns;
-    if (pkt->dport == WW_NBNS_PORT && is_name_query(nb)) {
+    if (pkt->dport == WW_NBNS_PORT &&
+        is_name_query(nb, pkt->cut & WW_CUT_BIT(WW_CUT_NBNS_QUESTION))) {
         if (nb->broadcast || is_group_destination(t, pkt))
             t->stats.nbns_broadcast++;
         else

@@ -264,7 +264,10 @@ void ww_verdict_judge(const struct ww_evidence *ev, const struct ww_verdict_conf
         out->score += BEHAVIOUR_BITS;
     if (ev->local_targets && ev->remote_targets)
         out->score += BEHAVIOUR_BITS;
-    bool windows = out->stack == WW_STACK_WINDOWS_XP || out->stack == WW_STACK_WINDOWS;
+    /* SYNs whose shape a short snap length cut off are no evidence either way:
+       they neither rule Conficker out nor vouch for Windows. */
+    bool windows = out->stack == WW_STACK_WINDOWS_XP || out->stack == WW_STACK_WINDOWS ||
+                   (out->stack == WW_STACK_UNKNOWN && ev->stack_syns[WW_STACK_UNKNOWN] > 0);
     out->likely = windows && out->score >= cfg->likely_bits;
     out->evidence = *ev;
 }

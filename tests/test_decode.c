@@ -319,13 +319,21 @@ static void assert_only_invalid(enum ww_invalid reason)
                      (unsigned long long)stats.invalid[r], ww_invalid_reason_name(reason));
 }
 
+/* The first cap_len bytes of f, as a frame that says it is whole: the bytes lie. */
+static enum ww_decode_result decode_short(enum ww_link link, const struct frame *f, size_t cap_len)
+{
+    return ww_decode(&stats, link, TS, f->b, (uint32_t)cap_len, (uint32_t)cap_len, &pkt);
+}
+
+/* A frame ending at cap_len that claims to be that long is invalid for `reason`. */
 static void assert_invalid_cut(enum ww_link link, const struct frame *f, size_t cap_len,
                                enum ww_invalid reason)
 {
     reset(NULL);
-    assert_int_equal(decode_cut(link, f, cap_len), WW_DECODED_INVALID);
-    assert_one_frame_counted(link, f->len);
+    assert_int_equal(decode_short(link, f, cap_len), WW_DECODED_INVALID);
+    assert_one_frame_counted(link, cap_len);
     assert_only_invalid(reason);
+    assert_int_equal(stats.cut, 0);
 }
 
 static void assert_invalid(enum ww_link link, const struct frame *f, enum ww_invalid reason)
@@ -1008,7 +1016,10 @@ static void test_invalid_empty(void **state)
     (void)state;
     struct frame f = {.len = 0};
     put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
-    assert_invalid_cut(WW_LINK_ETHERNET, &f, 0, WW_INVALID_EMPTY);
+    reset(NULL);
+    /* Nothing captured of a 14-byte frame: invalid whatever the snap length. */
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, 0), WW_DECODED_INVALID);
+    assert_only_invalid(WW_INVALID_EMPTY);
     assert_int_equal(pkt.cap_len, 0);
     assert_int_equal(pkt.wire_len, ETH_LEN);
 }
@@ -1281,6 +1292,121 @@ static void test_invalid_nbns_bounded_by_udp_length(void **state)
     assert_invalid(WW_LINK_ETHERNET, &f, WW_INVALID_NBNS_MALFORMED);
 }
 
+/* --- frames cut by the snap length ------------------------------------------------------ */
+
+/* Cut, not invalid: counted once as cut, with `lost` (WW_CUT_BIT()s) lost. */
+static void assert_cut(uint8_t lost)
+{
+    assert_only_invalid(WW_INVALID_NONE);
+    assert_int_equal(stats.cut, 1);
+    assert_int_equal(pkt.cut, lost);
+    for (int what = 0; what < WW_CUT__COUNT; what++)
+        assert_int_equal(stats.cut_lost[what], (lost >> what) & 1);
+}
+
+/* -s 54: the fixed TCP header whole, the options gone; ports, flags and window kept. */
+static void test_cut_tcp_options(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
+    put_default_syn(&f);
+    for (size_t cap = ETH_LEN + IPV4_LEN + TCP_LEN; cap < f.len; cap++) {
+        reset(NULL);
+        assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, cap), WW_DECODED_IPV4);
+        assert_cut(WW_CUT_BIT(WW_CUT_TCP_OPTIONS));
+        assert_true(pkt.has_l4);
+        assert_int_equal(pkt.sport, 1025);
+        assert_int_equal(pkt.dport, 445);
+        assert_int_equal(pkt.tcp_flags, 0x02);
+        assert_int_equal(pkt.tcp_window, 64240);
+        assert_int_equal(pkt.tcp_options_len, 0);
+        assert_null(pkt.tcp_options);
+    }
+    /* The same bytes claiming to be the whole frame are a lie. */
+    assert_invalid_cut(WW_LINK_ETHERNET, &f, f.len - 1, WW_INVALID_TCP_TRUNCATED);
+}
+
+/* Cut after the flags: ports, sequence and flags only; before them, no transport. */
+static void test_cut_tcp_fixed_header(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
+    put_default_syn(&f);
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, ETH_LEN + IPV4_LEN + 14), WW_DECODED_IPV4);
+    assert_cut(WW_CUT_BIT(WW_CUT_TCP_WINDOW) | WW_CUT_BIT(WW_CUT_TCP_OPTIONS));
+    assert_true(pkt.has_l4);
+    assert_int_equal(pkt.dport, 445);
+    assert_int_equal(pkt.tcp_seq, 0x01020304);
+    assert_int_equal(pkt.tcp_flags, 0x02);
+    assert_int_equal(pkt.tcp_window, 0); /* never read from bytes that were not there */
+
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, ETH_LEN + IPV4_LEN + 13), WW_DECODED_IPV4);
+    assert_cut(WW_CUT_BIT(WW_CUT_HEADERS));
+    assert_false(pkt.has_l4);
+    assert_int_equal(pkt.src, SCANNER); /* the IPv4 header was whole: its source sent */
+}
+
+/* Cut inside the link or IPv4 header: nothing of the frame is used. */
+static void test_cut_link_and_ip_headers(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
+    put_default_syn(&f);
+    const size_t cuts[] = {ETH_LEN - 1, ETH_LEN, ETH_LEN + IPV4_LEN - 1};
+    for (size_t i = 0; i < 3; i++) {
+        reset(NULL);
+        assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, cuts[i]), WW_DECODED_OTHER);
+        assert_cut(WW_CUT_BIT(WW_CUT_HEADERS));
+        assert_int_equal(pkt.ip_version, 0);
+        assert_int_equal(pkt.src, 0);
+        assert_false(pkt.has_l4);
+    }
+}
+
+/* tcpdump's 68 bytes cut an NBNS query inside its name: a query of unknown type. */
+static void test_cut_nbns_question(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    build_nbns(&f, MAC_UNICAST, TARGET, 0, 1, NAME_STAR, WW_NBNS_QTYPE_NBSTAT);
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, 68), WW_DECODED_IPV4);
+    assert_cut(WW_CUT_BIT(WW_CUT_NBNS_QUESTION));
+    assert_true(pkt.has_nbns);
+    assert_int_equal(pkt.nbns.qdcount, 1);
+    assert_int_equal(pkt.nbns.qtype, 0);
+    assert_false(pkt.nbns.response);
+    /* Cut inside the NBNS header: no NBNS at all. */
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, ETH_LEN + IPV4_LEN + UDP_LEN + 5),
+                     WW_DECODED_IPV4);
+    assert_cut(WW_CUT_BIT(WW_CUT_HEADERS));
+    assert_false(pkt.has_nbns);
+    /* Whole but for the name: a lie, as before. */
+    reset(NULL);
+    assert_int_equal(decode_short(WW_LINK_ETHERNET, &f, 68), WW_DECODED_INVALID);
+}
+
+/* A frame captured shorter than on the wire that lost nothing we read: cut, nothing lost. */
+static void test_cut_payload_only(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
+    put_default_syn(&f);
+    reset(NULL);
+    assert_int_equal(ww_decode(&stats, WW_LINK_ETHERNET, TS, f.b, (uint32_t)f.len,
+                               (uint32_t)f.len + 1000, &pkt),
+                     WW_DECODED_IPV4);
+    assert_cut(0);
+    assert_int_equal(pkt.tcp_options_len, sizeof XP_SYN_OPTIONS);
+}
+
 /* Counters add up across frames and never count a frame twice. */
 static void test_stats_accumulate(void **state)
 {
@@ -1295,11 +1421,11 @@ static void test_stats_accumulate(void **state)
     assert_int_equal(decode(WW_LINK_ETHERNET, &syn), WW_DECODED_IPV4);
     assert_int_equal(decode(WW_LINK_ETHERNET, &arp), WW_DECODED_OTHER);
     assert_int_equal(decode(WW_LINK_RAW, &raw), WW_DECODED_IPV4);
-    assert_int_equal(decode_cut(WW_LINK_RAW, &raw, 10), WW_DECODED_INVALID);
+    assert_int_equal(decode_short(WW_LINK_RAW, &raw, 10), WW_DECODED_INVALID);
     assert_int_equal(decode_cut(WW_LINK_SLL, &raw, 0), WW_DECODED_INVALID);
 
     assert_int_equal(stats.packets, 5);
-    assert_int_equal(stats.bytes, syn.len + arp.len + 3 * raw.len);
+    assert_int_equal(stats.bytes, syn.len + arp.len + 2 * raw.len + 10);
     assert_int_equal(stats.link[WW_LINK_ETHERNET], 2);
     assert_int_equal(stats.link[WW_LINK_RAW], 2);
     assert_int_equal(stats.link[WW_LINK_SLL], 1);
@@ -1349,6 +1475,11 @@ int main(void)
         T(test_ethernet_padding_not_parsed),
         T(test_invalid_empty),
         T(test_invalid_link_unsupported),
+        T(test_cut_tcp_options),
+        T(test_cut_tcp_fixed_header),
+        T(test_cut_link_and_ip_headers),
+        T(test_cut_nbns_question),
+        T(test_cut_payload_only),
         T(test_invalid_link_truncated),
         T(test_invalid_ipv4_truncated),
         T(test_invalid_ipv4_version),

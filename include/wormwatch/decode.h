@@ -48,6 +48,20 @@ enum ww_invalid {
 
 #define WW_MAX_VLAN_TAGS 8
 
+/*
+ * What a short snap length cut off a frame (ww_packet.cut, a bit each). A
+ * field is only ever filled from bytes that were captured whole; a frame
+ * cut inside a header it needs is skipped and counted here, not as invalid.
+ */
+enum ww_cut {
+    WW_CUT_HEADERS,       /* inside a link, IP, UDP, ICMP or ARP header: nothing of it used */
+    WW_CUT_TCP_WINDOW,    /* TCP header after the flags: ports, seq and flags only */
+    WW_CUT_TCP_OPTIONS,   /* TCP options: no SYN shape ("unknown") */
+    WW_CUT_NBNS_QUESTION, /* NBNS name or type: a query of unknown type */
+    WW_CUT__COUNT
+};
+#define WW_CUT_BIT(what) (1u << (what))
+
 /* TCP flag bits (RFC 793 order). */
 #define WW_TCP_FIN 0x01
 #define WW_TCP_SYN 0x02
@@ -78,7 +92,7 @@ struct ww_nbns {
     uint8_t opcode;  /* 0 = query, 5 = registration, ... */
     bool broadcast;  /* B bit: sent as a broadcast */
     uint16_t qdcount;
-    uint16_t qtype;  /* type of the first question, 0 if none */
+    uint16_t qtype;  /* type of the first question, 0 if none or cut off */
 };
 
 #define WW_ARP_REQUEST 1
@@ -116,6 +130,7 @@ struct ww_packet {
     uint32_t tcp_seq;
     const uint8_t *tcp_options; /* raw option bytes */
     uint8_t tcp_options_len;
+    uint8_t cut;          /* WW_CUT_BIT()s: what the snap length cut off */
 
     bool has_icmp_quote;
     struct ww_icmp_quote icmp_quote;
@@ -140,6 +155,8 @@ struct ww_decode_stats {
     uint64_t fragments;    /* IPv4 fragments, first or later */
     uint64_t tcp, udp, icmp;
     uint64_t invalid[WW_INVALID__COUNT];
+    uint64_t cut;          /* frames captured shorter than they were on the wire */
+    uint64_t cut_lost[WW_CUT__COUNT]; /* of which something we decode was cut off */
 };
 
 enum ww_decode_result {
@@ -153,6 +170,7 @@ enum ww_decode_result {
 enum ww_link ww_link_from_dlt(int dlt);
 const char *ww_link_name(enum ww_link link);
 const char *ww_invalid_reason_name(enum ww_invalid reason);
+const char *ww_cut_name(enum ww_cut what);
 
 /*
  * Decodes one frame into *pkt and counts it in *stats. The frame's bytes must
