@@ -1,8 +1,11 @@
 /*
  * Fuzz target: the decoder and the probe stage on one frame.
- * The first byte picks the link type; the rest is the frame. The frame is
- * copied into a buffer of exactly its size, so any read past it is caught.
+ * The first byte picks the link type (its low bits) and whether the frame
+ * was cut by a snap length (its top bit: the wire length is then longer);
+ * the rest is the frame. The frame is copied into a buffer of exactly its
+ * size, so any read past it is caught.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    enum ww_link link = (enum ww_link)(data[0] % WW_LINK__COUNT);
+    enum ww_link link = (enum ww_link)((data[0] & 0x7f) % WW_LINK__COUNT);
+    bool cut = data[0] & 0x80;
     size_t len = size - 1;
     uint8_t *frame = malloc(len ? len : 1);
     if (!frame)
@@ -51,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ww_packet pkt;
     static uint64_t clock_ns;
     clock_ns += 1000000; /* 1 ms per frame, so timeouts happen */
-    if (ww_decode(&stats, link, clock_ns, frame, (uint32_t)len, (uint32_t)len, &pkt) ==
+    uint32_t wire_len = (uint32_t)len + (cut ? 1500 : 0);
+    if (ww_decode(&stats, link, clock_ns, frame, (uint32_t)len, wire_len, &pkt) ==
         WW_DECODED_IPV4)
         ww_probe_packet(tracker(), &pkt);
     free(frame);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each one
-# for SECONDS (default 60), seeded from pcaps/, rules/ and fuzz/regressions/.
+# for SECONDS (default 60), seeded from pcaps/, rules/, fuzz/corpus/ (the
+# committed seeds) and fuzz/regressions/ (every crash ever found).
 # A crash is copied into fuzz/regressions/TARGET/ (commit it: ctest replays
 # it from then on) and the script fails.
 #
@@ -28,7 +29,7 @@ for t in "${targets[@]}"; do
     rules) cp rules/*.rules "$corpus"/ ;;
     *) cp pcaps/*.pcap pcaps/*.pcapng "$corpus"/ ;;
   esac
-  find "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \;
+  find "fuzz/corpus/$t" "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \;
   artifacts=$(mktemp -d)
   echo "== fuzz-$t for ${seconds}s"
   if ! "$build/fuzz/fuzz-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

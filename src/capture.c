@@ -14,12 +14,15 @@
 #include "wormwatch/capture.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
+
+#include "wormwatch/hash.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +230,8 @@ static bool set_up_live(pcap_t *p, const struct ww_live_options *opt)
            pcap_set_promisc(p, opt->promiscuous) == 0 &&
            pcap_set_timeout(p, WW_LIVE_TIMEOUT_MS) == 0 &&
            pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) == 0 &&
-           (opt->buffer_kib <= 0 || pcap_set_buffer_size(p, opt->buffer_kib * 1024) == 0);
+           (opt->buffer_kib <= 0 || (opt->buffer_kib <= INT_MAX / 1024 && /* no wrap */
+                                     pcap_set_buffer_size(p, opt->buffer_kib * 1024) == 0));
 }
 
 struct ww_capture *ww_capture_open_live(const struct ww_live_options *opt, char *warn,
@@ -390,17 +394,56 @@ static const struct sock_filter initiator_program[] = {
     /* 34 */ BPF_STMT(BPF_RET | BPF_A, 0),
 };
 
-bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t group, bool set_program, char *err,
+/* Joins `id` (or, with PACKET_FANOUT_FLAG_UNIQUEID, a fresh group of the kernel's). */
+static bool fanout_setsockopt(int fd, uint16_t id, bool unique)
+{
+    int arg = id | (PACKET_FANOUT_CBPF | (unique ? PACKET_FANOUT_FLAG_UNIQUEID : 0)) << 16;
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0;
+}
+
+/* The first socket makes the group: an id no other socket on the host has. */
+static bool fanout_create(int fd, uint16_t *group)
+{
+#ifdef PACKET_FANOUT_FLAG_UNIQUEID
+    if (fanout_setsockopt(fd, 0, true)) {
+        int arg = 0;
+        socklen_t len = sizeof arg;
+        if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) != 0)
+            return false;
+        *group = (uint16_t)(arg & 0xFFFF);
+        return true;
+    }
+    if (errno != EINVAL)
+        return false;
+#endif
+    /* Kernels before 4.20: a random id. Joining an existing group of another
+       type fails (EINVAL): then another id; one of the same type would be
+       joined silently, at odds of 1 in 65,536 per other group on the host. */
+    for (int tries = 0; tries < 8; tries++) {
+        struct ww_hash_key random;
+        char err[128];
+        if (!ww_hash_key_random(&random, err, sizeof err))
+            return false;
+        *group = (uint16_t)(random.k0 | 1);
+        if (fanout_setsockopt(fd, *group, false))
+            return true;
+        if (errno != EINVAL)
+            return false;
+    }
+    return false;
+}
+
+bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t *group, bool first, char *err,
                             size_t err_len)
 {
     int fd = pcap_fileno(cap->pcap);
-    int arg = group | (PACKET_FANOUT_CBPF << 16);
-    if (!cap->live || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+    bool joined = cap->live && (first ? fanout_create(fd, group) : fanout_setsockopt(fd, *group, false));
+    if (!joined) {
         snprintf(err, err_len, "%s: cannot join the capture fanout group: %s", cap->name,
                  cap->live ? strerror(errno) : "not a live capture");
         return false;
     }
-    if (!set_program)
+    if (!first)
         return true;
     struct sock_fprog program = {
         .len = sizeof initiator_program / sizeof initiator_program[0],

@@ -18,6 +18,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
+#include <assert.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -184,8 +186,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'i': o->live.iface = optarg; break;
         case 'p': o->live.promiscuous = false; break;
         case 'B':
-            if (!parse_count(optarg, 1, 4 * 1024 * 1024, &n))
-                return usage_error("-B '%s' is not a buffer size in KiB", optarg);
+            /* libpcap takes bytes as an int: a larger size would wrap */
+            if (!parse_count(optarg, 1, INT_MAX / 1024, &n))
+                return usage_error("-B '%s' is not a buffer size from 1 to 2097151 KiB", optarg);
             o->live.buffer_kib = (int)n;
             break;
         case 's':
@@ -298,17 +301,23 @@ static int load_rules(const struct options *o, struct ww_ruleset *rules)
 
 /* --- signals ------------------------------------------------------------------- */
 
-/* Set by signal handlers (or a failing worker); read by the pipelines between frames. */
-static volatile sig_atomic_t stop_requested, reopen_requested, stats_requests;
+/*
+ * Set by signal handlers (or a failing worker); read by the pipelines'
+ * threads between frames. Lock-free atomics are both async-signal-safe and
+ * free of data races between threads, which volatile sig_atomic_t is not.
+ */
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags must be lock-free atomics");
+static atomic_int stop_requested, reopen_requested;
+static atomic_uint stats_requests;
 
 static void on_signal(int sig)
 {
     if (sig == SIGHUP)
-        reopen_requested = 1;
+        atomic_store(&reopen_requested, 1);
     else if (sig == SIGUSR1)
-        stats_requests++;
+        atomic_fetch_add(&stats_requests, 1);
     else
-        stop_requested = 1;
+        atomic_store(&stop_requested, 1);
 }
 
 static void install_signal_handlers(void)
@@ -509,7 +518,7 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     w->rc = read_live(w->options, w->pipeline, w->cap, w->index == 0);
     if (w->rc != EXIT_SUCCESS)
-        stop_requested = 1; /* one broken capture stops them all */
+        atomic_store(&stop_requested, 1); /* one broken capture stops them all */
     ww_pipeline_finish(w->pipeline);
     atomic_store(&w->done, true);
     return NULL;
@@ -520,11 +529,11 @@ static bool open_worker_captures(const struct options *o, struct worker *w, long
                                  const struct ww_ruleset *rules)
 {
     char err[ERR_LEN];
-    uint16_t group = (uint16_t)(getpid() & 0xFFFF);
+    uint16_t group = 0; /* the kernel's choice, unique on this host */
     for (long i = 0; i < n; i++) {
         if (!(w[i].cap = open_live(o, rules)))
             return false;
-        if (!ww_capture_join_fanout(w[i].cap, group, i == 0, err, sizeof err)) {
+        if (!ww_capture_join_fanout(w[i].cap, &group, i == 0, err, sizeof err)) {
             fprintf(stderr, "wormwatch: %s\n", err);
             return false;
         }
@@ -563,7 +572,7 @@ static long start_workers(struct worker *w, long n)
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     if (started < n) {
         fprintf(stderr, "wormwatch: cannot start worker %ld\n", started);
-        stop_requested = 1;
+        atomic_store(&stop_requested, 1);
     }
     return started;
 }
@@ -572,7 +581,7 @@ static long start_workers(struct worker *w, long n)
 static int run_workers(struct worker *w, long started)
 {
     bool all_done = false;
-    while (!stop_requested && !all_done) {
+    while (!atomic_load(&stop_requested) && !all_done) {
         nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
         all_done = true;
         for (long i = 0; i < started; i++)

@@ -21,11 +21,11 @@ struct ww_pipeline {
     uint32_t pending_capacity;
     uint32_t files;
     uint64_t newest_ns;
-    const volatile sig_atomic_t *stop;
+    const atomic_int *stop;
     uint64_t next_expiry_ns;        /* packet time of the next idle-source sweep */
     struct ww_capture *live;        /* the live capture being read, for kernel counters */
     int worker;                     /* --workers index, -1 if alone */
-    sig_atomic_t stats_seen;        /* SIGUSR1 requests already answered */
+    unsigned stats_seen;            /* SIGUSR1 requests already answered */
     const struct ww_live_control *control; /* signal flags answered in any input mode */
     struct ww_kernel_stats kernel;
 };
@@ -114,14 +114,14 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
     }
 }
 
-void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const volatile sig_atomic_t *stop)
+void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const atomic_int *stop)
 {
     p->stop = stop;
 }
 
 bool ww_pipeline_stopped(const struct ww_pipeline *p)
 {
-    return p->stop && *p->stop;
+    return p->stop && atomic_load_explicit(p->stop, memory_order_relaxed);
 }
 
 void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control *control)
@@ -132,22 +132,23 @@ void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control
 static bool requests_pending(const struct ww_pipeline *p)
 {
     const struct ww_live_control *ctl = p->control;
-    return ctl && ((ctl->reopen && *ctl->reopen) ||
-                   (ctl->stats_requests && *ctl->stats_requests != p->stats_seen));
+    return ctl && ((ctl->reopen && atomic_load_explicit(ctl->reopen, memory_order_relaxed)) ||
+                   (ctl->stats_requests &&
+                    atomic_load_explicit(ctl->stats_requests, memory_order_relaxed) != p->stats_seen));
 }
 
 /* SIGHUP reopens the outputs; each SIGUSR1 since the last answer, one stats event. */
 static void answer_requests(struct ww_pipeline *p)
 {
     const struct ww_live_control *ctl = p->control;
-    if (ctl->reopen && *ctl->reopen) {
-        *ctl->reopen = 0;
+    if (ctl->reopen && atomic_exchange(ctl->reopen, 0)) {
         char err[512];
         if (!ww_output_reopen(p->out, err, sizeof err) && ctl->warn)
             ctl->warn(ctl->warn_ctx, err);
     }
-    if (ctl->stats_requests && *ctl->stats_requests != p->stats_seen) {
-        p->stats_seen = *ctl->stats_requests;
+    unsigned asked = ctl->stats_requests ? atomic_load(ctl->stats_requests) : p->stats_seen;
+    if (asked != p->stats_seen) {
+        p->stats_seen = asked;
         ww_pipeline_write_stats(p);
     }
 }
@@ -228,10 +229,20 @@ void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns)
 #define LIVE_POLL_MS 250   /* the longest a quiet link goes without a tick */
 #define LIVE_BATCH 4096    /* frames read before looking at signals and the timer */
 
-static uint64_t wall_clock_ns(void)
+/* Where packet time starts on a link that has sent nothing yet: once. */
+static uint64_t realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Timers run on the monotonic clock: a step of the wall clock (NTP, an
+   operator) must neither fire every timeout at once nor freeze them. */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
@@ -248,21 +259,39 @@ static void live_housekeeping(struct ww_pipeline *p, const struct ww_live_contro
         *next_stats_ns = now + ctl->stats_interval_ns;
 }
 
-/* Reads what is waiting; false on a capture error, *idle when nothing was. */
-static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, bool *idle, char *err,
+/* Reads what is waiting; false on a capture error. *frames: how many were. */
+static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, int *frames, char *err,
                             size_t err_len)
 {
     struct ww_frame frame;
-    for (int n = 0; n < LIVE_BATCH; n++) {
+    for (*frames = 0; *frames < LIVE_BATCH; (*frames)++) {
         switch (ww_capture_next(cap, &frame, err, err_len)) {
         case WW_CAPTURE_FRAME: ww_pipeline_frame(p, &frame); break;
         case WW_CAPTURE_IDLE:
-        case WW_CAPTURE_END: *idle = true; return true;
+        case WW_CAPTURE_END: return true;
         case WW_CAPTURE_ERROR: return false;
         }
     }
-    *idle = false;
     return true;
+}
+
+void ww_quiet_clock_start(struct ww_quiet_clock *c, uint64_t packet_ns, uint64_t monotonic_ns)
+{
+    c->packet_ns = packet_ns;
+    c->monotonic_ns = monotonic_ns;
+}
+
+void ww_quiet_clock_saw(struct ww_quiet_clock *c, uint64_t newest_packet_ns, uint64_t monotonic_ns)
+{
+    if (newest_packet_ns >= c->packet_ns) {
+        c->packet_ns = newest_packet_ns;
+        c->monotonic_ns = monotonic_ns;
+    }
+}
+
+uint64_t ww_quiet_clock_now(const struct ww_quiet_clock *c, uint64_t monotonic_ns)
+{
+    return c->packet_ns + (monotonic_ns > c->monotonic_ns ? monotonic_ns - c->monotonic_ns : 0);
 }
 
 bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
@@ -271,18 +300,25 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
     p->files++;
     p->live = cap;
     p->control = ctl;
-    uint64_t next_stats_ns = wall_clock_ns() + ctl->stats_interval_ns;
+    uint64_t now = monotonic_ns();
+    uint64_t next_stats_ns = now + ctl->stats_interval_ns;
+    struct ww_quiet_clock clock;
+    ww_quiet_clock_start(&clock, p->newest_ns ? p->newest_ns : realtime_ns(), now);
     bool ok = true;
     while (ok && !ww_pipeline_stopped(p)) {
-        bool idle;
-        ok = live_read_batch(p, cap, &idle, err, err_len);
-        if (ok && idle) {
+        int frames;
+        ok = live_read_batch(p, cap, &frames, err, err_len);
+        now = monotonic_ns();
+        if (frames > 0)
+            ww_quiet_clock_saw(&clock, p->newest_ns, now);
+        if (ok && frames < LIVE_BATCH) {
             struct pollfd pfd = {.fd = ww_capture_fd(cap), .events = POLLIN};
             poll(&pfd, 1, LIVE_POLL_MS); /* EINTR: a signal; the flags say which */
+            now = monotonic_ns();
         }
-        uint64_t now = wall_clock_ns();
-        ww_pipeline_tick(p, now);
+        ww_pipeline_tick(p, ww_quiet_clock_now(&clock, now));
         live_housekeeping(p, ctl, now, &next_stats_ns);
     }
+    p->control = NULL;
     return ok || ww_pipeline_stopped(p);
 }

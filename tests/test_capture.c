@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -237,9 +238,38 @@ static void test_a_file_is_not_live(void **state)
     assert_int_equal(ww_capture_fd(cap), -1);
     assert_false(ww_capture_kernel_stats(cap, &ks));
     assert_string_equal(ww_capture_name(cap), "mem.pcap");
-    assert_false(ww_capture_join_fanout(cap, 7, true, err, sizeof err));
+    uint16_t group = 7;
+    assert_false(ww_capture_join_fanout(cap, &group, true, err, sizeof err));
     assert_string_equal(err, "mem.pcap: cannot join the capture fanout group: not a live capture");
     ww_capture_close(cap);
+}
+
+/*
+ * Two sensors on one host make two fanout groups: the kernel hands each its
+ * own id (it was the pid's low 16 bits, which two processes can share), and
+ * a worker joining by that id lands in its own group. Needs root (lo).
+ */
+static void test_fanout_groups_are_unique(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    char warn[256], err[512] = "";
+    struct ww_live_options opt = {.iface = "lo", .promiscuous = false};
+    struct ww_capture *a = ww_capture_open_live(&opt, warn, sizeof warn, err, sizeof err);
+    struct ww_capture *a2 = ww_capture_open_live(&opt, warn, sizeof warn, err, sizeof err);
+    struct ww_capture *b = ww_capture_open_live(&opt, warn, sizeof warn, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(a2);
+    assert_non_null(b);
+    uint16_t group_a = 0, group_b = 0;
+    assert_true(ww_capture_join_fanout(a, &group_a, true, err, sizeof err));
+    assert_true(ww_capture_join_fanout(b, &group_b, true, err, sizeof err));
+    assert_int_not_equal(group_a, group_b);
+    assert_true(ww_capture_join_fanout(a2, &group_a, false, err, sizeof err));
+    ww_capture_close(a);
+    ww_capture_close(a2);
+    ww_capture_close(b);
 }
 
 static void test_unknown_interface_names_itself(void **state)
@@ -262,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_filter_drops_frames_it_does_not_match),
         cmocka_unit_test(test_default_filter_text_and_where_it_compiles),
         cmocka_unit_test(test_a_file_is_not_live),
+        cmocka_unit_test(test_fanout_groups_are_unique),
         cmocka_unit_test(test_unknown_interface_names_itself),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

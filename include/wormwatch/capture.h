@@ -77,15 +77,17 @@ bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len);
 void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
                                char *buf, size_t len);
 /*
- * Joins a live capture to the PACKET_FANOUT group `group` (Linux): the
+ * Joins a live capture to a PACKET_FANOUT group (Linux): the
  * kernel then spreads the interface's frames over the group's captures by a
  * classic BPF program keyed on the INITIATOR's address (the source of a SYN
  * or NBNS query, the destination of a SYN-ACK, RST, NBNS answer or ICMP
  * error; ARP by its requester), so a scanner's probes and their answers all
- * reach the same worker and its tables. `set_program` once, on the first
- * capture of the group. False with the reason in err.
+ * reach the same worker and its tables. The `first` capture makes the
+ * group, under an id unique on the host (PACKET_FANOUT_FLAG_UNIQUEID; a
+ * random one on older kernels), sets the program and writes the id to
+ * *group; the others join *group. False with the reason in err.
  */
-bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t group, bool set_program, char *err,
+bool ww_capture_join_fanout(struct ww_capture *cap, uint16_t *group, bool first, char *err,
                             size_t err_len);
 
 /* How the capture's frames are decoded. */

@@ -9,7 +9,7 @@
 #ifndef WW_PIPELINE_H
 #define WW_PIPELINE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +48,7 @@ void ww_pipeline_free(struct ww_pipeline *p);
  * A flag (set by a signal handler) that stops ww_pipeline_run_capture()
  * between two frames; NULL for none.
  */
-void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const volatile sig_atomic_t *stop);
+void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const atomic_int *stop);
 /* Whether the stop flag was raised. */
 bool ww_pipeline_stopped(const struct ww_pipeline *p);
 
@@ -61,12 +61,14 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
  */
 bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char *err,
                              size_t err_len);
-/* Flags a live run reacts to, set by signal handlers, and its timer (the
-   stop flag is the pipeline's own: ww_pipeline_set_stop_flag). */
+/* Flags a run reacts to, set by signal handlers, and its timer (the stop
+   flag is the pipeline's own: ww_pipeline_set_stop_flag). Atomics: signal
+   handlers and other workers' threads write them (lock-free, so
+   async-signal-safe). */
 struct ww_live_control {
-    volatile sig_atomic_t *reopen;         /* SIGHUP: reopen outputs (cleared here); NULL:
+    atomic_int *reopen;                    /* SIGHUP: reopen outputs (cleared here); NULL:
                                               another worker does it */
-    const volatile sig_atomic_t *stats_requests; /* SIGUSR1 counts up: one stats event each */
+    const atomic_uint *stats_requests;     /* SIGUSR1 counts up: one stats event each */
     uint64_t stats_interval_ns;            /* a stats event this often; 0: none */
     void (*warn)(void *ctx, const char *message); /* a problem worth telling, not fatal */
     void *warn_ctx;
@@ -86,6 +88,21 @@ void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control
  */
 bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
                           const struct ww_live_control *ctl, char *err, size_t err_len);
+/*
+ * Packet time on a quiet live link: the newest packet's stamp (the wall
+ * clock once, at the start) plus the MONOTONIC time since it was read. A
+ * step of the wall clock (NTP) then neither fires every timeout at once nor
+ * freezes them; event times stay the packets' own stamps.
+ */
+struct ww_quiet_clock {
+    uint64_t packet_ns;    /* the newest packet's stamp, ns since the epoch */
+    uint64_t monotonic_ns; /* CLOCK_MONOTONIC when it was read */
+};
+void ww_quiet_clock_start(struct ww_quiet_clock *c, uint64_t packet_ns, uint64_t monotonic_ns);
+/* Packets were read by monotonic_ns; the newest stamp among all seen is newest_packet_ns. */
+void ww_quiet_clock_saw(struct ww_quiet_clock *c, uint64_t newest_packet_ns, uint64_t monotonic_ns);
+uint64_t ww_quiet_clock_now(const struct ww_quiet_clock *c, uint64_t monotonic_ns);
+
 /* Moves packet time to now_ns (a quiet live link): timeouts, expiry. */
 void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns);
 /* --workers: this pipeline is worker `index` (stats events say so). */
