@@ -2,7 +2,7 @@
 # src/p2p.c against nmap's p2p-conficker script, the real client.
 #
 # 1. The port generator: nmap's script is run as is, with its clock replaced
-#    (tests/p2p/nmap_ports.nse), for 60 addresses at 16 times (the second
+#    (tests/p2p/nmap_ports.nse), for 60 addresses at 17 times (the second
 #    before and the first of eight weeks, 1970 to 2100, and now); every
 #    (address, time) must give nmap's week number and ports.
 # 2. The wire: two network namespaces joined by a veth pair, 10.99.0.1 (the
