@@ -56,6 +56,16 @@ static inline bool ww_get_be16(struct ww_cursor *c, uint16_t *out)
     return true;
 }
 
+static inline bool ww_get_le16(struct ww_cursor *c, uint16_t *out)
+{
+    if (ww_remaining(c) < 2)
+        return false;
+    const uint8_t *p = c->data + c->pos;
+    *out = (uint16_t)(p[0] | (p[1] << 8));
+    c->pos += 2;
+    return true;
+}
+
 static inline bool ww_get_le32(struct ww_cursor *c, uint32_t *out)
 {
     if (ww_remaining(c) < 4)
