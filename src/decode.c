@@ -443,19 +443,20 @@ enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link
         struct ww_cursor c = ww_cursor_make(frame, cap_len);
         why = decode_link(stats, link, &c, pkt);
     }
-    if (cap_len < wire_len)
+    if (cap_len < wire_len) { /* rare but for short snap lengths: kept off the common path */
         stats->cut++;
-    if (why != WW_INVALID_NONE && cap_len < wire_len && cut_short_reason(why)) {
-        /* Cut inside a header: whatever the layers above it filled is kept. */
-        pkt->cut |= WW_CUT_BIT(WW_CUT_HEADERS);
-        why = WW_INVALID_NONE;
+        if (why != WW_INVALID_NONE && cut_short_reason(why)) {
+            /* Cut inside a header: whatever the layers above it filled is kept. */
+            pkt->cut |= WW_CUT_BIT(WW_CUT_HEADERS);
+            why = WW_INVALID_NONE;
+        }
+        for (int what = 0; what < WW_CUT__COUNT && why == WW_INVALID_NONE; what++)
+            stats->cut_lost[what] += (pkt->cut >> what) & 1;
     }
     if (why != WW_INVALID_NONE) {
         stats->invalid[why]++;
         return WW_DECODED_INVALID;
     }
-    for (int what = 0; what < WW_CUT__COUNT; what++)
-        stats->cut_lost[what] += (pkt->cut >> what) & 1;
     if (pkt->ip_version == 4)
         return WW_DECODED_IPV4;
     return pkt->has_arp ? WW_DECODED_ARP : WW_DECODED_OTHER;

@@ -124,6 +124,8 @@ bool ww_pipeline_stopped(const struct ww_pipeline *p)
     return p->stop && atomic_load_explicit(p->stop, memory_order_relaxed);
 }
 
+#define REQUEST_CHECK 256
+
 void ww_pipeline_set_control(struct ww_pipeline *p, const struct ww_live_control *control)
 {
     p->control = control;
@@ -171,12 +173,20 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
     enum ww_capture_status status = WW_CAPTURE_END;
     p->files++;
     ww_capture_on_interrupt(cap, on_read_interrupted, p);
+    /* Signals are looked at every REQUEST_CHECK frames (a few µs of replay),
+       not on every one; a read blocked on a pipe answers them at once. */
+    unsigned until_check = REQUEST_CHECK;
     while (!ww_pipeline_stopped(p) &&
            (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME) {
         ww_pipeline_frame(p, &frame);
-        if (requests_pending(p))
-            answer_requests(p);
+        if (--until_check == 0) {
+            until_check = REQUEST_CHECK;
+            if (requests_pending(p))
+                answer_requests(p);
+        }
     }
+    if (requests_pending(p))
+        answer_requests(p);
     /* A read cut short by the stop signal is a stop, not a broken capture. */
     return status != WW_CAPTURE_ERROR || ww_pipeline_stopped(p);
 }
