@@ -120,6 +120,9 @@ static enum ww_invalid decode_tcp(struct ww_cursor *c, size_t segment_len, struc
     }
     pkt->tcp_options = options;
     pkt->tcp_options_len = (uint8_t)(header_len - 20);
+    pkt->payload = c->data + c->pos;
+    pkt->payload_len = (uint32_t)ww_remaining(c);
+    pkt->payload_wire_len = (uint32_t)(segment_len - header_len);
     return WW_INVALID_NONE;
 }
 
@@ -180,9 +183,13 @@ static enum ww_invalid decode_udp(struct ww_cursor *c, struct ww_packet *pkt)
     if (length < 8)
         return WW_INVALID_UDP_LEN;
     pkt->has_l4 = true;
+    /* The payload is what the UDP length says, if that much was captured. */
+    pkt->payload = c->data + c->pos;
+    pkt->payload_wire_len = (uint32_t)length - 8;
+    pkt->payload_len = (uint32_t)(ww_remaining(c) < pkt->payload_wire_len ? ww_remaining(c)
+                                                                           : pkt->payload_wire_len);
     if (pkt->sport != WW_NBNS_PORT && pkt->dport != WW_NBNS_PORT)
         return WW_INVALID_NONE;
-    /* The payload is what the UDP length says, if that much was captured. */
     struct ww_cursor payload = *c;
     bool cut_short = ww_remaining(&payload) < (size_t)length - 8 && snapped(pkt);
     if (ww_remaining(&payload) > (size_t)length - 8)

@@ -1407,6 +1407,49 @@ static void test_cut_payload_only(void **state)
     assert_int_equal(pkt.tcp_options_len, sizeof XP_SYN_OPTIONS);
 }
 
+/* The payload after the TCP options and after the UDP header: where, how much captured, how much sent. */
+static void test_payload_of_tcp_and_udp(void **state)
+{
+    (void)state;
+    struct frame f = {.len = 0};
+    struct ipv4_spec ip = ipv4_spec(6);
+    struct tcp_spec tcp = syn_spec();
+    tcp.flags = 0x18; /* PSH ACK */
+    put_ethernet(&f, MAC_UNICAST, ETH_IPV4);
+    size_t ip_start = begin_ipv4(&f, &ip);
+    put_tcp(&f, &tcp);
+    size_t data = f.len;
+    put_fill(&f, 0xAB, 100);
+    end_ipv4(&f, ip_start);
+    put_fill(&f, 0, 6); /* link padding: not payload */
+    assert_int_equal(decode(WW_LINK_ETHERNET, &f), WW_DECODED_IPV4);
+    assert_ptr_equal(pkt.payload, f.b + data);
+    assert_int_equal(pkt.payload_len, 100);
+    assert_int_equal(pkt.payload_wire_len, 100);
+    /* Cut 40 bytes into the payload: 40 captured of 100. */
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, data + 40), WW_DECODED_IPV4);
+    assert_int_equal(pkt.payload_len, 40);
+    assert_int_equal(pkt.payload_wire_len, 100);
+    /* Options cut: no payload known at all. */
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &f, data - 2), WW_DECODED_IPV4);
+    assert_null(pkt.payload);
+    assert_int_equal(pkt.payload_len, 0);
+
+    struct frame u = {.len = 0};
+    size_t udp = build_udp(&u, 53, 30, 0xCD);
+    reset(NULL);
+    assert_int_equal(decode(WW_LINK_ETHERNET, &u), WW_DECODED_IPV4);
+    assert_ptr_equal(pkt.payload, u.b + udp + UDP_LEN);
+    assert_int_equal(pkt.payload_len, 30);
+    assert_int_equal(pkt.payload_wire_len, 30);
+    reset(NULL);
+    assert_int_equal(decode_cut(WW_LINK_ETHERNET, &u, udp + UDP_LEN + 10), WW_DECODED_IPV4);
+    assert_int_equal(pkt.payload_len, 10);
+    assert_int_equal(pkt.payload_wire_len, 30);
+}
+
 /* Counters add up across frames and never count a frame twice. */
 static void test_stats_accumulate(void **state)
 {
@@ -1475,6 +1518,7 @@ int main(void)
         T(test_ethernet_padding_not_parsed),
         T(test_invalid_empty),
         T(test_invalid_link_unsupported),
+        T(test_payload_of_tcp_and_udp),
         T(test_cut_tcp_options),
         T(test_cut_tcp_fixed_header),
         T(test_cut_link_and_ip_headers),

@@ -131,6 +131,9 @@ struct ww_packet {
     const uint8_t *tcp_options; /* raw option bytes */
     uint8_t tcp_options_len;
     uint8_t cut;          /* WW_CUT_BIT()s: what the snap length cut off */
+    const uint8_t *payload;    /* TCP or UDP payload (NULL if its header was cut) */
+    uint32_t payload_len;      /* bytes of it captured */
+    uint32_t payload_wire_len; /* bytes of it on the wire, as the IP or UDP length says */
 
     bool has_icmp_quote;
     struct ww_icmp_quote icmp_quote;
