@@ -198,6 +198,11 @@ const struct ww_detect_stats *ww_detector_stats(const struct ww_detector *d)
     return &d->stats;
 }
 
+const struct ww_evidence *ww_detector_evidence(struct ww_detector *d, uint32_t src)
+{
+    return ww_table_find(d->table, src, (uint32_t)ww_hash_u32(&d->key, src));
+}
+
 const struct ww_table_stats *ww_detector_table_stats(const struct ww_detector *d)
 {
     return ww_table_stats(d->table);

@@ -110,11 +110,18 @@ static json_t *evidence_object(const struct ww_verdict *v)
     return o;
 }
 
-static json_t *conficker_object(const struct ww_verdict *v)
+json_t *ww_eve_conficker(const struct ww_verdict *v)
 {
     json_t *o = json_object();
     json_object_set_new(o, "likely", json_boolean(v->likely));
     json_object_set_new(o, "score", ww_eve_real2(v->score));
+    json_t *indicators = json_array();
+    for (int i = 0; i < WW_IND__COUNT; i++)
+        if (v->indicators & WW_IND_BIT(i))
+            json_array_append_new(indicators, json_string(ww_indicator_name((enum ww_indicator)i)));
+    json_object_set_new(o, "indicators", indicators);
+    char variant[2] = {v->variant, '\0'};
+    json_object_set_new(o, "variant", v->variant ? json_string(variant) : json_null());
     json_object_set_new(o, "evidence", evidence_object(v));
     return o;
 }
@@ -166,7 +173,43 @@ char *ww_output_format_alert(const struct ww_alert *a, const char *host, const c
     json_object_set_new(e, "scan", scan_object(a));
     if (a->rule->type == WW_RULE_SEQUENTIAL)
         json_object_set_new(e, "trw", walk_object(a));
-    json_object_set_new(e, "conficker", conficker_object(&a->verdict));
+    json_object_set_new(e, "conficker", ww_eve_conficker(&a->verdict));
+    json_object_set_new(e, "host", json_string(host));
+    return ww_eve_line(e);
+}
+
+char *ww_eve_format_finding(const struct ww_finding *f, const char *host, const char *iface)
+{
+    json_t *e = json_object();
+    json_object_set_new(e, "timestamp", ww_eve_time(f->ts_ns));
+    if (iface && *iface)
+        json_object_set_new(e, "in_iface", json_string(iface));
+    json_object_set_new(e, "event_type", json_string("alert"));
+    json_object_set_new(e, "src_ip", ww_eve_ip(f->src));
+    if (!f->no_sport)
+        json_object_set_new(e, "src_port", json_integer(f->sport));
+    json_object_set_new(e, "dest_ip", ww_eve_ip(f->dst));
+    if (!f->no_dport)
+        json_object_set_new(e, "dest_port", json_integer(f->dport));
+    json_object_set_new(e, "proto", json_string(ww_eve_proto_name(f->proto)));
+    char community_id[WW_COMMUNITY_ID_LEN];
+    if (!f->no_sport && !f->no_dport &&
+        ww_community_id_v1(0, f->src, f->dst, f->proto, f->sport, f->dport, community_id))
+        json_object_set_new(e, "community_id", json_string(community_id));
+    json_t *alert = json_object();
+    json_object_set_new(alert, "action", json_string("allowed"));
+    json_object_set_new(alert, "gid", json_integer(1));
+    json_object_set_new(alert, "signature_id", json_integer(f->sid));
+    json_object_set_new(alert, "rev", json_integer(1));
+    json_object_set_new(alert, "signature", json_string(f->signature));
+    json_object_set_new(alert, "category", json_string(f->category));
+    json_object_set_new(alert, "severity", json_integer(f->severity));
+    json_object_set_new(e, "alert", alert);
+    if (f->evidence) {
+        json_object_update(e, f->evidence);
+        json_decref(f->evidence);
+    }
+    json_object_set_new(e, "conficker", ww_eve_conficker(f->verdict));
     json_object_set_new(e, "host", json_string(host));
     return ww_eve_line(e);
 }
@@ -313,6 +356,27 @@ static json_t *capture_object(const struct ww_kernel_stats *k)
     return o;
 }
 
+static json_t *p2p_stats_object(const struct ww_p2p_detect_stats *p)
+{
+    json_t *o = json_object();
+    set_u64(o, "packets", p->packets);
+    set_u64(o, "candidates", p->candidates);
+    set_u64(o, "hits", p->hits);
+    set_u64(o, "adjacent_week_hits", p->adjacent_hits);
+    set_u64(o, "messages_checked", p->messages_checked);
+    set_u64(o, "valid_messages", p->verified);
+    set_u64(o, "truncated_messages", p->truncated);
+    set_u64(o, "rejected_messages", p->rejected);
+    set_u64(o, "serving", p->serving);
+    set_u64(o, "flagged", p->flagged);
+    set_u64(o, "sources", p->records);
+    set_u64(o, "capacity", p->capacity);
+    set_u64(o, "evictions", p->evictions);
+    set_u64(o, "expirations", p->expirations);
+    set_u64(o, "memory_bytes", p->memory_bytes);
+    return o;
+}
+
 char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_output_stats *out,
                              const char *host, const char *iface)
 {
@@ -330,7 +394,14 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
         json_object_set_new(table, "probation", probation_object(s->probation, s->detect));
     json_object_set_new(stats, "table", table);
     json_object_set_new(stats, "detect", detect_object(s->detect));
-    set_u64(stats, "alerts", s->detect->alerts);
+    uint64_t alerts = s->detect->alerts;
+    if (s->payload.p2p) {
+        json_object_set_new(stats, "p2p", p2p_stats_object(s->payload.p2p));
+        alerts += s->payload.p2p->flagged;
+    }
+    if (s->indicators)
+        json_object_set_new(stats, "indicators", table_common(s->indicators));
+    set_u64(stats, "alerts", alerts);
     json_t *o = json_object();
     set_u64(o, "events_written", out->events_written);
     set_u64(o, "events_lost", out->events_lost);

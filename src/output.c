@@ -4,6 +4,8 @@
  */
 #include "wormwatch/output.h"
 
+#include "wormwatch/eve.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -358,6 +360,14 @@ bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len)
 bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert)
 {
     char *line = ww_output_format_alert(alert, out->host, out->iface);
+    bool ok = write_line(out, line);
+    free(line);
+    return ok;
+}
+
+bool ww_output_finding(struct ww_output *out, const struct ww_finding *finding)
+{
+    char *line = ww_eve_format_finding(finding, out->host, out->iface);
     bool ok = write_line(out, line);
     free(line);
     return ok;

@@ -54,6 +54,11 @@ struct ww_p2p_detector {
     struct ww_p2p_detect_stats stats;
 };
 
+size_t ww_p2p_detect_bytes_per_source(void)
+{
+    return sizeof(struct record) + ww_index_bytes_per_slot();
+}
+
 void ww_p2p_detect_config_default(struct ww_p2p_detect_config *cfg)
 {
     *cfg = (struct ww_p2p_detect_config){

@@ -11,12 +11,17 @@
 
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
+#include "wormwatch/indicators.h"
+#include "wormwatch/payload.h"
 #include "wormwatch/probe.h"
 
 struct ww_pipeline {
     struct ww_decode_stats decode;
     struct ww_probe_tracker *probes;
     struct ww_detector *detector;
+    struct ww_payload *payload;     /* what hosts send: P2P, DNS, SMB */
+    struct ww_indicators *indicators; /* what each source has shown, for one verdict */
+    const struct ww_verdict_config *conficker;
     struct ww_output *out;
     uint32_t pending_capacity;
     uint32_t files;
@@ -30,10 +35,34 @@ struct ww_pipeline {
     struct ww_kernel_stats kernel;
 };
 
+/* A scan alert: the source has now shown a scan; its verdict weighs the rest too. */
 static void on_alert(void *ctx, const struct ww_alert *alert)
 {
     struct ww_pipeline *p = ctx;
-    ww_output_alert(p->out, alert);
+    struct ww_alert a = *alert;
+    const struct ww_host_indicators *ind =
+        ww_indicators_note(p->indicators, a.probe.src, WW_IND_SCAN, 0, a.ts_ns);
+    ww_verdict_add_indicators(&a.verdict, ind, p->conficker);
+    ww_output_alert(p->out, &a);
+}
+
+/* A payload stage's alert: judged on the source's scan evidence (if any) and indicators. */
+static void on_payload_report(void *ctx, struct ww_payload_report *r)
+{
+    struct ww_pipeline *p = ctx;
+    struct ww_finding *f = &r->finding;
+    const struct ww_host_indicators *ind =
+        r->counts ? ww_indicators_note(p->indicators, f->src, r->indicator, r->variant, f->ts_ns)
+                  : ww_indicators_get(p->indicators, f->src);
+    const struct ww_evidence *scan = ww_detector_evidence(p->detector, f->src);
+    static const struct ww_evidence none;
+    struct ww_verdict v;
+    ww_verdict_judge(scan ? scan : &none, p->conficker, &v);
+    ww_verdict_add_indicators(&v, ind, p->conficker);
+    if (!r->counts)
+        v.likely = false; /* a scanner's check, whatever else its source did */
+    f->verdict = &v;
+    ww_output_finding(p->out, f);
 }
 
 static void on_probe_event(void *ctx, const struct ww_probe_event *event)
@@ -72,13 +101,20 @@ struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct
                           : rules->max_memory / 2;
     uint64_t pending_budget = tables / WW_PENDING_MEMORY_SHARE;
     uint64_t hosts_budget = tables / WW_HOSTS_MEMORY_SHARE;
+    uint64_t payload_budget = tables / WW_PAYLOAD_MEMORY_SHARE;
+    uint64_t indicators_budget = tables / WW_INDICATORS_MEMORY_SHARE;
+    p->conficker = &rules->conficker;
+    p->indicators = ww_indicators_new(indicators_budget, rules->idle_timeout_ns, key);
+    p->payload = ww_payload_new(rules, payload_budget, key, on_payload_report, p);
     p->pending_capacity = capacity_for(pending_budget, ww_probe_bytes_per_attempt());
     struct ww_probe_config cfg;
     ww_probe_config_from_rules(rules, p->pending_capacity,
                                capacity_for(hosts_budget, ww_hosts_bytes_per_host()), key, &cfg);
     p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
-    p->detector = ww_detector_new(rules, tables - pending_budget - hosts_budget, key, on_alert, p);
-    if (!p->probes || !p->detector) {
+    p->detector = ww_detector_new(
+        rules, tables - pending_budget - hosts_budget - payload_budget - indicators_budget, key,
+        on_alert, p);
+    if (!p->probes || !p->detector || !p->indicators || !p->payload) {
         snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
                  (unsigned long long)rules->max_memory);
         ww_pipeline_free(p);
@@ -93,6 +129,8 @@ void ww_pipeline_free(struct ww_pipeline *p)
         return;
     ww_probe_tracker_free(p->probes);
     ww_detector_free(p->detector);
+    ww_payload_free(p->payload);
+    ww_indicators_free(p->indicators);
     free(p);
 }
 
@@ -107,9 +145,12 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
         ww_probe_packet(p->probes, &pkt);
     else
         ww_probe_advance(p->probes, frame->ts_ns);
+    if (r == WW_DECODED_IPV4 && pkt.has_l4)
+        ww_payload_packet(p->payload, &pkt);
     /* Idle sources expire after an hour: once a second of packet time is plenty. */
     if (p->newest_ns >= p->next_expiry_ns) {
         ww_detector_advance(p->detector, p->newest_ns);
+        ww_indicators_expire(p->indicators, p->newest_ns);
         p->next_expiry_ns = p->newest_ns + 1000000000ULL;
     }
 }
@@ -206,6 +247,8 @@ void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *s)
     s->table = ww_detector_table_stats(p->detector);
     s->probation = ww_detector_probation_stats(p->detector);
     s->detect = ww_detector_stats(p->detector);
+    s->indicators = ww_indicators_stats(p->indicators);
+    ww_payload_stats(p->payload, &s->payload);
 }
 
 void ww_pipeline_set_worker(struct ww_pipeline *p, int index)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 #define MAX_LINE 1024
 #define MAX_RULES_FILE (1u << 20)
 
-enum section { SECTION_GLOBAL, SECTION_RULE, SECTION_CONFICKER };
+enum section { SECTION_GLOBAL, SECTION_RULE, SECTION_CONFICKER, SECTION_P2P, SECTION_DGA, SECTION_SMB };
 
 struct parser {
     const char *origin;
@@ -308,6 +309,22 @@ static bool conficker_key(struct parser *p, const char *key, const char *value)
     }
     if (!strcmp(key, "error_rate"))
         return parse_probability(p, key, value, 0.5, &c->error_rate);
+    static const struct {
+        const char *key;
+        size_t offset;
+    } weights[] = {{"ms08_067_bits", offsetof(struct ww_verdict_config, ms08_067_bits)},
+                   {"ms17_010_bits", offsetof(struct ww_verdict_config, ms17_010_bits)},
+                   {"p2p_bits", offsetof(struct ww_verdict_config, p2p_bits)},
+                   {"dga_bits", offsetof(struct ww_verdict_config, dga_bits)}};
+    for (size_t i = 0; i < sizeof weights / sizeof weights[0]; i++) {
+        if (strcmp(key, weights[i].key))
+            continue;
+        double v;
+        if (!parse_real(value, &v) || !(v >= -1000.0 && v <= 1000.0))
+            return fail(p, "%s must be a number from -1000 to 1000, not '%s'", key, value);
+        *(double *)(void *)((char *)c + weights[i].offset) = v;
+        return true;
+    }
     return fail(p, "unknown key '%s' in [conficker]", key);
 }
 
@@ -480,6 +497,53 @@ static void rule_defaults(struct ww_rule *r, uint32_t sid)
     r->false_alarm = 0.01;
 }
 
+static bool parse_switch(struct parser *p, const char *key, const char *value, bool *out)
+{
+    if (!strcmp(value, "yes") || !strcmp(value, "no")) {
+        *out = !strcmp(value, "yes");
+        return true;
+    }
+    return fail(p, "%s must be yes or no, not '%s'", key, value);
+}
+
+static bool parse_count_key(struct parser *p, const char *key, const char *value, uint64_t min,
+                            uint64_t max, uint32_t *out)
+{
+    uint64_t v;
+    if (!parse_uint(value, max, &v) || v < min)
+        return fail(p, "%s must be a whole number from %llu to %llu, not '%s'", key,
+                    (unsigned long long)min, (unsigned long long)max, value);
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* [p2p], [dga] and [smb]: the payload stages' switches and thresholds. */
+static bool payload_key(struct parser *p, const char *key, const char *value)
+{
+    struct ww_payload_rules *r = &p->set->payload;
+    const char *section = p->section == SECTION_P2P ? "p2p" : p->section == SECTION_DGA ? "dga" : "smb";
+    if (!strcmp(key, "enabled"))
+        return parse_switch(p, key, value,
+                            p->section == SECTION_P2P ? &r->p2p
+                            : p->section == SECTION_DGA ? &r->dga
+                                                        : &r->smb);
+    if (p->section == SECTION_P2P) {
+        if (!strcmp(key, "min_targets"))
+            return parse_count_key(p, key, value, 1, 16, &r->p2p_min_targets);
+        if (!strcmp(key, "window"))
+            return parse_count_key(p, key, value, 1, 1000000, &r->p2p_window);
+        if (!strcmp(key, "min_verified_targets"))
+            return parse_count_key(p, key, value, 1, 16, &r->p2p_min_verified_targets);
+        if (!strcmp(key, "min_serving"))
+            return parse_count_key(p, key, value, 1, 1000, &r->p2p_min_serving);
+        if (!strcmp(key, "week_slack"))
+            return parse_duration_key(p, key, value, 0, &r->p2p_week_slack_ns);
+    }
+    if (p->section == SECTION_DGA && !strcmp(key, "min_names"))
+        return parse_count_key(p, key, value, 2, 250, &r->dga_min_names);
+    return fail(p, "unknown key '%s' in [%s]", key, section);
+}
+
 static bool open_section(struct parser *p, char *header)
 {
     if (!finish_rule(p))
@@ -494,8 +558,18 @@ static bool open_section(struct parser *p, char *header)
         p->section = SECTION_CONFICKER;
         return true;
     }
+    static const struct {
+        const char *name;
+        enum section section;
+    } payload_sections[] = {{"p2p", SECTION_P2P}, {"dga", SECTION_DGA}, {"smb", SECTION_SMB}};
+    for (size_t i = 0; i < sizeof payload_sections / sizeof payload_sections[0]; i++)
+        if (!strcmp(name, payload_sections[i].name)) {
+            p->section = payload_sections[i].section;
+            return true;
+        }
     if (strncmp(name, "rule", 4) != 0 || !isspace((unsigned char)name[4]))
-        return fail(p, "unknown section [%s] (expected [global], [conficker] or [rule SID])",
+        return fail(p, "unknown section [%s] (expected [global], [conficker], [p2p], [dga], [smb] "
+                       "or [rule SID])",
                     name);
     p->section = SECTION_RULE;
     uint64_t sid;
@@ -538,6 +612,9 @@ static bool parse_line(struct parser *p, char *line)
     switch (p->section) {
     case SECTION_RULE: return rule_key(p, key, value);
     case SECTION_CONFICKER: return conficker_key(p, key, value);
+    case SECTION_P2P:
+    case SECTION_DGA:
+    case SECTION_SMB: return payload_key(p, key, value);
     default: return global_key(p, key, value);
     }
 }
@@ -549,6 +626,10 @@ static void ruleset_defaults(struct ww_ruleset *s)
     s->idle_timeout_ns = 3600 * NS_PER_SEC;
     s->max_memory = 64ULL * 1024 * 1024;
     ww_verdict_config_defaults(&s->conficker);
+    s->payload = (struct ww_payload_rules){
+        .p2p = true, .p2p_min_targets = 3, .p2p_window = 64, .p2p_min_verified_targets = 2,
+        .p2p_min_serving = 1, .p2p_week_slack_ns = 24 * 3600 * NS_PER_SEC,
+        .dga = true, .dga_min_names = 3, .smb = true};
 }
 
 bool ww_rules_parse(const char *text, const char *origin, struct ww_ruleset *out, char *err,

@@ -27,6 +27,10 @@ void ww_verdict_config_defaults(struct ww_verdict_config *cfg)
     cfg->target_mask = 0x00800080u; /* 0.128.0.128 */
     cfg->likely_bits = 5.0;
     cfg->error_rate = 0.01;
+    cfg->ms08_067_bits = 10.0;
+    cfg->ms17_010_bits = 0.0;
+    cfg->p2p_bits = 10.0;
+    cfg->dga_bits = 10.0;
 }
 
 static unsigned popcount8(uint8_t v)
@@ -269,5 +273,29 @@ void ww_verdict_judge(const struct ww_evidence *ev, const struct ww_verdict_conf
     bool windows = out->stack == WW_STACK_WINDOWS_XP || out->stack == WW_STACK_WINDOWS ||
                    (out->stack == WW_STACK_UNKNOWN && ev->stack_syns[WW_STACK_UNKNOWN] > 0);
     out->likely = windows && out->score >= cfg->likely_bits;
+    out->windows_or_unknown = windows || out->stack == WW_STACK_UNKNOWN;
+    out->indicators = 0;
+    out->variant = 0;
     out->evidence = *ev;
+}
+
+void ww_verdict_add_indicators(struct ww_verdict *v, const struct ww_host_indicators *ind,
+                               const struct ww_verdict_config *cfg)
+{
+    if (!ind)
+        return;
+    const double bits[WW_IND__COUNT] = {
+        [WW_IND_MS08_067] = cfg->ms08_067_bits, [WW_IND_MS17_010] = cfg->ms17_010_bits,
+        [WW_IND_P2P] = cfg->p2p_bits, [WW_IND_DGA] = cfg->dga_bits};
+    for (int i = 0; i < WW_IND__COUNT; i++)
+        if (ind->bits & WW_IND_BIT(i) && !(v->indicators & WW_IND_BIT(i)))
+            v->score += bits[i];
+    v->indicators |= ind->bits;
+    if (ind->variant)
+        v->variant = ind->variant;
+    /* Conficker's own traffic needs no Windows SYN to vouch for it; a shape
+       that rules Windows out still does (no worm of its runs elsewhere). */
+    bool own = ind->bits & (WW_IND_BIT(WW_IND_MS08_067) | WW_IND_BIT(WW_IND_P2P) |
+                            WW_IND_BIT(WW_IND_DGA));
+    v->likely = v->score >= cfg->likely_bits && (own ? v->windows_or_unknown : v->likely);
 }

@@ -612,7 +612,7 @@ static void test_conficker_lan_exact_alerts(void **state)
         "\"last_seen\":\"2009-03-30T00:01:11.036585+0000\",\"rate_per_min\":54.36,"
         "\"sample_targets\":[\"219.94.103.1\",\"124.58.54.81\",\"66.61.115.84\","
         "\"72.50.202.7\"]},\"trw\":{\"llr\":5.55,\"first_contacts\":4,"
-        "\"failures\":4},\"conficker\":{\"likely\":true,\"score\":19.74,"
+        "\"failures\":4},\"conficker\":{\"likely\":true,\"score\":19.74,\"indicators\":[\"scan\"],\"variant\":null,"
         "\"evidence\":{\"octet_bits\":17.74,\"scored_targets\":9,\"octet_violations\":0,"
         "\"syn_shape\":\"windows-xp\",\"local_targets\":1,\"remote_targets\":9,\"sequential_targets\":0,"
         "\"tcp139_after_445\":0,\"netbios_probes\":0,\"arp_misses\":0}},\"host\":\"e2e\"}\n{\"timestamp\":\"2009-03-30T00:01:10.237832+0000\","
@@ -628,7 +628,7 @@ static void test_conficker_lan_exact_alerts(void **state)
         "\"sample_targets\":[\"93.78.106.103\",\"100.21.23.78\",\"170.37.63.82\","
         "\"42.87.148.19\",\"161.63.172.58\",\"219.94.103.1\",\"124.58.54.81\","
         "\"72.50.202.7\",\"134.33.39.59\",\"66.61.115.84\"]},\"conficker\":{\"likely\":true,"
-        "\"score\":31.57,\"evidence\":{\"octet_bits\":29.57,\"scored_targets\":15,"
+        "\"score\":31.57,\"indicators\":[\"scan\"],\"variant\":null,\"evidence\":{\"octet_bits\":29.57,\"scored_targets\":15,"
         "\"octet_violations\":0,\"syn_shape\":\"windows-xp\",\"local_targets\":2,"
         "\"remote_targets\":15,\"sequential_targets\":0,\"tcp139_after_445\":0,\"netbios_probes\":0,\"arp_misses\":2}},"
         "\"host\":\"e2e\"}\n";

@@ -76,6 +76,8 @@ void ww_detector_event(struct ww_detector *det, const struct ww_probe_event *eve
 void ww_detector_advance(struct ww_detector *det, uint64_t now_ns);
 
 const struct ww_detect_stats *ww_detector_stats(const struct ww_detector *det);
+/* The scan evidence gathered for `src` (for other detectors' verdicts), or NULL. */
+const struct ww_evidence *ww_detector_evidence(struct ww_detector *det, uint32_t src);
 const struct ww_table_stats *ww_detector_table_stats(const struct ww_detector *det);
 /* The probation table: sources seen at one target only. */
 const struct ww_table_stats *ww_detector_probation_stats(const struct ww_detector *det);

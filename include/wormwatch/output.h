@@ -21,6 +21,7 @@
 #include "wormwatch/capture.h"
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
+#include "wormwatch/payload.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/table.h"
 
@@ -57,6 +58,8 @@ struct ww_run_stats {
     const struct ww_table_stats *table;
     const struct ww_table_stats *probation; /* sources seen once; may be NULL */
     const struct ww_detect_stats *detect;
+    const struct ww_table_stats *indicators; /* sources with an indicator; may be NULL */
+    struct ww_payload_stats payload;         /* the payload stages' counters */
 };
 
 struct ww_output;
@@ -79,6 +82,9 @@ void ww_output_set_iface(struct ww_output *out, const char *iface);
 bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len);
 bool ww_output_alert(struct ww_output *out, const struct ww_alert *alert);
 bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats);
+struct ww_finding;
+/* An alert of a payload stage (eve.h); consumes its evidence object. */
+bool ww_output_finding(struct ww_output *out, const struct ww_finding *finding);
 /* Closes; false (with err: the first failure and how many events were lost)
    if anything could not be written. */
 bool ww_output_close(struct ww_output *out, char *err, size_t err_len);

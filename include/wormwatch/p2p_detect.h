@@ -125,6 +125,8 @@ struct ww_p2p_detector;
 struct ww_p2p_detector *ww_p2p_detector_new(const struct ww_p2p_detect_config *cfg,
                                             ww_p2p_alert_fn on_alert, void *ctx);
 void ww_p2p_detector_free(struct ww_p2p_detector *det);
+/* Bytes one tracked source costs (for memory budgets). */
+size_t ww_p2p_detect_bytes_per_source(void);
 
 /* One IPv4 packet, as the pipeline decoded it. */
 struct ww_p2p_packet {

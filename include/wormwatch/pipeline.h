@@ -22,12 +22,15 @@
 /*
  * max_memory bounds the whole process: the tables get it less a reserve for
  * everything else (code, libpcap's buffer, output), half of it for caps
- * below twice the reserve. Of the tables' share: pending attempts and live
- * hosts, the rest for sources (itself split with the probation table).
+ * below twice the reserve. Of the tables' share: pending attempts, live
+ * hosts, the payload stages and the indicators, the rest for sources
+ * (itself split with the probation table).
  */
 #define WW_PROCESS_RESERVE (8ULL * 1024 * 1024)
 #define WW_PENDING_MEMORY_SHARE 8 /* one eighth */
 #define WW_HOSTS_MEMORY_SHARE 16  /* one sixteenth */
+#define WW_PAYLOAD_MEMORY_SHARE 32    /* P2P, DNS and SMB state */
+#define WW_INDICATORS_MEMORY_SHARE 64 /* what each source has shown */
 
 struct ww_pipeline;
 

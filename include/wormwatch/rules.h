@@ -70,6 +70,24 @@ struct ww_verdict_config {
     uint32_t target_mask;  /* bits Conficker never sets in a random target */
     double likely_bits;    /* total log2 likelihood ratio for likely = true */
     double error_rate;     /* chance a Conficker target breaks the mask anyway */
+    /* Bits each of the other detectors' indicators adds (indicators.h). */
+    double ms08_067_bits;  /* an MS08-067 exploit: Conficker's own */
+    double ms17_010_bits;  /* an MS17-010 exploit: WannaCry's, not Conficker's */
+    double p2p_bits;       /* Conficker.C P2P scanning or serving */
+    double dga_bits;       /* a run of the day's A/B domain names */
+};
+
+/* What the payload stages look for: the [p2p], [dga] and [smb] sections. */
+struct ww_payload_rules {
+    bool p2p;                          /* Conficker.C peer-to-peer detection */
+    uint32_t p2p_min_targets;          /* hosts whose computed ports a source hits ... */
+    uint32_t p2p_window;               /* ... within this many of its candidate packets */
+    uint32_t p2p_min_verified_targets; /* hosts sent a verified P2P message */
+    uint32_t p2p_min_serving;          /* verified messages sent from its own computed port */
+    uint64_t p2p_week_slack_ns;        /* the neighbouring week's ports count this near a boundary */
+    bool dga;                          /* Conficker A/B domain look-ups */
+    uint32_t dga_min_names;            /* distinct names of one day's list that flag a client */
+    bool smb;                          /* MS08-067 and MS17-010 in SMB sessions */
 };
 
 struct ww_ruleset {
@@ -80,6 +98,7 @@ struct ww_ruleset {
     struct ww_prefix_list ignore_targets; /* probes to these are not counted */
     struct ww_prefix_list dark_nets;      /* unused space: any contact there fails */
     struct ww_verdict_config conficker;   /* the Conficker fingerprint */
+    struct ww_payload_rules payload;      /* the stages that read what hosts send */
     uint64_t attempt_timeout_ns;          /* no answer this long after the last SYN: unanswered */
     uint64_t idle_timeout_ns;             /* a source idle this long is forgotten */
     uint64_t max_memory;                  /* bytes for the source and attempt tables */

@@ -32,6 +32,7 @@
 
 #include "wormwatch/distinct.h"
 #include "wormwatch/hash.h"
+#include "wormwatch/indicators.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h" /* struct ww_verdict_config */
 
@@ -79,6 +80,9 @@ uint32_t ww_evidence_remote_targets(const struct ww_evidence *ev);
 
 struct ww_verdict {
     bool likely;
+    bool windows_or_unknown;     /* the SYN shape does not rule Windows out */
+    uint8_t indicators;          /* WW_IND_BIT()s the source has shown (indicators.h) */
+    char variant;                /* 'A', 'B', 'C' when the evidence says, else 0 */
     double score;                /* total log2 likelihood ratio */
     enum ww_stack stack;         /* the source's prevailing SYN shape */
     struct ww_evidence evidence; /* a copy, for the event */
@@ -99,6 +103,14 @@ void ww_evidence_refused(struct ww_evidence *ev, const struct ww_probe *probe, u
 
 void ww_verdict_judge(const struct ww_evidence *ev, const struct ww_verdict_config *cfg,
                       struct ww_verdict *out);
+/*
+ * Folds in what the source showed other detectors: each indicator's bits
+ * ([conficker] ms08_067_bits, ...) once, and the variant. An MS08-067
+ * exploit, P2P or DGA evidence makes `likely` possible without a Windows SYN
+ * (a non-Windows shape still rules it out); NULL changes nothing.
+ */
+void ww_verdict_add_indicators(struct ww_verdict *v, const struct ww_host_indicators *ind,
+                               const struct ww_verdict_config *cfg);
 
 /* Bits one target adds to octet_bits (exposed for tests and docs). */
 double ww_verdict_octet_bits(uint32_t mask, uint8_t octet_index, uint8_t octet,

@@ -1,0 +1,55 @@
+/*
+ * Payload stages: what a host sends, beside how it scans.
+ *
+ * The scan detector judges first contacts; these stages read payloads: the
+ * Conficker.C peer-to-peer protocol (p2p_detect.h), DNS look-ups of the A/B
+ * rendezvous domains (dga_detect.h) and SMB exploits (smb.h). This file is
+ * their common front: it decides per packet, from ports and flags alone,
+ * which stage (if any) wants it, so that the common packet pays a few
+ * comparisons and no lookup; and it turns each stage's report into a
+ * finding (eve.h) with its evidence object and the indicator it proves.
+ * The pipeline weighs the verdict and writes the alert.
+ */
+#ifndef WW_PAYLOAD_H
+#define WW_PAYLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wormwatch/decode.h"
+#include "wormwatch/eve.h"
+#include "wormwatch/hash.h"
+#include "wormwatch/indicators.h"
+#include "wormwatch/p2p_detect.h"
+#include "wormwatch/rules.h"
+
+/* Signature ids of the payload stages' alerts (README: the rules table). */
+#define WW_SID_P2P_PORTS 1000020    /* computed P2P ports of several hosts */
+#define WW_SID_P2P_MESSAGES 1000021 /* verified P2P messages to several hosts */
+#define WW_SID_P2P_SERVING 1000022  /* a verified P2P answer from its own port */
+
+/* One stage's alert, for the pipeline to judge and write. */
+struct ww_payload_report {
+    enum ww_indicator indicator; /* what it proves */
+    bool counts;                 /* false: worth an alert, but no indicator (a scanner's check) */
+    char variant;                /* 'A', 'B', 'C' or 0 */
+    struct ww_finding finding;   /* its evidence object is the sink's to consume */
+};
+
+typedef void (*ww_payload_sink)(void *ctx, struct ww_payload_report *report);
+
+struct ww_payload_stats {
+    const struct ww_p2p_detect_stats *p2p; /* NULL when [p2p] is off */
+};
+
+struct ww_payload;
+
+/* NULL if memory is short; `rules` must outlive it. `memory`: bytes for all stages. */
+struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memory,
+                                  const struct ww_hash_key *key, ww_payload_sink sink, void *ctx);
+void ww_payload_free(struct ww_payload *pl);
+/* One decoded IPv4 packet (has_l4); a stage's report may reach the sink. */
+void ww_payload_packet(struct ww_payload *pl, const struct ww_packet *pkt);
+void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out);
+
+#endif

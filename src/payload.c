@@ -1,0 +1,167 @@
+/*
+ * The payload stages' front: per-packet gates and report formatting. See
+ * payload.h. Each gate is a test on ports and flags that the packets no
+ * stage wants fail at once.
+ */
+#include "wormwatch/payload.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "wormwatch/p2p.h"
+
+#define NS_PER_HOUR (3600ULL * 1000000000ULL)
+
+struct ww_payload {
+    const struct ww_ruleset *rules;
+    struct ww_p2p_detector *p2p;
+    ww_payload_sink sink;
+    void *sink_ctx;
+};
+
+/* --- Conficker.C P2P ---------------------------------------------------------- */
+
+static const char *match_name(enum ww_p2p_match how)
+{
+    switch (how) {
+    case WW_P2P_MATCH_FIXED: return "fixed";
+    case WW_P2P_MATCH_WEEK: return "weekly";
+    case WW_P2P_MATCH_ADJACENT: return "adjacent_week";
+    default: return "none";
+    }
+}
+
+static json_t *p2p_object(const struct ww_p2p_alert *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "reason", json_string(ww_p2p_reason_name(a->reason)));
+    json_object_set_new(o, "week", json_integer(a->week));
+    json_object_set_new(o, "targets", json_integer(a->targets));
+    json_t *samples = json_array();
+    for (uint32_t i = 0; i < a->samples; i++) {
+        json_t *t = json_object();
+        json_object_set_new(t, "ip", ww_eve_ip(a->sample[i].dst));
+        json_object_set_new(t, "port", json_integer(a->sample[i].dport));
+        json_object_set_new(t, "proto", json_string(a->sample[i].tcp ? "TCP" : "UDP"));
+        json_object_set_new(t, "port_kind", json_string(match_name(a->sample[i].how)));
+        json_array_append_new(samples, t);
+    }
+    json_object_set_new(o, "sample_targets", samples);
+    json_object_set_new(o, "hits", json_integer(a->hits));
+    json_object_set_new(o, "candidates", json_integer(a->candidates));
+    json_object_set_new(o, "adjacent_week_hits", json_integer(a->adjacent_hits));
+    json_object_set_new(o, "valid_messages", json_integer(a->verified));
+    json_object_set_new(o, "message_targets", json_integer(a->verified_targets));
+    json_object_set_new(o, "serving", json_integer(a->serving));
+    json_object_set_new(o, "nmap_shaped", json_integer(a->nmap_shaped));
+    json_t *e = json_object();
+    json_object_set_new(e, "p2p", o);
+    return e;
+}
+
+static void on_p2p_alert(void *ctx, const struct ww_p2p_alert *a)
+{
+    struct ww_payload *pl = ctx;
+    static const struct {
+        uint32_t sid;
+        const char *signature;
+    } kinds[] = {
+        [WW_P2P_REASON_PORTS] = {WW_SID_P2P_PORTS,
+                                 "WORMWATCH Conficker.C P2P scan: computed ports of several hosts"},
+        [WW_P2P_REASON_MESSAGES] = {WW_SID_P2P_MESSAGES,
+                                    "WORMWATCH Conficker.C P2P messages to several hosts"},
+        [WW_P2P_REASON_SERVING] = {WW_SID_P2P_SERVING,
+                                   "WORMWATCH Conficker.C P2P peer answering on its computed port"},
+    };
+    /* The flow fields are the newest sample's: a packet that was seen. */
+    const struct ww_p2p_sample *last = a->samples ? &a->sample[a->samples - 1] : NULL;
+    struct ww_payload_report r = {
+        .indicator = WW_IND_P2P, .counts = true, .variant = 'C',
+        .finding = {.sid = kinds[a->reason].sid, .signature = kinds[a->reason].signature,
+                    .category = "A Network Trojan was detected", .severity = 1,
+                    .ts_ns = a->ts_ns, .src = a->src, .dst = last ? last->dst : 0,
+                    .dport = last ? last->dport : 0,
+                    .proto = last && last->tcp ? WW_IPPROTO_TCP : WW_IPPROTO_UDP,
+                    .evidence = p2p_object(a)}};
+    /* The samples keep the computed port, not the other end's: a probe's
+       source port, or the prober's port of a peer's answer, is not written. */
+    if (a->reason == WW_P2P_REASON_SERVING) {
+        r.finding.sport = r.finding.dport;
+        r.finding.dport = 0;
+        r.finding.no_dport = true;
+    } else {
+        r.finding.no_sport = true;
+    }
+    pl->sink(pl->sink_ctx, &r);
+}
+
+/* A UDP datagram, a TCP SYN, or TCP data once the stage holds a source: the
+   rest (the common packet: TCP data of ordinary flows) never reaches it. */
+static void p2p_packet(struct ww_payload *pl, const struct ww_packet *pkt)
+{
+    bool tcp = pkt->proto == WW_IPPROTO_TCP;
+    bool syn = tcp && (pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
+    if (tcp && !syn && (pkt->payload_len == 0 || ww_p2p_detect_stats(pl->p2p)->records == 0))
+        return;
+    if (ww_p2p_port_excluded(pkt->dport) && ww_p2p_port_excluded(pkt->sport))
+        return;
+    struct ww_p2p_packet p = {.ts_ns = pkt->ts_ns, .src = pkt->src, .dst = pkt->dst,
+                              .sport = pkt->sport, .dport = pkt->dport, .tcp = tcp, .syn = syn,
+                              .payload = pkt->payload, .payload_len = pkt->payload_len,
+                              .payload_wire_len = pkt->payload_wire_len};
+    ww_p2p_detect_packet(pl->p2p, &p);
+}
+
+/* --- the front ---------------------------------------------------------------- */
+
+struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memory,
+                                  const struct ww_hash_key *key, ww_payload_sink sink, void *ctx)
+{
+    struct ww_payload *pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return NULL;
+    pl->rules = rules;
+    pl->sink = sink;
+    pl->sink_ctx = ctx;
+    const struct ww_payload_rules *r = &rules->payload;
+    if (r->p2p) {
+        struct ww_p2p_detect_config cfg;
+        ww_p2p_detect_config_default(&cfg);
+        cfg.min_targets = r->p2p_min_targets;
+        cfg.window = r->p2p_window;
+        cfg.min_verified_targets = r->p2p_min_verified_targets;
+        cfg.min_serving = r->p2p_min_serving;
+        cfg.week_slack_ns = r->p2p_week_slack_ns;
+        cfg.idle_timeout_ns = rules->idle_timeout_ns ? rules->idle_timeout_ns : NS_PER_HOUR;
+        cfg.key = *key;
+        uint64_t per_source = ww_p2p_detect_bytes_per_source();
+        uint64_t capacity = memory / per_source;
+        cfg.capacity = (uint32_t)(capacity < 16 ? 16 : capacity > (1u << 24) ? (1u << 24) : capacity);
+        if (!(pl->p2p = ww_p2p_detector_new(&cfg, on_p2p_alert, pl))) {
+            ww_payload_free(pl);
+            return NULL;
+        }
+    }
+    return pl;
+}
+
+void ww_payload_free(struct ww_payload *pl)
+{
+    if (!pl)
+        return;
+    ww_p2p_detector_free(pl->p2p);
+    free(pl);
+}
+
+void ww_payload_packet(struct ww_payload *pl, const struct ww_packet *pkt)
+{
+    if (!pkt->has_l4 || (pkt->proto != WW_IPPROTO_TCP && pkt->proto != WW_IPPROTO_UDP))
+        return;
+    if (pl->p2p)
+        p2p_packet(pl, pkt);
+}
+
+void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
+{
+    out->p2p = pl->p2p ? ww_p2p_detect_stats(pl->p2p) : NULL;
+}
