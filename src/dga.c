@@ -247,7 +247,7 @@ static char letter(int32_t r)
 
 bool ww_dga_generate(enum ww_dga_variant v, int32_t day, char names[WW_DGA_NAMES][WW_DGA_NAME_MAX])
 {
-    if (v < 0 || v >= WW_DGA__COUNT || day < ww_dga_first_day() || day > ww_dga_last_day())
+    if ((unsigned)v >= WW_DGA__COUNT || day < ww_dga_first_day() || day > ww_dga_last_day())
         return false;
     const struct variant_params *p = &variants[v];
     uint64_t filetime = (uint64_t)(day + DAYS_1601_TO_1970) * FILETIME_DAY;
