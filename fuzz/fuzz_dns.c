@@ -1,30 +1,37 @@
 /*
- * Fuzz target: the DNS parser on one UDP payload, then what the DGA detector
- * does with a parsed message: the question name looked up in a day set, and
- * names read from offsets the input picks (pointers from anywhere).
- * The payload is copied into a buffer of exactly its size, so any read past
- * it is caught.
+ * Fuzz target: the DNS parser on one UDP payload, then the DGA detector on
+ * the parsed message (a day set lookup, the client table, pairing), and
+ * names read from offsets the input picks (pointers from anywhere). Packet
+ * time starts at 2020-01-01 12:00 UTC and moves on five hours every 4096
+ * inputs, so the day set is rebuilt now and then. The payload is copied into a buffer of
+ * exactly its size, so any read past it is caught.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wormwatch/dga_days.h"
+#include "wormwatch/dga_detect.h"
 #include "wormwatch/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct ww_dga_days *day_set(void)
+static void check_report(void *ctx, const struct ww_dga_report *r)
 {
-    static struct ww_dga_days *set;
-    if (!set) {
-        set = malloc(sizeof *set);
-        if (!set)
+    (void)ctx;
+    if (r->distinct < 2 || r->answered > r->distinct || r->nxdomain > r->answered ||
+        r->sample_count > WW_DGA_REPORT_SAMPLES || r->nxdomain_share < 0 || r->nxdomain_share > 1)
+        abort();
+}
+
+static struct ww_dga_detect *detector(void)
+{
+    static struct ww_dga_detect *d;
+    if (!d) {
+        struct ww_dga_detect_config cfg = {2, 64};
+        if (!(d = ww_dga_detect_new(&cfg, check_report, NULL)))
             abort();
-        ww_dga_days_init(set);
-        ww_dga_days_advance(set, 1577880000ULL * 1000000000ULL); /* 2020-01-01 12:00 UTC */
     }
-    return set;
+    return d;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,11 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(payload, data, size);
     static struct ww_dns_stats stats;
     static struct ww_dns_message msg;
-    if (ww_dns_parse(&stats, payload, size, &msg) == WW_DNS_OK && msg.has_question) {
+    static uint64_t clock_ns = 1577880000ULL * 1000000000ULL; /* 2020-01-01 12:00 UTC */
+    static unsigned inputs;
+    if (++inputs % 4096 == 0) /* a rebuild costs thousands of inputs' time: now and then */
+        clock_ns += 5 * 3600 * 1000000000ULL;
+    if (ww_dns_parse(&stats, payload, size, &msg) == WW_DNS_OK) {
         if (strlen(msg.qname) != msg.qname_len)
             abort();
-        struct ww_dga_match m;
-        ww_dga_days_lookup(day_set(), msg.qname, msg.qname_len, &m);
+        /* the client and resolver from the ID, so a few clients come back */
+        uint32_t client = 0x0a000000u | (msg.id & 0x3f), resolver = 0x0a0000feu | (msg.id >> 15);
+        ww_dga_detect_message(detector(), clock_ns, client, resolver, &msg,
+                              size > 2 && (payload[2] & 0x40) ? !msg.response : msg.response);
     }
     static char text[WW_DNS_NAME_TEXT_MAX];
     for (size_t i = 0; i + 1 < size && i < 8; i += 2) {
