@@ -5,7 +5,7 @@
 # A crash is copied into fuzz/regressions/TARGET/ (commit it: ctest replays
 # it from then on) and the script fails.
 #
-# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode rules pipeline p2p
+# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode rules pipeline p2p dns
 # A longer campaign: fuzz/run.sh 3600; keep a corpus with WW_FUZZ_CORPUS=DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(decode rules pipeline p2p)
+    dns) ;; # UDP payloads, not captures: the seeds are in fuzz/corpus/dns
 
 build=build-fuzz
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWW_FUZZ=ON -DWW_SANITIZE=ON \
@@ -28,6 +29,7 @@ for t in "${targets[@]}"; do
   case $t in
     rules) cp rules/*.rules "$corpus"/ ;;
     p2p) ;; # its seeds are all in fuzz/corpus/p2p/
+    dns) ;; # UDP payloads, not captures: the seeds are in fuzz/corpus/dns
     *) cp pcaps/*.pcap pcaps/*.pcapng "$corpus"/ ;;
   esac
   find "fuzz/corpus/$t" "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \;

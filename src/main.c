@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "wormwatch/capture.h"
+#include "wormwatch/dga.h"
 #include "wormwatch/output.h"
 #include "wormwatch/pipeline.h"
 #include "wormwatch/probe.h"
@@ -94,6 +95,10 @@ static void usage(FILE *f)
             "  -T, --test-rules        check the rules (and filter), print a summary and exit\n"
             "      --dump-rules        print the built-in rules file and exit\n"
             "  -m, --max-memory SIZE   memory for state tables (overrides max_memory, e.g. 64M)\n"
+            "DNS blocklists\n"
+            "      --conficker-domains VARIANT:DATE\n"
+            "                          print the 250 names Conficker A or B looks up on DATE\n"
+            "                          (YYYY-MM-DD, UTC), one a line, and exit\n"
             "Running as a service\n"
             "  -u, --user USER         drop privileges to USER once the capture is open\n"
             "  -g, --group GROUP       ... and to GROUP (default: USER's group)\n"
@@ -144,10 +149,23 @@ static bool parse_count(const char *text, long min, long max, long *out)
     return true;
 }
 
+/* --conficker-domains VARIANT:DATE: a day's names for a blocklist; the work is in dga.c. */
+static int print_conficker_domains(const char *spec)
+{
+    char err[ERR_LEN];
+    enum ww_dga_print_result r = ww_dga_print_spec(spec, stdout, err, sizeof err);
+    if (r == WW_DGA_BAD_SPEC)
+        return usage_error("--conficker-domains %s", err);
+    if (r == WW_DGA_WRITE_FAILED)
+        fprintf(stderr, "wormwatch: %s: %s\n", err, strerror(errno));
+    return r == WW_DGA_PRINTED ? EXIT_SUCCESS : EXIT_RUNTIME;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST, OPT_WORKERS };
+    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST, OPT_WORKERS,
+           OPT_CONFICKER_DOMAINS };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -167,6 +185,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"stats-interval", required_argument, NULL, OPT_STATS},
         {"list-interfaces", no_argument, NULL, OPT_LIST},
         {"workers", required_argument, NULL, OPT_WORKERS},
+        {"conficker-domains", required_argument, NULL, OPT_CONFICKER_DOMAINS},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -219,6 +238,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             if (!parse_count(optarg, 0, 86400 * 365, &o->stats_interval))
                 return usage_error("--stats-interval '%s' is not a number of seconds", optarg);
             break;
+        case OPT_CONFICKER_DOMAINS: return print_conficker_domains(optarg);
         case 'V': printf("wormwatch %s\n", WW_VERSION); return EXIT_SUCCESS;
         case 'h': usage(stdout); return EXIT_SUCCESS;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

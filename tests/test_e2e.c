@@ -222,6 +222,79 @@ static void test_help_and_version(void **state)
     run_free(&r);
 }
 
+/* A day's names from the reference file (tests/data), one a line as the CLI prints them. */
+static char *reference_list(const char *date, char variant)
+{
+    char path[512], line[256], key[32];
+    snprintf(path, sizeof path, "%s/conficker_ab_2020-01-01_to_07.tsv", WW_TEST_DATA);
+    snprintf(key, sizeof key, "%s\t%c\t", date, variant);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t cap = 8192, len = 0;
+    char *list = calloc(1, cap);
+    assert_non_null(list);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, strlen(key)) != 0)
+            continue;
+        const char *name = strrchr(line, '\t') + 1;
+        size_t n = strcspn(name, "\r\n");
+        assert_true(len + n + 2 < cap);
+        memcpy(list + len, name, n);
+        len += n;
+        list[len++] = '\n';
+    }
+    fclose(f);
+    assert_int_equal(line_count(list), 250);
+    return list;
+}
+
+static void test_conficker_domains_lists(void **state)
+{
+    (void)state;
+    const struct {
+        const char *spec, *date;
+        char variant;
+    } days[] = {{"A:2020-01-01", "2020-01-01", 'A'}, {"b:2020-01-07", "2020-01-07", 'B'}};
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+        struct run r;
+        char *expected = reference_list(days[i].date, days[i].variant);
+        run_wormwatch_text(&r, "--conficker-domains", days[i].spec, NULL);
+        assert_int_equal(r.exit_code, 0);
+        assert_string_equal(r.out, expected);
+        assert_string_equal(r.err, "");
+        free(expected);
+        run_free(&r);
+    }
+}
+
+static void test_conficker_domains_bad_specs(void **state)
+{
+    (void)state;
+    const struct {
+        const char *spec, *says;
+    } bad[] = {
+        {"C:2020-01-01", "'C:2020-01-01': give VARIANT:YYYY-MM-DD, variant A or B"},
+        {"A:2020-13-01", "'A:2020-13-01': no such date in the years 1601 to 9999"},
+        {"A:2020-02-30", "'A:2020-02-30': no such date"},
+        {"garbage", "'garbage': give VARIANT:YYYY-MM-DD"},
+        {"A:2020-06-15\nsecond line", "'A:2020-06-15?second line': the date must be YYYY-MM-DD"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct run r;
+        run_wormwatch_text(&r, "--conficker-domains", bad[i].spec, NULL);
+        assert_int_equal(r.exit_code, 2);
+        assert_string_equal(r.out, "");
+        assert_one_error_line(&r, bad[i].says);
+        assert_true(strncmp(r.err, "wormwatch: --conficker-domains '", 32) == 0);
+        run_free(&r);
+    }
+    struct run r;
+    run_wormwatch_text(&r, "--conficker-domains", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "needs a value");
+    run_free(&r);
+}
+
 /*
  * The pid file is removed at the end only if this run wrote it: a start that
  * fails before writing it once removed another instance's, and one that
@@ -934,6 +1007,8 @@ int main(void)
         cmocka_unit_test(test_no_input_is_usage_error),
         cmocka_unit_test(test_unknown_option_is_usage_error),
         cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_conficker_domains_lists),
+        cmocka_unit_test(test_conficker_domains_bad_specs),
         cmocka_unit_test(test_pidfile_is_ours_to_remove_only_once_written),
         cmocka_unit_test(test_dump_rules_prints_the_default_file),
         cmocka_unit_test(test_rules_check),
