@@ -326,16 +326,22 @@ enum ww_link ww_capture_link(const struct ww_capture *cap)
     return cap->link;
 }
 
-void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
-                               char *buf, size_t len)
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, unsigned wants,
+                               bool vlan_tags, char *buf, size_t len)
 {
-    char wanted[512] = "(";
+    char wanted[640] = "(";
     size_t used = 1;
     for (size_t i = 0; i < port_count && used < sizeof wanted; i++)
         used += (size_t)snprintf(wanted + used, sizeof wanted - used, "tcp port %u or ",
                                  (unsigned)tcp_ports[i]);
+    /* P2P peers are reached on ports computed per host: every UDP datagram and
+       every connection attempt; the DNS detector needs UDP port 53. */
+    const char *udp = wants & WW_FILTER_P2P ? "udp"
+                      : wants & WW_FILTER_DNS ? "udp port 137 or udp port 53"
+                                              : "udp port 137";
+    const char *syns = wants & WW_FILTER_P2P ? " or tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" : "";
     if (used < sizeof wanted)
-        snprintf(wanted + used, sizeof wanted - used, "udp port 137 or icmp or arp)");
+        snprintf(wanted + used, sizeof wanted - used, "%s%s or icmp or arp)", udp, syns);
     if (vlan_tags)
         snprintf(buf, len, "%s or (vlan and %s) or (vlan and vlan and %s)", wanted, wanted,
                  wanted);

@@ -377,6 +377,34 @@ static json_t *p2p_stats_object(const struct ww_p2p_detect_stats *p)
     return o;
 }
 
+static json_t *dns_stats_object(const struct ww_dns_stats *d)
+{
+    json_t *o = json_object();
+    set_u64(o, "messages", d->messages);
+    set_u64(o, "queries", d->queries);
+    set_u64(o, "responses", d->responses);
+    uint64_t malformed = 0;
+    for (int r = 1; r < WW_DNS_MALFORMED__COUNT; r++)
+        malformed += d->malformed[r];
+    set_u64(o, "malformed", malformed);
+    return o;
+}
+
+static json_t *dga_stats_object(const struct ww_dga_detect_stats *g)
+{
+    json_t *o = json_object();
+    set_u64(o, "messages", g->messages);
+    set_u64(o, "matches", g->matches);
+    set_u64(o, "paired", g->paired);
+    set_u64(o, "unpaired_responses", g->unpaired_responses);
+    set_u64(o, "clients", g->clients);
+    set_u64(o, "client_evictions", g->client_evictions);
+    set_u64(o, "list_evictions", g->list_evictions);
+    set_u64(o, "pending_evictions", g->pending_evictions);
+    set_u64(o, "flagged", g->reports);
+    return o;
+}
+
 char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_output_stats *out,
                              const char *host, const char *iface)
 {
@@ -398,6 +426,11 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
     if (s->payload.p2p) {
         json_object_set_new(stats, "p2p", p2p_stats_object(s->payload.p2p));
         alerts += s->payload.p2p->flagged;
+    }
+    if (s->payload.dga) {
+        json_object_set_new(stats, "dns", dns_stats_object(s->payload.dns));
+        json_object_set_new(stats, "dga", dga_stats_object(s->payload.dga));
+        alerts += s->payload.dga->reports;
     }
     if (s->indicators)
         json_object_set_new(stats, "indicators", table_common(s->indicators));

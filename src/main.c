@@ -461,7 +461,9 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
         struct ww_probe_config cfg;
         struct ww_hash_key unused = {0}; /* only the port list is wanted here */
         ww_probe_config_from_rules(rules, 1, 1, &unused, &cfg);
-        ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count,
+        unsigned wants = (rules->payload.dga ? WW_FILTER_DNS : 0) |
+                         (rules->payload.p2p ? WW_FILTER_P2P : 0);
+        ww_capture_default_filter(cfg.tcp_ports, cfg.tcp_port_count, wants,
                                   ww_capture_link(cap) == WW_LINK_ETHERNET, filter, sizeof filter);
         expression = filter;
     }

@@ -6,6 +6,7 @@
 #include "wormwatch/payload.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "wormwatch/p2p.h"
@@ -15,6 +16,11 @@
 struct ww_payload {
     const struct ww_ruleset *rules;
     struct ww_p2p_detector *p2p;
+    struct ww_dga_detect *dga;
+    struct ww_dns_stats dns;
+    uint32_t dns_resolver;          /* the server of the message being judged */
+    uint16_t dns_sport, dns_dport;  /* ... and its ports */
+    bool dns_response;
     ww_payload_sink sink;
     void *sink_ctx;
 };
@@ -112,6 +118,71 @@ static void p2p_packet(struct ww_payload *pl, const struct ww_packet *pkt)
     ww_p2p_detect_packet(pl->p2p, &p);
 }
 
+/* --- Conficker A/B domain look-ups ------------------------------------------------ */
+
+static void format_date(struct ww_dga_date d, char out[16])
+{
+    snprintf(out, 16, "%04d-%02d-%02d", d.year, d.month, d.day);
+}
+
+static void on_dga_report(void *ctx, const struct ww_dga_report *g)
+{
+    struct ww_payload *pl = ctx;
+    char date[16];
+    format_date(g->list_date, date);
+    json_t *dga = json_object();
+    json_object_set_new(dga, "variant", json_string(ww_dga_variant_name(g->variant)));
+    json_object_set_new(dga, "date", json_string(date));
+    json_t *names = json_array();
+    for (uint32_t i = 0; i < g->sample_count; i++)
+        json_array_append_new(names, json_string(g->samples[i]));
+    json_object_set_new(dga, "names_matched", names);
+    json_object_set_new(dga, "distinct", json_integer(g->distinct));
+    json_object_set_new(dga, "answered", json_integer(g->answered));
+    json_object_set_new(dga, "nxdomain", json_integer(g->nxdomain));
+    json_object_set_new(dga, "nxdomain_share", ww_eve_real2(g->nxdomain_share));
+    json_object_set_new(dga, "first_seen", ww_eve_time(g->first_seen_ns));
+    /* Suricata's dns object names the look-up that tipped it. */
+    json_t *dns = json_object();
+    json_object_set_new(dns, "type", json_string(pl->dns_response ? "answer" : "query"));
+    json_object_set_new(dns, "rrname",
+                        json_string(g->sample_count ? g->samples[g->sample_count - 1] : ""));
+    json_t *e = json_object();
+    json_object_set_new(e, "dns", dns);
+    json_object_set_new(e, "dga", dga);
+    /* The tipping message's flow, from the client's side. */
+    struct ww_payload_report r = {
+        .indicator = WW_IND_DGA, .counts = true,
+        .variant = g->variant == WW_DGA_A ? 'A' : 'B',
+        .finding = {.sid = WW_SID_DGA,
+                    .signature = "WORMWATCH Conficker A/B domain generation: the day's names looked up",
+                    .category = "A Network Trojan was detected", .severity = 1,
+                    .ts_ns = g->ts_ns, .src = g->client, .dst = g->resolver,
+                    .sport = pl->dns_response ? pl->dns_dport : pl->dns_sport,
+                    .dport = pl->dns_response ? pl->dns_sport : pl->dns_dport,
+                    .proto = WW_IPPROTO_UDP, .evidence = e}};
+    pl->sink(pl->sink_ctx, &r);
+}
+
+/* UDP port 53 only; the client is the side that is not port 53. */
+static void dns_packet(struct ww_payload *pl, const struct ww_packet *pkt)
+{
+    if (pkt->proto != WW_IPPROTO_UDP ||
+        (pkt->sport != WW_DNS_PORT && pkt->dport != WW_DNS_PORT) || !pkt->payload)
+        return;
+    struct ww_dns_message msg;
+    if (ww_dns_parse(&pl->dns, pkt->payload, pkt->payload_len, &msg) != WW_DNS_OK)
+        return;
+    bool response = pkt->sport == WW_DNS_PORT && pkt->dport != WW_DNS_PORT ? true
+                    : pkt->dport == WW_DNS_PORT && pkt->sport != WW_DNS_PORT ? false
+                                                                             : msg.response;
+    pl->dns_response = response;
+    pl->dns_sport = pkt->sport;
+    pl->dns_dport = pkt->dport;
+    ww_dga_detect_message(pl->dga, pkt->ts_ns, response ? pkt->dst : pkt->src,
+                          response ? pkt->src : pkt->dst, &msg, response);
+}
+
 /* --- the front ---------------------------------------------------------------- */
 
 struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memory,
@@ -142,6 +213,23 @@ struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memor
             return NULL;
         }
     }
+    if (r->dga) {
+        struct ww_dga_detect_config cfg;
+        ww_dga_detect_config_default(&cfg);
+        cfg.min_names = r->dga_min_names;
+        cfg.key = *key;
+        /* A client's record is under a kilobyte; a share of the budget, at least 256. */
+        uint64_t per_client = ww_dga_detect_bytes(&(struct ww_dga_detect_config){
+                                  .min_names = 3, .max_clients = 2}) -
+                              ww_dga_detect_bytes(&(struct ww_dga_detect_config){
+                                  .min_names = 3, .max_clients = 1});
+        uint64_t clients = memory / 4 / (per_client ? per_client : 1024);
+        cfg.max_clients = (uint32_t)(clients < 256 ? 256 : clients > 65536 ? 65536 : clients);
+        if (!(pl->dga = ww_dga_detect_new(&cfg, on_dga_report, pl))) {
+            ww_payload_free(pl);
+            return NULL;
+        }
+    }
     return pl;
 }
 
@@ -150,6 +238,7 @@ void ww_payload_free(struct ww_payload *pl)
     if (!pl)
         return;
     ww_p2p_detector_free(pl->p2p);
+    ww_dga_detect_free(pl->dga);
     free(pl);
 }
 
@@ -159,9 +248,13 @@ void ww_payload_packet(struct ww_payload *pl, const struct ww_packet *pkt)
         return;
     if (pl->p2p)
         p2p_packet(pl, pkt);
+    if (pl->dga)
+        dns_packet(pl, pkt);
 }
 
 void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
 {
     out->p2p = pl->p2p ? ww_p2p_detect_stats(pl->p2p) : NULL;
+    out->dns = pl->dga ? &pl->dns : NULL;
+    out->dga = pl->dga ? ww_dga_detect_stats(pl->dga) : NULL;
 }

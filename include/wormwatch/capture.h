@@ -74,8 +74,10 @@ bool ww_capture_list_interfaces(FILE *to, char *err, size_t err_len);
  * cooked capture of "-i any", carry no tags and libpcap refuses "vlan" on
  * them). Written into buf.
  */
-void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, bool vlan_tags,
-                               char *buf, size_t len);
+#define WW_FILTER_DNS 0x1 /* the DGA detector: UDP port 53 */
+#define WW_FILTER_P2P 0x2 /* the P2P detector: all UDP, all TCP connection attempts */
+void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, unsigned wants,
+                               bool vlan_tags, char *buf, size_t len);
 /*
  * Joins a live capture to a PACKET_FANOUT group (Linux): the
  * kernel then spreads the interface's frames over the group's captures by a

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "wormwatch/decode.h"
+#include "wormwatch/dga_detect.h"
+#include "wormwatch/dns.h"
 #include "wormwatch/eve.h"
 #include "wormwatch/hash.h"
 #include "wormwatch/indicators.h"
@@ -27,6 +29,7 @@
 #define WW_SID_P2P_PORTS 1000020    /* computed P2P ports of several hosts */
 #define WW_SID_P2P_MESSAGES 1000021 /* verified P2P messages to several hosts */
 #define WW_SID_P2P_SERVING 1000022  /* a verified P2P answer from its own port */
+#define WW_SID_DGA 1000030          /* a run of one day's Conficker A/B names */
 
 /* One stage's alert, for the pipeline to judge and write. */
 struct ww_payload_report {
@@ -40,6 +43,8 @@ typedef void (*ww_payload_sink)(void *ctx, struct ww_payload_report *report);
 
 struct ww_payload_stats {
     const struct ww_p2p_detect_stats *p2p; /* NULL when [p2p] is off */
+    const struct ww_dns_stats *dns;        /* NULL when [dga] is off */
+    const struct ww_dga_detect_stats *dga;
 };
 
 struct ww_payload;
