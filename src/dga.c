@@ -32,6 +32,7 @@
 #include <ctype.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The worm's draws are IEEE double operations; excess precision would break them. */
@@ -268,6 +269,31 @@ bool ww_dga_generate(enum ww_dga_variant v, int32_t day, char names[WW_DGA_NAMES
         strcpy(out, tld);
     }
     return true;
+}
+
+static bool letters(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+bool ww_dga_wire_candidate(const uint8_t *m, size_t len)
+{
+    enum { QUESTION = 12 }; /* the question follows the 12-byte header */
+    if (len < QUESTION + 1 + 8 + 1 + 2 + 1 || (m[4] == 0 && m[5] == 0))
+        return false; /* too short for the shortest name, or no question */
+    size_t first = m[QUESTION];
+    if (first < 8 || first > 11)
+        return false;
+    size_t tld_at = QUESTION + 1 + first;
+    if (tld_at + 1 > len)
+        return false;
+    size_t tld = m[tld_at];
+    if (tld < 2 || tld > 4 || tld_at + 1 + tld + 1 > len || m[tld_at + 1 + tld] != 0)
+        return false;
+    return letters(m + QUESTION + 1, first) && letters(m + tld_at + 1, tld);
 }
 
 /* ---- "VARIANT:YYYY-MM-DD" ------------------------------------------------------- */

@@ -377,10 +377,11 @@ static json_t *p2p_stats_object(const struct ww_p2p_detect_stats *p)
     return o;
 }
 
-static json_t *dns_stats_object(const struct ww_dns_stats *d)
+static json_t *dns_stats_object(uint64_t seen, const struct ww_dns_stats *d)
 {
     json_t *o = json_object();
-    set_u64(o, "messages", d->messages);
+    set_u64(o, "datagrams", seen);
+    set_u64(o, "messages", d->messages); /* parsed: the question had a DGA name's shape */
     set_u64(o, "queries", d->queries);
     set_u64(o, "responses", d->responses);
     uint64_t malformed = 0;
@@ -428,7 +429,7 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
         alerts += s->payload.p2p->flagged;
     }
     if (s->payload.dga) {
-        json_object_set_new(stats, "dns", dns_stats_object(s->payload.dns));
+        json_object_set_new(stats, "dns", dns_stats_object(s->payload.dns_seen, s->payload.dns));
         json_object_set_new(stats, "dga", dga_stats_object(s->payload.dga));
         alerts += s->payload.dga->reports;
     }

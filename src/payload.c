@@ -16,8 +16,10 @@
 struct ww_payload {
     const struct ww_ruleset *rules;
     struct ww_p2p_detector *p2p;
+    const struct ww_p2p_detect_stats *p2p_stats; /* its counters: `records` gates TCP data */
     struct ww_dga_detect *dga;
-    struct ww_dns_stats dns;
+    struct ww_dns_stats dns;        /* of the messages whose name could be on a list */
+    uint64_t dns_seen;              /* UDP port 53 datagrams the gate passed */
     uint32_t dns_resolver;          /* the server of the message being judged */
     uint16_t dns_sport, dns_dport;  /* ... and its ports */
     bool dns_response;
@@ -101,14 +103,9 @@ static void on_p2p_alert(void *ctx, const struct ww_p2p_alert *a)
     pl->sink(pl->sink_ctx, &r);
 }
 
-/* A UDP datagram, a TCP SYN, or TCP data once the stage holds a source: the
-   rest (the common packet: TCP data of ordinary flows) never reaches it. */
-static void p2p_packet(struct ww_payload *pl, const struct ww_packet *pkt)
+/* Hands a UDP datagram or TCP segment to the P2P stage (the front chose it). */
+static void p2p_packet(struct ww_payload *pl, const struct ww_packet *pkt, bool tcp, bool syn)
 {
-    bool tcp = pkt->proto == WW_IPPROTO_TCP;
-    bool syn = tcp && (pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
-    if (tcp && !syn && (pkt->payload_len == 0 || ww_p2p_detect_stats(pl->p2p)->records == 0))
-        return;
     if (ww_p2p_port_excluded(pkt->dport) && ww_p2p_port_excluded(pkt->sport))
         return;
     struct ww_p2p_packet p = {.ts_ns = pkt->ts_ns, .src = pkt->src, .dst = pkt->dst,
@@ -167,8 +164,8 @@ static void on_dga_report(void *ctx, const struct ww_dga_report *g)
 /* UDP port 53 only; the client is the side that is not port 53. */
 static void dns_packet(struct ww_payload *pl, const struct ww_packet *pkt)
 {
-    if (pkt->proto != WW_IPPROTO_UDP ||
-        (pkt->sport != WW_DNS_PORT && pkt->dport != WW_DNS_PORT) || !pkt->payload)
+    pl->dns_seen++;
+    if (!pkt->payload || !ww_dga_wire_candidate(pkt->payload, pkt->payload_len))
         return;
     struct ww_dns_message msg;
     if (ww_dns_parse(&pl->dns, pkt->payload, pkt->payload_len, &msg) != WW_DNS_OK)
@@ -212,6 +209,7 @@ struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memor
             ww_payload_free(pl);
             return NULL;
         }
+        pl->p2p_stats = ww_p2p_detect_stats(pl->p2p);
     }
     if (r->dga) {
         struct ww_dga_detect_config cfg;
@@ -242,19 +240,33 @@ void ww_payload_free(struct ww_payload *pl)
     free(pl);
 }
 
+/*
+ * The gate. A TCP segment of an ordinary flow, the common packet, costs a
+ * flag test and, when it carries data, one load: the P2P stage only reads
+ * TCP data once it holds a source whose SYN hit a computed port.
+ */
 void ww_payload_packet(struct ww_payload *pl, const struct ww_packet *pkt)
 {
-    if (!pkt->has_l4 || (pkt->proto != WW_IPPROTO_TCP && pkt->proto != WW_IPPROTO_UDP))
+    if (pkt->proto == WW_IPPROTO_TCP) {
+        if (!pl->p2p)
+            return;
+        bool syn = (pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
+        if (syn || (pkt->payload_len && pl->p2p_stats->records))
+            p2p_packet(pl, pkt, true, syn);
         return;
-    if (pl->p2p)
-        p2p_packet(pl, pkt);
-    if (pl->dga)
+    }
+    if (pkt->proto != WW_IPPROTO_UDP)
+        return;
+    if (pl->dga && (pkt->sport == WW_DNS_PORT || pkt->dport == WW_DNS_PORT))
         dns_packet(pl, pkt);
+    else if (pl->p2p)
+        p2p_packet(pl, pkt, false, false);
 }
 
 void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
 {
     out->p2p = pl->p2p ? ww_p2p_detect_stats(pl->p2p) : NULL;
     out->dns = pl->dga ? &pl->dns : NULL;
+    out->dns_seen = pl->dns_seen;
     out->dga = pl->dga ? ww_dga_detect_stats(pl->dga) : NULL;
 }

@@ -56,6 +56,14 @@ int32_t ww_dga_last_day(void);
 bool ww_dga_generate(enum ww_dga_variant v, int32_t day, char names[WW_DGA_NAMES][WW_DGA_NAME_MAX]);
 
 /*
+ * Whether a DNS message's first question could name a Conficker A/B domain,
+ * from its wire bytes: one label of 8 to 11 letters, then a top-level label
+ * of 2 to 4 letters, then the root. Almost every ordinary name fails within
+ * a few bytes, so the full parse is only paid for the rest.
+ */
+bool ww_dga_wire_candidate(const uint8_t *message, size_t len);
+
+/*
  * Parses "VARIANT:YYYY-MM-DD" (variant A or B, either case). On failure
  * writes a one-line reason into err and returns false.
  */

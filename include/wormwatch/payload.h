@@ -43,7 +43,9 @@ typedef void (*ww_payload_sink)(void *ctx, struct ww_payload_report *report);
 
 struct ww_payload_stats {
     const struct ww_p2p_detect_stats *p2p; /* NULL when [p2p] is off */
-    const struct ww_dns_stats *dns;        /* NULL when [dga] is off */
+    uint64_t dns_seen;                     /* UDP port 53 datagrams */
+    const struct ww_dns_stats *dns;        /* of those, the ones whose name has the DGA shape;
+                                              NULL when [dga] is off */
     const struct ww_dga_detect_stats *dga;
 };
 
