@@ -76,10 +76,11 @@ int main(int argc, char **argv)
            " smb1=%" PRIu64 " smb2=%" PRIu64 " not_smb=%" PRIu64 " resyncs=%" PRIu64
            " resynced=%" PRIu64 " given_up=%" PRIu64 " truncated=%" PRIu64 " pipes=%" PRIu64
            " pdus=%" PRIu64 " binds=%" PRIu64 " requests=%" PRIu64 " dce_malformed=%" PRIu64
-           " answers=%" PRIu64 "\n",
+           " answers=%" PRIu64 " retransmitted=%" PRIu64 " held=%" PRIu64 "\n",
            ss->flows, ss->bytes, ss->gaps, st->framing.messages, st->smb1, st->smb2,
            st->framing.not_smb, st->framing.resyncs, st->framing.resynced, st->framing.given_up, st->truncated, st->pipes, st->dce.pdus,
-           st->dce.binds, st->dce.requests, st->dce.malformed, st->answers);
+           st->dce.binds, st->dce.requests, st->dce.malformed, st->answers, ss->retransmitted,
+           ss->held);
     ww_smb_free(smb);
     return status;
 }
