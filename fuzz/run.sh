@@ -4,14 +4,14 @@
 # A crash is copied into fuzz/regressions/TARGET/ (commit it: ctest replays
 # it from then on) and the script fails.
 #
-# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode rules pipeline
+# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode rules pipeline smb
 # A longer campaign: fuzz/run.sh 3600; keep a corpus with WW_FUZZ_CORPUS=DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(decode rules pipeline)
+((${#targets[@]})) || targets=(decode rules pipeline smb)
 
 build=build-fuzz
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWW_FUZZ=ON -DWW_SANITIZE=ON \
@@ -26,6 +26,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus"
   case $t in
     rules) cp rules/*.rules "$corpus"/ ;;
+    smb) ;; # its seeds are segment lists, all in fuzz/regressions/smb/
     *) cp pcaps/*.pcap pcaps/*.pcapng "$corpus"/ ;;
   esac
   find "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \;
