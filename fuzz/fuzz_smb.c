@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ctl & 0x08)
             *s += 64;
         uint32_t send_seq = (ctl & 0x10) ? *s - 32 : *s;
-        uint8_t flags = (uint8_t)(((ctl & 0x80) ? WW_TCP_SYN : WW_TCP_ACK) |
-                                  ((ctl & 0x20) ? WW_TCP_FIN : 0) | ((ctl & 0x40) ? WW_TCP_RST : 0));
+        uint8_t flags = (ctl & 0x80) ? WW_TCP_SYN : WW_TCP_ACK;
+        flags |= (uint8_t)(((ctl & 0x20) ? WW_TCP_FIN : 0) | ((ctl & 0x40) ? WW_TCP_RST : 0));
         uint8_t *payload = malloc(len ? len : 1);
         if (!payload)
             abort();

@@ -1,7 +1,8 @@
 /*
  * SMB requests and answers over the stream store: SMB1 and SMB2 commands,
- * the MS17-010 shapes, named-pipe routing to DCE/RPC, and the few server
- * answers that say a host is infected. See smb.h for what and why.
+ * named-pipe routing to DCE/RPC (dcerpc.c judges the calls), the MS17-010
+ * shapes (ms17.c judges them), and the few server answers that say a host is
+ * infected. See smb.h for what and why.
  *
  * Framing is nbss.c's: each message's head (its first WW_SMB_HEAD bytes) is
  * judged here in one call, and of its body only the one byte range a write
@@ -22,25 +23,21 @@
 #include <string.h>
 
 #include "wormwatch/bytes.h"
+#include "wormwatch/ms17.h"
 #include "wormwatch/nbss.h"
 
 #define SMB1_HEADER 32
 #define SMB1_FLAGS_REPLY 0x80
 #define SMB1_FLAGS2_UNICODE 0x8000
-#define SMB1_TRANSACTION 0x25
+#define SMB1_TRANSACTION WW_SMB1_TRANSACTION
 #define SMB1_READ_ANDX 0x2E
 #define SMB1_WRITE_ANDX 0x2F
-#define SMB1_TRANSACTION2 0x32
-#define SMB1_TRANSACTION2_SECONDARY 0x33
-#define SMB1_NT_TRANSACT 0xA0
 #define SMB1_NT_CREATE_ANDX 0xA2
 #define SMB1_ANDX_NONE 0xFF
 #define SMB1_MAX_CHAIN 8
 #define WRITE_MODE_RAW 0x0004
 #define WRITE_MODE_MSG_START 0x0008
-#define TRANS_PEEK_NMPIPE 0x0023
 #define TRANS_TRANSACT_NMPIPE 0x0026
-#define TRANS2_SESSION_SETUP 0x000E
 
 #define SMB2_HEADER 64
 #define SMB2_FLAGS_RESPONSE 0x00000001u
@@ -51,10 +48,6 @@
 #define SMB2_MAX_CHAIN 8
 #define FSCTL_PIPE_TRANSCEIVE 0x0011C017u
 
-#define DOUBLEPULSAR_PING 0x23
-#define DOUBLEPULSAR_EXEC 0xC8
-#define DOUBLEPULSAR_KILL 0x77
-#define DOUBLEPULSAR_MID_RAISE 0x10
 #define WERR_INVALID_PARAMETER 0x57
 
 struct smb_flow {
@@ -70,21 +63,12 @@ struct smb_flow {
     uint32_t pipe_touched[WW_SMB_PIPES]; /* pipe_clock at each pipe's last write */
     char pending_name[WW_DCE_PIPE_NAME]; /* last pipe opened, not claimed by a write yet */
     struct ww_dce_pipe pipe[WW_SMB_PIPES];
-    struct {
-        bool open;                       /* an NT_TRANSACT is waiting for more data */
-        uint16_t mid, pid, uid, tid, function;
-        uint32_t total_data;
-    } nt;
+    struct ww_ms17 ms17;                 /* MS17-010 shapes in progress */
     struct {
         bool due;                        /* a check's answer is awaited */
         uint32_t call_id;
         struct ww_smb_event check;       /* its evidence, for the answer's event */
     } ms08_answer;
-    struct {
-        bool due;                        /* a DoublePulsar ping's answer is awaited */
-        uint16_t mid;
-        struct ww_smb_event ping;
-    } dp_answer;
 };
 
 struct ww_smb {
@@ -104,10 +88,6 @@ struct site {
     const uint8_t *head; /* the message being judged: its head */
     size_t head_len;
     uint32_t msg_len;    /* and its whole length */
-};
-
-struct smb1_ids {
-    uint16_t tid, pid, uid, mid;
 };
 
 static size_t min_size(size_t a, size_t b)
@@ -137,6 +117,26 @@ static void emit(struct site *s, const struct ww_smb_event *ev)
     s->f->reported |= bit;
     s->t->stats.events[ev->kind]++;
     s->t->sink(s->t->sink_ctx, ev);
+}
+
+static void ms17_event(struct site *s, uint8_t command, const struct ww_ms17_finding *found)
+{
+    static const enum ww_smb_kind kind[] = {
+        [WW_MS17_EXPLOIT] = WW_SMB_MS17_010_EXPLOIT,
+        [WW_MS17_CHECK] = WW_SMB_MS17_010_CHECK,
+        [WW_MS17_PING] = WW_SMB_MS17_010_DOUBLEPULSAR_PING,
+        [WW_MS17_COMMAND] = WW_SMB_MS17_010_DOUBLEPULSAR_EXEC,
+        [WW_MS17_IMPLANT] = WW_SMB_MS17_010_DOUBLEPULSAR_IMPLANT,
+    };
+    struct ww_smb_event ev;
+    event_init(s, kind[found->shape], 1, command, &ev);
+    ev.smb.mid = found->mid;
+    ev.ms17.nt_total_data = found->nt_total_data;
+    ev.ms17.nt_function = found->nt_function;
+    ev.ms17.fid = found->fid;
+    ev.ms17.timeout = found->timeout;
+    ev.ms17.opcode = found->opcode;
+    emit(s, &ev);
 }
 
 /* --- DCE/RPC calls -------------------------------------------------------- */
@@ -302,99 +302,29 @@ static void remember_pipe_name(struct smb_flow *f, struct ww_cursor name, bool u
 
 /* --- SMB1 requests -------------------------------------------------------- */
 
-static bool same_transaction(const struct smb_flow *f, const struct smb1_ids *ids)
+/* A request's MS17-010 shape, if it has one, becomes a finding. */
+static void ms17_request(struct site *s, uint8_t command, const struct ww_smb1_ids *ids,
+                         struct ww_cursor params)
 {
-    return f->nt.mid == ids->mid && f->nt.pid == ids->pid && f->nt.uid == ids->uid &&
-           f->nt.tid == ids->tid;
+    struct ww_ms17_finding found;
+    bool truncated;
+    const uint8_t *words = ww_take_bytes(&params, ww_remaining(&params));
+    enum ww_ms17_shape shape =
+        ww_ms17_request(&s->f->ms17, command, ids, words, params.len, &truncated, &found);
+    s->t->stats.truncated += truncated;
+    if (shape != WW_MS17_NONE)
+        ms17_event(s, command, &found);
 }
 
-static void smb1_event(struct site *s, enum ww_smb_kind kind, uint16_t command,
-                       const struct smb1_ids *ids, struct ww_smb_event *ev)
+/* TRANSACTION: TransactNmPipe carries DCE/RPC into the pipe of its FID. */
+static void smb1_transact_nmpipe(struct site *s, struct ww_cursor params)
 {
-    event_init(s, kind, 1, command, ev);
-    ev->smb.mid = ids->mid;
-}
-
-/* TRANSACTION: TransactNmPipe carries DCE/RPC; PeekNamedPipe on FID 0 is the MS17-010 check. */
-static void smb1_transaction(struct site *s, const struct smb1_ids *ids,
-                             struct ww_cursor *params)
-{
-    const uint8_t *p = ww_take_bytes(params, 28), *setup = NULL;
-    if (!p || (p[26] >= 2 && !(setup = ww_take_bytes(params, 4)))) {
-        s->t->stats.truncated++;
-        return;
-    }
-    if (!setup)
-        return;
-    uint16_t op = ww_load_le16(setup), fid = ww_load_le16(setup + 2);
-    if (op == TRANS_TRANSACT_NMPIPE) {
-        open_route(s, 1, SMB1_TRANSACTION, fid, ww_load_le16(p + 24), ww_load_le16(p + 22));
-    } else if (op == TRANS_PEEK_NMPIPE && fid == 0) {
-        struct ww_smb_event ev;
-        smb1_event(s, WW_SMB_MS17_010_CHECK, SMB1_TRANSACTION, ids, &ev);
-        ev.ms17.fid = fid;
-        emit(s, &ev);
-    }
-}
-
-/* TRANSACTION2: SESSION_SETUP is DoublePulsar's; its command is the Timeout's byte sum. */
-static void smb1_transaction2(struct site *s, const struct smb1_ids *ids,
-                              struct ww_cursor *params)
-{
-    const uint8_t *p = ww_take_bytes(params, 28), *setup = NULL;
-    if (!p || (p[26] >= 1 && !(setup = ww_take_bytes(params, 2)))) {
-        s->t->stats.truncated++;
-        return;
-    }
-    if (s->f->nt.open && same_transaction(s->f, ids))
-        s->f->nt.open = false; /* a real TRANSACTION2 of that id: its secondaries are its own */
-    if (p[26] < 1 || ww_load_le16(setup) != TRANS2_SESSION_SETUP)
-        return;
-    uint32_t timeout = ww_load_le32(p + 12);
-    uint8_t opcode = (uint8_t)(p[12] + p[13] + p[14] + p[15]);
-    struct ww_smb_event ev;
-    smb1_event(s,
-               opcode == DOUBLEPULSAR_PING ? WW_SMB_MS17_010_DOUBLEPULSAR_PING
-                                           : WW_SMB_MS17_010_DOUBLEPULSAR_EXEC,
-               SMB1_TRANSACTION2, ids, &ev);
-    ev.ms17.timeout = timeout;
-    ev.ms17.opcode = opcode;
-    emit(s, &ev);
-    if (opcode == DOUBLEPULSAR_PING && s->t->cfg.answers) {
-        s->f->dp_answer.due = true;
-        s->f->dp_answer.mid = ids->mid;
-        s->f->dp_answer.ping = ev;
-    }
-}
-
-/* NT_TRANSACT sent incomplete: remembered, in case a TRANSACTION2_SECONDARY continues it. */
-static void smb1_nt_transact(struct site *s, const struct smb1_ids *ids,
-                             struct ww_cursor *params)
-{
-    const uint8_t *p = ww_take_bytes(params, 38);
-    if (!p) {
-        s->t->stats.truncated++;
-        return;
-    }
-    uint32_t total_data = ww_load_le32(p + 7), data = ww_load_le32(p + 27);
-    s->f->nt.open = data < total_data;
-    s->f->nt.mid = ids->mid;
-    s->f->nt.pid = ids->pid;
-    s->f->nt.uid = ids->uid;
-    s->f->nt.tid = ids->tid;
-    s->f->nt.function = ww_load_le16(p + 36);
-    s->f->nt.total_data = total_data;
-}
-
-static void smb1_trans2_secondary(struct site *s, const struct smb1_ids *ids)
-{
-    if (!s->f->nt.open || !same_transaction(s->f, ids))
-        return;
-    struct ww_smb_event ev;
-    smb1_event(s, WW_SMB_MS17_010_EXPLOIT, SMB1_TRANSACTION2_SECONDARY, ids, &ev);
-    ev.ms17.nt_total_data = s->f->nt.total_data;
-    ev.ms17.nt_function = s->f->nt.function;
-    emit(s, &ev);
+    const uint8_t *p = ww_take_bytes(&params, 28), *setup;
+    if (!p || p[26] < 2 || !(setup = ww_take_bytes(&params, 4)))
+        return; /* ms17_request counts it if truncated */
+    if (ww_load_le16(setup) == TRANS_TRANSACT_NMPIPE)
+        open_route(s, 1, SMB1_TRANSACTION, ww_load_le16(setup + 2), ww_load_le16(p + 24),
+                   ww_load_le16(p + 22));
 }
 
 static void smb1_write_andx(struct site *s, struct ww_cursor *params)
@@ -407,8 +337,8 @@ static void smb1_write_andx(struct site *s, struct ww_cursor *params)
     uint16_t fid = ww_load_le16(p + 4), mode = ww_load_le16(p + 14);
     uint64_t len = ww_load_le16(p + 20) | (uint64_t)ww_load_le16(p + 18) << 16;
     uint64_t start = ww_load_le16(p + 22);
-    if ((mode & (WRITE_MODE_RAW | WRITE_MODE_MSG_START)) == (WRITE_MODE_RAW | WRITE_MODE_MSG_START) &&
-        len >= 2) { /* a raw pipe write starts with the message's length */
+    uint16_t raw_start = WRITE_MODE_RAW | WRITE_MODE_MSG_START;
+    if ((mode & raw_start) == raw_start && len >= 2) { /* a raw pipe write starts with the message's length */
         start += 2;
         len -= 2;
     }
@@ -452,8 +382,8 @@ static void smb1_request(struct site *s, const uint8_t *msg, size_t len)
     }
     if (hdr[9] & SMB1_FLAGS_REPLY)
         return;
-    struct smb1_ids ids = {ww_load_le16(hdr + 24), ww_load_le16(hdr + 26), ww_load_le16(hdr + 28),
-                           ww_load_le16(hdr + 30)};
+    struct ww_smb1_ids ids = {ww_load_le16(hdr + 24), ww_load_le16(hdr + 26),
+                              ww_load_le16(hdr + 28), ww_load_le16(hdr + 30)};
     uint16_t flags2 = ww_load_le16(hdr + 10);
     uint8_t command = hdr[4];
     size_t at = SMB1_HEADER;
@@ -461,7 +391,8 @@ static void smb1_request(struct site *s, const uint8_t *msg, size_t len)
         struct ww_cursor m = ww_cursor_make(msg, len), params;
         uint8_t words;
         uint16_t byte_count;
-        if (!ww_skip(&m, at) || !ww_get_u8(&m, &words) || !ww_take(&m, (size_t)words * 2, &params)) {
+        if (!ww_skip(&m, at) || !ww_get_u8(&m, &words) ||
+            !ww_take(&m, (size_t)words * 2, &params)) {
             s->t->stats.truncated++;
             return;
         }
@@ -471,11 +402,9 @@ static void smb1_request(struct site *s, const uint8_t *msg, size_t len)
         else
             bytes_at += 2;
         struct ww_cursor andx = params;
+        ms17_request(s, command, &ids, params);
         switch (command) {
-        case SMB1_TRANSACTION: smb1_transaction(s, &ids, &params); break;
-        case SMB1_TRANSACTION2: smb1_transaction2(s, &ids, &params); break;
-        case SMB1_TRANSACTION2_SECONDARY: smb1_trans2_secondary(s, &ids); break;
-        case SMB1_NT_TRANSACT: smb1_nt_transact(s, &ids, &params); break;
+        case SMB1_TRANSACTION: smb1_transact_nmpipe(s, params); break;
         case SMB1_WRITE_ANDX: smb1_write_andx(s, &params); break;
         case SMB1_NT_CREATE_ANDX:
             smb1_nt_create(s, flags2, &params, ww_cursor_make(msg, len), bytes_at);
@@ -548,7 +477,7 @@ static void smb2_request(struct site *s, const uint8_t *msg, size_t len)
 
 static bool answer_due(const struct smb_flow *f)
 {
-    return f->ms08_answer.due || f->dp_answer.due;
+    return f->ms08_answer.due || f->ms17.ping_due;
 }
 
 /* DCE/RPC bytes of a server message at [start, start + len): the check's answer? */
@@ -586,19 +515,9 @@ static void smb1_answer(struct site *s, const uint8_t *msg, size_t len)
     if (!hdr || !(hdr[9] & SMB1_FLAGS_REPLY) || !ww_get_u8(&c, &words))
         return;
     uint8_t command = hdr[4];
-    uint16_t mid = ww_load_le16(hdr + 30);
-    if (f->dp_answer.due && command == SMB1_TRANSACTION2) {
-        if (mid == (uint16_t)(f->dp_answer.mid + DOUBLEPULSAR_MID_RAISE)) {
-            struct ww_smb_event ev = f->dp_answer.ping;
-            ev.kind = WW_SMB_MS17_010_DOUBLEPULSAR_IMPLANT;
-            ev.ts_ns = s->ts_ns;
-            ev.smb.mid = mid;
-            emit(s, &ev);
-            f->dp_answer.due = false;
-        } else if (mid == f->dp_answer.mid) {
-            f->dp_answer.due = false;
-        }
-    }
+    struct ww_ms17_finding found;
+    if (ww_ms17_answer(&f->ms17, command, ww_load_le16(hdr + 30), &found) != WW_MS17_NONE)
+        ms17_event(s, command, &found);
     const uint8_t *p = ww_take_bytes(&c, (size_t)words * 2);
     if (!p)
         return;
@@ -849,9 +768,9 @@ const char *ww_smb_command_name(uint8_t dialect, uint16_t command)
     case SMB1_TRANSACTION: return "SMB1_COMMAND_TRANS";
     case SMB1_READ_ANDX: return "SMB1_COMMAND_READ_ANDX";
     case SMB1_WRITE_ANDX: return "SMB1_COMMAND_WRITE_ANDX";
-    case SMB1_TRANSACTION2: return "SMB1_COMMAND_TRANS2";
-    case SMB1_TRANSACTION2_SECONDARY: return "SMB1_COMMAND_TRANS2_SECONDARY";
-    case SMB1_NT_TRANSACT: return "SMB1_COMMAND_NT_TRANS";
+    case WW_SMB1_TRANSACTION2: return "SMB1_COMMAND_TRANS2";
+    case WW_SMB1_TRANSACTION2_SECONDARY: return "SMB1_COMMAND_TRANS2_SECONDARY";
+    case WW_SMB1_NT_TRANSACT: return "SMB1_COMMAND_NT_TRANS";
     case SMB1_NT_CREATE_ANDX: return "SMB1_COMMAND_NT_CREATE_ANDX";
     default: return "SMB1_COMMAND_UNKNOWN";
     }

@@ -350,9 +350,13 @@ void ww_stream_segment(struct ww_stream_store *s, uint32_t hash, const struct ww
     }
     if (syn) /* SYN-ACK: nothing to deliver, and it may carry no flow yet */
         return;
-    struct ww_cursor c = ww_cursor_make(payload, payload ? len : 0);
-    const uint8_t *data = ww_take_bytes(&c, ww_remaining(&c));
-    size_t data_len = c.len;
+    const uint8_t *data = NULL;
+    size_t data_len = 0;
+    if (payload && len > 0) { /* a length without bytes is no data */
+        struct ww_cursor c = ww_cursor_make(payload, len);
+        data = ww_take_bytes(&c, len);
+        data_len = len;
+    }
     if (slot == WW_INDEX_NONE) {
         if (data_len == 0)
             return;

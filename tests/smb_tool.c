@@ -32,7 +32,8 @@ static void print_event(void *ctx, const struct ww_smb_event *ev)
            ev->smb.named_pipe[0] ? ev->smb.named_pipe : "-");
     if (ev->has_dcerpc)
         printf(" srvsvc=%d opnum=%u ctx=%u bind_contexts=%u frags=%u request=%" PRIu32
-               " stub=%" PRIu32 " path=%" PRIu32 " nonascii=%" PRIu32 " climbs=%d status=0x%" PRIx32,
+               " stub=%" PRIu32 " path=%" PRIu32 " nonascii=%" PRIu32
+               " climbs=%d status=0x%" PRIx32,
                ev->dcerpc.interface_known, ev->dcerpc.opnum, ev->dcerpc.context_id,
                ev->dcerpc.bind_contexts, ev->dcerpc.fragments, ev->dcerpc.request_bytes,
                ev->dcerpc.stub_bytes, ev->dcerpc.path_units, ev->dcerpc.path_nonascii,
@@ -78,8 +79,8 @@ int main(int argc, char **argv)
            " pdus=%" PRIu64 " binds=%" PRIu64 " requests=%" PRIu64 " dce_malformed=%" PRIu64
            " answers=%" PRIu64 " retransmitted=%" PRIu64 " held=%" PRIu64 "\n",
            ss->flows, ss->bytes, ss->gaps, st->framing.messages, st->smb1, st->smb2,
-           st->framing.not_smb, st->framing.resyncs, st->framing.resynced, st->framing.given_up, st->truncated, st->pipes, st->dce.pdus,
-           st->dce.binds, st->dce.requests, st->dce.malformed, st->answers, ss->retransmitted,
+           st->framing.not_smb, st->framing.resyncs, st->framing.resynced, st->framing.given_up,
+           st->truncated, st->pipes, st->dce.pdus, st->dce.binds, st->dce.requests, st->dce.malformed, st->answers, ss->retransmitted,
            ss->held);
     ww_smb_free(smb);
     return status;

@@ -48,7 +48,8 @@ static bool consumer(void *ctx, const struct ww_stream_key *key, void *state,
 {
     struct fixture *f = ctx;
     assert_true(f->chunks < MAX_CHUNKS);
-    f->chunk[f->chunks++] = (struct chunk_log){chunk->kind, chunk->dir, chunk->len, key->client_port};
+    f->chunk[f->chunks++] =
+        (struct chunk_log){chunk->kind, chunk->dir, chunk->len, key->client_port};
     if (chunk->kind == WW_STREAM_DATA) {
         size_t *n = &f->byte_count[chunk->dir];
         assert_true(*n + chunk->len <= sizeof f->bytes[0]);
@@ -63,7 +64,8 @@ static bool consumer(void *ctx, const struct ww_stream_key *key, void *state,
 
 static void start_with(size_t flows, size_t hold)
 {
-    struct ww_stream_config cfg = {.memory_bytes = flows * ww_stream_bytes_per_flow(STATE_SIZE, hold),
+    size_t per_flow = ww_stream_bytes_per_flow(STATE_SIZE, hold);
+    struct ww_stream_config cfg = {.memory_bytes = flows * per_flow,
                                    .state_size = STATE_SIZE,
                                    .hold_bytes = hold,
                                    .idle_timeout_ns = IDLE,

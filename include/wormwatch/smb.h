@@ -20,7 +20,7 @@
  * - MS08-067 infected: the server's answer to such a check is
  *   WERR_INVALID_PARAMETER, which is how Conficker's in-memory patch answers
  *   where a patched host says WERR_INVALID_NAME (nmap's smb-vuln-conficker).
- * - MS17-010 (EternalBlue, WannaCry): an NT_TRANSACT left incomplete and then
+ * - MS17-010 (EternalBlue, WannaCry; ms17.h): an NT_TRANSACT left incomplete and then
  *   continued by TRANSACTION2_SECONDARY of the same transaction (the type
  *   confusion the exploit relies on; no client does that);
  *   a PeekNamedPipe TRANSACTION on FID 0 (the vulnerability check of nmap,

@@ -106,9 +106,9 @@ void ww_stream_free(struct ww_stream_store *store);
  * hash of *key (a function of the key alone, equal for both directions).
  * Zero-length segments only matter for their flags. Moves packet time on.
  */
-void ww_stream_segment(struct ww_stream_store *store, uint32_t hash, const struct ww_stream_key *key,
-                       enum ww_stream_dir dir, uint64_t ts_ns, uint32_t seq, uint8_t tcp_flags,
-                       const uint8_t *payload, size_t len);
+void ww_stream_segment(struct ww_stream_store *store, uint32_t hash,
+                       const struct ww_stream_key *key, enum ww_stream_dir dir, uint64_t ts_ns,
+                       uint32_t seq, uint8_t tcp_flags, const uint8_t *payload, size_t len);
 /* Moves packet time forward (a quiet link) and expires idle flows. */
 void ww_stream_advance(struct ww_stream_store *store, uint64_t now_ns);
 /* End of input: every flow delivers what it holds and is forgotten. */
