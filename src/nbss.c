@@ -108,7 +108,8 @@ static void header_done(struct ww_nbss *n, struct ww_nbss_stats *st,
 static void head_progress(struct ww_nbss *n, struct ww_nbss_stats *st,
                           const struct ww_nbss_handler *h)
 {
-    const uint8_t *id = h->head_buf;
+    struct ww_cursor c = ww_cursor_make(h->head_buf, n->head_len);
+    const uint8_t *id = ww_take_bytes(&c, 4);
     if (n->head_len == 4 && (memcmp(id + 1, "SMB", 3) != 0 || id[0] < 0xFC)) {
         st->not_smb++;
         uint8_t seen[7] = {n->header[1], n->header[2], n->header[3], id[0], id[1], id[2], id[3]};

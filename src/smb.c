@@ -557,10 +557,12 @@ static void client_head(void *ctx, const uint8_t *head, size_t len, uint32_t msg
     s->head_len = len;
     s->msg_len = msg_len;
     s->f->route.pipe = 0;
-    if (head[0] == 0xFF) {
+    uint8_t id = 0;
+    ww_peek_u8(&(struct ww_cursor){head, len, 0}, 0, &id); /* the framer checked 4 bytes */
+    if (id == 0xFF) {
         s->t->stats.smb1++;
         smb1_request(s, head, len);
-    } else if (head[0] == 0xFE) {
+    } else if (id == 0xFE) {
         s->t->stats.smb2++;
         smb2_request(s, head, len);
     } else {
@@ -590,11 +592,13 @@ static void server_head(void *ctx, const uint8_t *head, size_t len, uint32_t msg
 {
     struct site *s = ctx;
     s->msg_len = msg_len;
+    uint8_t id = 0;
     if (len <= 4) /* only read to stay in step */
         return;
-    if (head[0] == 0xFF)
+    ww_peek_u8(&(struct ww_cursor){head, len, 0}, 0, &id);
+    if (id == 0xFF)
         smb1_answer(s, head, len);
-    else if (head[0] == 0xFE)
+    else if (id == 0xFE)
         smb2_answer(s, head, len);
 }
 

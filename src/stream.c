@@ -300,7 +300,7 @@ static void expire(struct ww_stream_store *s)
 {
     uint32_t slot;
     while ((slot = ww_index_oldest(&s->index)) != WW_INDEX_NONE &&
-           flow_at(s, slot)->last_ns + s->cfg.idle_timeout_ns < s->clock_ns) {
+           s->clock_ns - flow_at(s, slot)->last_ns > s->cfg.idle_timeout_ns) {
         s->stats.expired++;
         drop(s, slot);
     }
