@@ -5,7 +5,8 @@
  * The input is a list of segments, each "CTL LEN_HI LEN_LO PAYLOAD[LEN]":
  * CTL bit 0 sends it server -> client, bits 1-2 pick one of four flows,
  * bit 3 leaves a 64-byte hole before it, bit 4 sends it 32 bytes early (an
- * overlap), bits 5-7 add FIN, RST, SYN. CTL 0xFF moves packet time on by two
+ * overlap), both say its last 64 bytes on the wire were not captured (the
+ * snap length), bits 5-7 add FIN, RST, SYN. CTL 0xFF moves packet time on by two
  * hours instead (flows expire). The store holds only three flows, so
  * eviction runs too. Each payload is copied into a buffer of exactly its
  * size, so a read past it is caught. The seeds in fuzz/regressions/smb/ are
@@ -59,19 +60,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct ww_stream_key key = {0x0A000001u + flow, 0x0A0000FEu, (uint16_t)(1024 + flow),
                                     flow == 3 ? 139 : 445};
         uint32_t *s = &seq[flow][to_server ? 0 : 1];
-        if (ctl & 0x08)
+        bool cut = (ctl & 0x18) == 0x18;
+        if ((ctl & 0x08) && !cut)
             *s += 64;
-        uint32_t send_seq = (ctl & 0x10) ? *s - 32 : *s;
+        uint32_t send_seq = (ctl & 0x10) && !cut ? *s - 32 : *s;
         uint8_t flags = (ctl & 0x80) ? WW_TCP_SYN : WW_TCP_ACK;
         flags |= (uint8_t)(((ctl & 0x20) ? WW_TCP_FIN : 0) | ((ctl & 0x40) ? WW_TCP_RST : 0));
         uint8_t *payload = malloc(len ? len : 1);
         if (!payload)
             abort();
         memcpy(payload, data + at, len);
-        ww_smb_segment(smb, key.client_port * 2654435761u, &key, to_server, now, send_seq, flags,
-                       len ? payload : NULL, len);
+        size_t wire = cut ? len + 64 : len;
+        struct ww_segment seg = {now, send_seq, flags, len ? payload : NULL, len, wire};
+        ww_smb_segment(smb, key.client_port * 2654435761u, &key, to_server, &seg);
         free(payload);
-        *s = send_seq + (uint32_t)len;
+        *s = send_seq + (uint32_t)wire;
         at += len;
     }
     ww_smb_flush(smb);

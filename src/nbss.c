@@ -194,7 +194,13 @@ bool ww_nbss_data(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_n
 void ww_nbss_gap(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_nbss_handler *h,
                  size_t len)
 {
-    if (n->mode == MODE_BODY && len <= (size_t)(n->msg_len - n->msg_pos)) {
+    bool inside = len <= (size_t)(n->msg_len - n->msg_pos);
+    if (n->mode == MODE_HEAD && inside && n->head_len >= 4) {
+        /* a head cut short (the snap length, a lost segment): judged on what came */
+        h->head(h->ctx, h->head_buf, n->head_len, n->msg_len);
+        n->mode = MODE_BODY;
+    }
+    if (n->mode == MODE_BODY && inside) {
         if (n->head_want > 0)
             h->lost(h->ctx, n->msg_pos, len);
         n->msg_pos += (uint32_t)len;

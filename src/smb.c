@@ -709,11 +709,10 @@ void ww_smb_free(struct ww_smb *t)
 }
 
 void ww_smb_segment(struct ww_smb *t, uint32_t hash, const struct ww_stream_key *key,
-                    bool to_server, uint64_t ts_ns, uint32_t seq, uint8_t tcp_flags,
-                    const uint8_t *payload, size_t len)
+                    bool to_server, const struct ww_segment *seg)
 {
     ww_stream_segment(t->store, hash, key, to_server ? WW_STREAM_TO_SERVER : WW_STREAM_TO_CLIENT,
-                      ts_ns, seq, tcp_flags, payload, len);
+                      seg);
 }
 
 void ww_smb_advance(struct ww_smb *t, uint64_t now_ns)

@@ -254,8 +254,15 @@ static void ahead(struct ww_stream_store *s, struct flow *f, uint32_t seq, const
     deliver(s, f, WW_STREAM_TO_SERVER, WW_STREAM_DATA, data, len, ts_ns);
 }
 
+/*
+ * A segment of `wire` bytes of which the first `len` were captured (the snap
+ * length cuts the rest): the bytes past next_seq are delivered, the cut ones
+ * as a gap. Only a whole segment is held; a cut one ahead of a hole gives the
+ * hole up at once.
+ */
 static void data_segment(struct ww_stream_store *s, struct flow *f, enum ww_stream_dir dir,
-                         uint32_t seq, const uint8_t *data, size_t len, uint64_t ts_ns)
+                         uint32_t seq, const uint8_t *data, size_t len, size_t wire,
+                         uint64_t ts_ns)
 {
     struct half *h = &f->half[dir];
     s->stats.segments++;
@@ -263,25 +270,34 @@ static void data_segment(struct ww_stream_store *s, struct flow *f, enum ww_stre
         h->started = true;
         h->next_seq = seq;
     }
-    int64_t d = seq_diff(seq, h->next_seq);
-    if (d > 0) {
-        if (dir == WW_STREAM_TO_SERVER) {
+    if (dir == WW_STREAM_TO_SERVER && seq_diff(seq, h->next_seq) > 0) {
+        if (wire == len) {
             ahead(s, f, seq, data, len, ts_ns);
-        } else {
-            deliver(s, f, dir, WW_STREAM_GAP, NULL, (size_t)d, ts_ns);
-            deliver(s, f, dir, WW_STREAM_DATA, data, len, ts_ns);
+            return;
         }
-        return;
+        release_hold(s, f);
     }
-    size_t old = (size_t)-d;
-    if (old >= len) {
+    int64_t d = seq_diff(seq, h->next_seq);
+    if (d <= 0 && (size_t)-d >= wire) {
         s->stats.retransmitted++;
         return;
     }
-    s->stats.overlap_bytes += old;
-    deliver(s, f, dir, WW_STREAM_DATA, data + old, len - old, ts_ns);
-    if (dir == WW_STREAM_TO_SERVER)
-        try_fill(s, f);
+    if (d > 0) {
+        deliver(s, f, dir, WW_STREAM_GAP, NULL, (size_t)d, ts_ns);
+        d = 0;
+    }
+    size_t old = (size_t)-d;
+    if (old < len) {
+        s->stats.overlap_bytes += old;
+        deliver(s, f, dir, WW_STREAM_DATA, data + old, len - old, ts_ns);
+        if (dir == WW_STREAM_TO_SERVER)
+            try_fill(s, f);
+    }
+    int64_t cut = seq_diff(seq + (uint32_t)wire, h->next_seq);
+    if (cut > 0) {
+        s->stats.cut_bytes += (uint64_t)cut;
+        deliver(s, f, dir, WW_STREAM_GAP, NULL, (size_t)cut, ts_ns);
+    }
 }
 
 /* --- the table ------------------------------------------------------------ */
@@ -335,11 +351,11 @@ void ww_stream_flush(struct ww_stream_store *s)
 }
 
 void ww_stream_segment(struct ww_stream_store *s, uint32_t hash, const struct ww_stream_key *key,
-                       enum ww_stream_dir dir, uint64_t ts_ns, uint32_t seq, uint8_t tcp_flags,
-                       const uint8_t *payload, size_t len)
+                       enum ww_stream_dir dir, const struct ww_segment *seg)
 {
-    ww_stream_advance(s, ts_ns);
+    ww_stream_advance(s, seg->ts_ns);
     uint32_t slot = ww_index_find(&s->index, hash, key, key_matches, s);
+    uint8_t tcp_flags = seg->tcp_flags;
     bool syn = (tcp_flags & WW_TCP_SYN) != 0;
     if (syn && dir == WW_STREAM_TO_SERVER && !(tcp_flags & WW_TCP_ACK)) {
         if (slot != WW_INDEX_NONE) { /* the 4-tuple is reused: a new connection */
@@ -352,11 +368,12 @@ void ww_stream_segment(struct ww_stream_store *s, uint32_t hash, const struct ww
         return;
     const uint8_t *data = NULL;
     size_t data_len = 0;
-    if (payload && len > 0) { /* a length without bytes is no data */
-        struct ww_cursor c = ww_cursor_make(payload, len);
-        data = ww_take_bytes(&c, len);
-        data_len = len;
+    if (seg->payload && seg->captured > 0) { /* a length without bytes is no data */
+        struct ww_cursor c = ww_cursor_make(seg->payload, seg->captured);
+        data = ww_take_bytes(&c, seg->captured);
+        data_len = seg->captured;
     }
+    size_t wire = seg->len > data_len ? seg->len : data_len;
     if (slot == WW_INDEX_NONE) {
         if (data_len == 0)
             return;
@@ -369,8 +386,8 @@ void ww_stream_segment(struct ww_stream_store *s, uint32_t hash, const struct ww
     struct flow *f = flow_at(s, slot);
     f->last_ns = s->clock_ns;
     ww_index_touch(&s->index, slot);
-    if (data_len > 0)
-        data_segment(s, f, dir, seq, data, data_len, ts_ns);
+    if (wire > 0)
+        data_segment(s, f, dir, seg->seq, data, data_len, wire, seg->ts_ns);
     if (tcp_flags & (WW_TCP_FIN | WW_TCP_RST)) {
         s->stats.closed++;
         drop(s, slot);

@@ -65,6 +65,9 @@ static bool decode(int dlt, const uint8_t *frame, size_t len, struct pcap_tcp_se
     seg->flags = tcp[13];
     seg->len = ww_remaining(&l4);
     seg->payload = ww_take_bytes(&l4, seg->len);
+    seg->wire_len = total - ihl >= off ? total - ihl - off : 0;
+    if (seg->wire_len < seg->len) /* Ethernet padding after a short IP packet */
+        seg->len = seg->wire_len;
     return true;
 }
 

@@ -21,7 +21,8 @@ struct pcap_tcp_segment {
     uint32_t seq;
     uint8_t flags;
     const uint8_t *payload; /* valid during the callback only */
-    size_t len;
+    size_t len;             /* bytes captured */
+    size_t wire_len;        /* the payload's length by the IP header */
 };
 
 typedef void (*pcap_tcp_fn)(void *ctx, const struct pcap_tcp_segment *seg);

@@ -3,12 +3,16 @@
  * and a line of counters, for looking at a capture by hand and for the
  * tests' expectations.
  *
- * Usage: smb_tool FILE...   (several files are one stream, as in wormwatch)
+ * Usage: smb_tool [-s BYTES] FILE...   (several files are one stream, as in
+ *        wormwatch; -s keeps only the first BYTES of each TCP payload, as a
+ *        snap length would)
  * Out:   KIND CLIENT:PORT -> SERVER:PORT smb=DIALECT/COMMAND pipe=NAME ...
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pcap_tcp.h"
@@ -44,6 +48,8 @@ static void print_event(void *ctx, const struct ww_smb_event *ev)
     printf("\n");
 }
 
+static size_t snap = SIZE_MAX; /* payload bytes kept per segment */
+
 static void feed(void *ctx, const struct pcap_tcp_segment *seg)
 {
     struct ww_stream_key key;
@@ -52,8 +58,9 @@ static void feed(void *ctx, const struct pcap_tcp_segment *seg)
         return;
     uint32_t hash = ww_hash_words(key.client, key.server,
                                   (uint32_t)key.client_port << 16 | key.server_port, 6);
-    ww_smb_segment(ctx, hash, &key, to_server, seg->ts_ns, seg->seq, seg->flags, seg->payload,
-                   seg->len);
+    struct ww_segment s = {seg->ts_ns, seg->seq, seg->flags, seg->payload,
+                           seg->len < snap ? seg->len : snap, seg->wire_len};
+    ww_smb_segment(ctx, hash, &key, to_server, &s);
 }
 
 int main(int argc, char **argv)
@@ -66,8 +73,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: smb_tool FILE...\n");
         return 2;
     }
-    int status = 0;
-    for (int i = 1; i < argc; i++)
+    int status = 0, first = 1;
+    if (argc > 3 && strcmp(argv[1], "-s") == 0) {
+        snap = strtoul(argv[2], NULL, 10);
+        first = 3;
+    }
+    for (int i = first; i < argc; i++)
         if (!pcap_tcp_read(argv[i], feed, smb))
             status = 1;
     ww_smb_flush(smb);

@@ -586,7 +586,8 @@ static void segment(bool to_server, uint32_t seq, const uint8_t *data, size_t le
     assert_true(ww_smb_flow_key(src, dst, sport, dport, &key, &dir));
     assert_int_equal(dir, to_server);
     fx.now += 1000000;
-    ww_smb_segment(fx.smb, key.client_port * 31u, &key, to_server, fx.now, seq, flags, data, len);
+    struct ww_segment seg = {fx.now, seq, flags, data, len, len};
+    ww_smb_segment(fx.smb, key.client_port * 31u, &key, to_server, &seg);
 }
 
 /* Bytes from the client, cut into fx.segment-byte segments. */

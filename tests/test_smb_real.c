@@ -91,8 +91,8 @@ static void start(bool answers, size_t memory)
 }
 
 /* The caller's hash: the pipeline keys it; any function of the key will do here. */
-static void feed_part(const struct segment *s, uint32_t seq, const uint8_t *data, size_t len,
-                      uint8_t flags)
+static void feed_cut(const struct segment *s, uint32_t seq, const uint8_t *data, size_t captured,
+                     size_t len, uint8_t flags)
 {
     struct ww_stream_key key;
     bool to_server;
@@ -100,7 +100,14 @@ static void feed_part(const struct segment *s, uint32_t seq, const uint8_t *data
         return;
     uint32_t hash = ww_hash_words(key.client, key.server,
                                   (uint32_t)key.client_port << 16 | key.server_port, 6);
-    ww_smb_segment(fx.smb, hash, &key, to_server, s->ts_ns, seq, flags, data, len);
+    struct ww_segment seg = {s->ts_ns, seq, flags, data, captured, len};
+    ww_smb_segment(fx.smb, hash, &key, to_server, &seg);
+}
+
+static void feed_part(const struct segment *s, uint32_t seq, const uint8_t *data, size_t len,
+                      uint8_t flags)
+{
+    feed_cut(s, seq, data, len, len, flags);
 }
 
 static void feed(const struct segment *s)
@@ -272,6 +279,32 @@ static void test_ms08_067_retransmitted_and_reordered(void **state)
     assert_true(ss->held >= 20);
     assert_int_equal(ss->filled, ss->held); /* the copy of a held segment is a retransmission */
     assert_int_equal(ss->retransmitted, copies); /* every copy, and nothing else */
+}
+
+/*
+ * A capture with a snap length of 300 bytes (246 of payload): the bind is cut,
+ * so SRVSVC's context is not known, and the request is judged on the start of
+ * its path, which is enough.
+ */
+static void test_ms08_067_snap_length_300(void **state)
+{
+    (void)state;
+    load(REAL("ms08_067_msf_netapi_tcp445.pcap"));
+    start(true, 16u << 20);
+    for (size_t i = 0; i < fx.count; i++) {
+        const struct segment *s = &fx.seg[i];
+        feed_cut(s, s->seq, s->payload, s->len < 246 ? s->len : 246, s->len, s->flags);
+    }
+    ww_smb_flush(fx.smb);
+    assert_int_equal(fx.events, 1);
+    assert_event(0, WW_SMB_MS08_067_EXPLOIT, MSF_CLIENT, 55845, MSF_SERVER);
+    const struct ww_smb_event *ev = &fx.event[0];
+    assert_false(ev->dcerpc.interface_known);
+    assert_int_equal(ev->dcerpc.opnum, 31);
+    assert_int_equal(ev->dcerpc.path_units, 305);
+    assert_true(ev->dcerpc.path_examined < 305);
+    assert_true(ev->dcerpc.path_nonascii >= WW_MS08_CODE_UNITS);
+    assert_true(ww_smb_stream_stats(fx.smb)->cut_bytes > 0);
 }
 
 /* --- MS17-010 ---------------------------------------------------------------- */
@@ -447,6 +480,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ms08_067_metasploit_exploit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ms08_067_one_byte_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ms08_067_retransmitted_and_reordered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ms08_067_snap_length_300, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eternalblue_with_doublepulsar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eternalblue_answers_not_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metasploit_eternalblue, setup, teardown),

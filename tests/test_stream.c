@@ -116,8 +116,15 @@ static uint8_t pattern[1024]; /* byte i is (uint8_t)(i * 7 + 1): where a byte ca
 static void send_on(const struct ww_stream_key *k, enum ww_stream_dir dir, uint64_t t,
                     uint32_t seq, uint32_t offset, size_t len, uint8_t flags)
 {
-    ww_stream_segment(fx.store, hash_of(k), k, dir, t, seq, flags, len ? pattern + offset : NULL,
-                      len);
+    struct ww_segment seg = {t, seq, flags, len ? pattern + offset : NULL, len, len};
+    ww_stream_segment(fx.store, hash_of(k), k, dir, &seg);
+}
+
+/* Client data of which only the first `captured` of `len` bytes were captured. */
+static void client_cut(uint32_t base, uint32_t offset, size_t captured, size_t len)
+{
+    struct ww_segment seg = {T0, base + offset, WW_TCP_ACK, pattern + offset, captured, len};
+    ww_stream_segment(fx.store, hash_of(&KEY), &KEY, WW_STREAM_TO_SERVER, &seg);
 }
 
 /* Client data at stream offset `offset` (seq = base + offset). */
@@ -176,8 +183,8 @@ static void test_retransmission_dropped_overlap_trimmed_first_wins(void **state)
     client(1000, 0, 10);
     client(1000, 0, 10); /* a plain retransmission */
     /* bytes 5..9 again, but different: the first copy stands */
-    ww_stream_segment(fx.store, hash_of(&KEY), &KEY, WW_STREAM_TO_SERVER, T0, 1005, WW_TCP_ACK,
-                      pattern + 500, 15);
+    struct ww_segment other = {T0, 1005, WW_TCP_ACK, pattern + 500, 15, 15};
+    ww_stream_segment(fx.store, hash_of(&KEY), &KEY, WW_STREAM_TO_SERVER, &other);
     assert_int_equal(fx.chunks, 2);
     assert_chunk(1, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 10);
     assert_memory_equal(fx.bytes[0], pattern, 10);
@@ -309,6 +316,38 @@ static void test_server_side_has_its_own_numbers_and_no_hold(void **state)
     assert_memory_equal(fx.bytes[WW_STREAM_TO_CLIENT], pattern + 100, 8);
 }
 
+/* The snap length cut segments short: what it cut is a gap, in its place. */
+static void test_cut_segments_leave_gaps_where_bytes_were_cut(void **state)
+{
+    (void)state;
+    start();
+    client_cut(1000, 0, 6, 10); /* 6 of 10 captured */
+    client(1000, 10, 5);
+    client_cut(1000, 12, 2, 8); /* overlaps 12..14, captured 12..13, cut 14..19 */
+    client_cut(1000, 20, 0, 4); /* nothing captured of a known flow */
+    assert_int_equal(fx.chunks, 5);
+    assert_chunk(0, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 6);
+    assert_chunk(1, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 4);
+    assert_chunk(2, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 5);
+    assert_chunk(3, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 5); /* 15..19 */
+    assert_chunk(4, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 4);
+    const struct ww_stream_stats *st = ww_stream_stats(fx.store);
+    assert_int_equal(st->cut_bytes, 13);
+    assert_int_equal(st->gap_bytes, 13);
+    client_cut(1000, 14, 2, 6); /* all old now */
+    assert_int_equal(st->retransmitted, 1);
+    /* a cut segment ahead of a hole is never held: the hole is given up at once */
+    client(1000, 30, 4); /* held */
+    client_cut(1000, 40, 3, 9);
+    assert_int_equal(st->held, 1);
+    assert_chunk(5, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 6);  /* 24..29 */
+    assert_chunk(6, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 4); /* the held 30..33 */
+    assert_chunk(7, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 6);  /* 34..39 */
+    assert_chunk(8, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 3);
+    assert_chunk(9, WW_STREAM_GAP, WW_STREAM_TO_SERVER, 6);  /* the cut 43..48 */
+    assert_int_equal(fx.chunks, 10);
+}
+
 /* --- the flows' lives ---------------------------------------------------------- */
 
 static void test_only_client_data_creates_a_flow(void **state)
@@ -319,8 +358,9 @@ static void test_only_client_data_creates_a_flow(void **state)
     send_on(&KEY, WW_STREAM_TO_CLIENT, T0, 5000, 0, 0, WW_TCP_SYN | WW_TCP_ACK);
     send_on(&KEY, WW_STREAM_TO_SERVER, T0, 1001, 0, 0, WW_TCP_ACK); /* a zero-length ACK */
     send_on(&KEY, WW_STREAM_TO_CLIENT, T0, 5001, 0, 10, WW_TCP_ACK);
-    ww_stream_segment(fx.store, hash_of(&KEY), &KEY, WW_STREAM_TO_SERVER, T0, 1001, WW_TCP_ACK,
-                      NULL, 10); /* a length with no bytes is no data */
+    struct ww_segment no_bytes = {T0, 1001, WW_TCP_ACK, NULL, 10, 10};
+    ww_stream_segment(fx.store, hash_of(&KEY), &KEY, WW_STREAM_TO_SERVER, &no_bytes);
+    /* a length with no bytes is no data: it creates nothing */
     assert_int_equal(fx.chunks, 0);
     assert_int_equal(ww_stream_active(fx.store), 0);
     assert_int_equal(ww_stream_stats(fx.store)->unknown_server_segments, 1);
@@ -443,6 +483,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_hold_means_gap_then_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_numbers_wrap_around, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_side_has_its_own_numbers_and_no_hold, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cut_segments_leave_gaps_where_bytes_were_cut, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_only_client_data_creates_a_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_and_rst_end_a_flow, setup, teardown),

@@ -6,7 +6,9 @@
  * two parts: its head (the first head_cap bytes, copied into the caller's
  * buffer, judged in one call) and then its body as it passes, never kept.
  * Session requests and keepalives are skipped. A gap inside a body is just
- * skipped too (the caller hears which bytes were lost); a gap anywhere else,
+ * skipped too (the caller hears which bytes were lost), and one inside a
+ * head (a snap length that cuts segments) has the head judged on the bytes
+ * that came before it, the framing still in step; a gap anywhere else,
  * a header that is not a session message, or a message that is not SMB puts
  * the framer out of step: it slides an 8-byte window over the bytes until it
  * holds a session-message header followed by 0xFF or 0xFE "SMB", and gives

@@ -140,11 +140,12 @@ void ww_smb_free(struct ww_smb *smb);
 
 /*
  * Feeds one TCP segment of a watched flow. `hash` is the caller's (keyed) hash
- * of *key, which ww_smb_flow_key() filled; the same for both directions.
+ * of *key, which ww_smb_flow_key() filled; the same for both directions. The
+ * capture's snap length must leave SMB payloads whole to judge them: what it
+ * cuts (seg->len past seg->captured) is a gap.
  */
 void ww_smb_segment(struct ww_smb *smb, uint32_t hash, const struct ww_stream_key *key,
-                    bool to_server, uint64_t ts_ns, uint32_t seq, uint8_t tcp_flags,
-                    const uint8_t *payload, size_t len);
+                    bool to_server, const struct ww_segment *seg);
 /* Moves packet time forward (a quiet link) and expires idle flows. */
 void ww_smb_advance(struct ww_smb *smb, uint64_t now_ns);
 /* End of input: every flow is judged on what it sent and forgotten. */

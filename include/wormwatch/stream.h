@@ -48,6 +48,17 @@ enum ww_stream_chunk_kind {
     WW_STREAM_END   /* the flow is being forgotten (closed, idle, evicted, flushed) */
 };
 
+/* One TCP segment, as the caller decoded it. */
+struct ww_segment {
+    uint64_t ts_ns;         /* packet time */
+    uint32_t seq;           /* TCP sequence number */
+    uint8_t tcp_flags;      /* WW_TCP_* (decode.h) */
+    const uint8_t *payload; /* the payload bytes captured */
+    size_t captured;        /* how many of them there are */
+    size_t len;             /* the payload's length on the wire (from the IP header): the
+                               bytes past `captured` that the snap length cut are a gap */
+};
+
 struct ww_stream_chunk {
     enum ww_stream_chunk_kind kind;
     enum ww_stream_dir dir;
@@ -86,8 +97,9 @@ struct ww_stream_stats {
     uint64_t overlap_bytes; /* old bytes cut from segments that also had new ones */
     uint64_t held;          /* segments held ahead of a hole */
     uint64_t filled;        /* holes filled while their successor was held */
-    uint64_t gaps;          /* holes given up on */
+    uint64_t gaps;          /* holes given up on, and cut segment tails */
     uint64_t gap_bytes;     /* bytes in them */
+    uint64_t cut_bytes;     /* of which cut by the snap length */
     uint64_t abandoned;     /* directions the consumer gave up on */
     uint64_t ignored_bytes; /* bytes of abandoned directions */
     uint64_t unknown_server_segments; /* server data for no known flow (its client never sent) */
@@ -107,8 +119,8 @@ void ww_stream_free(struct ww_stream_store *store);
  * Zero-length segments only matter for their flags. Moves packet time on.
  */
 void ww_stream_segment(struct ww_stream_store *store, uint32_t hash,
-                       const struct ww_stream_key *key, enum ww_stream_dir dir, uint64_t ts_ns,
-                       uint32_t seq, uint8_t tcp_flags, const uint8_t *payload, size_t len);
+                       const struct ww_stream_key *key, enum ww_stream_dir dir,
+                       const struct ww_segment *seg);
 /* Moves packet time forward (a quiet link) and expires idle flows. */
 void ww_stream_advance(struct ww_stream_store *store, uint64_t now_ns);
 /* End of input: every flow delivers what it holds and is forgotten. */
