@@ -91,8 +91,8 @@ int main(int argc, char **argv)
            " answers=%" PRIu64 " retransmitted=%" PRIu64 " held=%" PRIu64 "\n",
            ss->flows, ss->bytes, ss->gaps, st->framing.messages, st->smb1, st->smb2,
            st->framing.not_smb, st->framing.resyncs, st->framing.resynced, st->framing.given_up,
-           st->truncated, st->pipes, st->dce.pdus, st->dce.binds, st->dce.requests, st->dce.malformed, st->answers, ss->retransmitted,
-           ss->held);
+           st->truncated, st->pipes, st->dce.pdus, st->dce.binds, st->dce.requests,
+           st->dce.malformed, st->answers, ss->retransmitted, ss->held);
     ww_smb_free(smb);
     return status;
 }
