@@ -121,6 +121,21 @@ static inline uint32_t ww_load_be32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
 }
 
+static inline uint16_t ww_load_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t ww_load_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t ww_load_le64(const uint8_t *p)
+{
+    return (uint64_t)ww_load_le32(p) | ((uint64_t)ww_load_le32(p + 4) << 32);
+}
+
 /* Splits off the next n bytes as a cursor of their own and consumes them. */
 static inline bool ww_take(struct ww_cursor *c, size_t n, struct ww_cursor *sub)
 {
