@@ -391,6 +391,39 @@ static json_t *dns_stats_object(uint64_t seen, const struct ww_dns_stats *d)
     return o;
 }
 
+static json_t *smb_stats_object(const struct ww_smb_stats *m)
+{
+    json_t *o = json_object();
+    set_u64(o, "smb1", m->smb1);
+    set_u64(o, "smb2", m->smb2);
+    set_u64(o, "smb2_sealed", m->smb2_sealed);
+    set_u64(o, "truncated", m->truncated);
+    set_u64(o, "pipes", m->pipes);
+    set_u64(o, "answers", m->answers);
+    json_t *ev = json_object();
+    for (int k = 0; k < WW_SMB_KIND__COUNT; k++)
+        set_u64(ev, ww_smb_kind_name((enum ww_smb_kind)k), m->events[k]);
+    json_object_set_new(o, "findings", ev);
+    return o;
+}
+
+static json_t *streams_object(const struct ww_stream_stats *t, uint32_t capacity)
+{
+    json_t *o = json_object();
+    set_u64(o, "capacity", capacity);
+    set_u64(o, "flows", t->flows);
+    set_u64(o, "evicted", t->evicted);
+    set_u64(o, "expired", t->expired);
+    set_u64(o, "closed", t->closed);
+    set_u64(o, "segments", t->segments);
+    set_u64(o, "bytes", t->bytes);
+    set_u64(o, "gaps", t->gaps);
+    set_u64(o, "gap_bytes", t->gap_bytes);
+    set_u64(o, "cut_bytes", t->cut_bytes);
+    set_u64(o, "abandoned", t->abandoned);
+    return o;
+}
+
 static json_t *dga_stats_object(const struct ww_dga_detect_stats *g)
 {
     json_t *o = json_object();
@@ -423,18 +456,25 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
         json_object_set_new(table, "probation", probation_object(s->probation, s->detect));
     json_object_set_new(stats, "table", table);
     json_object_set_new(stats, "detect", detect_object(s->detect));
-    uint64_t alerts = s->detect->alerts;
+    uint64_t alerts = s->detect->alerts + s->payload.alerts;
     if (s->payload.p2p) {
         json_object_set_new(stats, "p2p", p2p_stats_object(s->payload.p2p));
-        alerts += s->payload.p2p->flagged;
     }
     if (s->payload.dga) {
         json_object_set_new(stats, "dns", dns_stats_object(s->payload.dns_seen, s->payload.dns));
         json_object_set_new(stats, "dga", dga_stats_object(s->payload.dga));
-        alerts += s->payload.dga->reports;
     }
     if (s->indicators)
         json_object_set_new(stats, "indicators", table_common(s->indicators));
+    if (s->payload.smb) {
+        json_object_set_new(stats, "smb", smb_stats_object(s->payload.smb));
+        json_object_set_new(stats, "streams",
+                            streams_object(s->payload.streams, s->payload.stream_capacity));
+    }
+    json_t *pay = json_object();
+    set_u64(pay, "alerts", s->payload.alerts);
+    set_u64(pay, "suppressed", s->payload.suppressed);
+    json_object_set_new(stats, "payload", pay);
     set_u64(stats, "alerts", alerts);
     json_t *o = json_object();
     set_u64(o, "events_written", out->events_written);

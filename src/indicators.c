@@ -58,6 +58,22 @@ const struct ww_host_indicators *ww_indicators_note(struct ww_indicators *t, uin
     return h;
 }
 
+bool ww_indicators_may_alert(struct ww_indicators *t, uint32_t src, unsigned slot, uint64_t ts_ns,
+                             uint64_t suppress_ns)
+{
+    if (slot >= WW_IND_ALERT_SLOTS)
+        return true;
+    bool created;
+    struct ww_host_indicators *h =
+        ww_table_upsert(t->table, src, (uint32_t)ww_hash_u32(&t->key, src), ts_ns, &created);
+    uint64_t now_s = ts_ns / 1000000000ULL, last_s = h->alert_s[slot];
+    if ((h->alerted >> slot & 1) && now_s >= last_s && (now_s - last_s) * 1000000000ULL < suppress_ns)
+        return false;
+    h->alerted |= (uint16_t)(1u << slot);
+    h->alert_s[slot] = (uint32_t)(now_s > UINT32_MAX ? UINT32_MAX : now_s);
+    return true;
+}
+
 const struct ww_host_indicators *ww_indicators_get(struct ww_indicators *t, uint32_t src)
 {
     return ww_table_find(t->table, src, (uint32_t)ww_hash_u32(&t->key, src));

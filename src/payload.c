@@ -18,6 +18,8 @@ struct ww_payload {
     struct ww_p2p_detector *p2p;
     const struct ww_p2p_detect_stats *p2p_stats; /* its counters: `records` gates TCP data */
     struct ww_dga_detect *dga;
+    struct ww_smb *smb;
+    struct ww_hash_key key;         /* keys the SMB flow store */
     struct ww_dns_stats dns;        /* of the messages whose name could be on a list */
     uint64_t dns_seen;              /* UDP port 53 datagrams the gate passed */
     uint32_t dns_resolver;          /* the server of the message being judged */
@@ -180,6 +182,130 @@ static void dns_packet(struct ww_payload *pl, const struct ww_packet *pkt)
                           response ? pkt->src : pkt->dst, &msg, response);
 }
 
+/* --- SMB exploits -------------------------------------------------------------------- */
+
+static const struct {
+    const char *signature;
+    bool counts;        /* toward the source's indicators (a check does not) */
+    bool server_side;   /* an answer: the alert is about the server */
+    uint8_t severity;
+} smb_kinds[WW_SMB_KIND__COUNT] = {
+    [WW_SMB_MS08_067_EXPLOIT] = {"WORMWATCH MS08-067 NetprPathCanonicalize exploit", true, false, 1},
+    [WW_SMB_MS08_067_CHECK] = {"WORMWATCH MS08-067 vulnerability check", false, false, 2},
+    [WW_SMB_MS08_067_INFECTED] = {"WORMWATCH MS08-067 check answered as Conficker's patch does: "
+                                  "the server is infected", true, true, 1},
+    [WW_SMB_MS17_010_EXPLOIT] = {"WORMWATCH MS17-010 EternalBlue exploit", true, false, 1},
+    [WW_SMB_MS17_010_CHECK] = {"WORMWATCH MS17-010 vulnerability check", false, false, 2},
+    [WW_SMB_MS17_010_DOUBLEPULSAR_PING] = {"WORMWATCH DoublePulsar ping", true, false, 1},
+    [WW_SMB_MS17_010_DOUBLEPULSAR_EXEC] = {"WORMWATCH DoublePulsar command", true, false, 1},
+    [WW_SMB_MS17_010_DOUBLEPULSAR_IMPLANT] = {"WORMWATCH DoublePulsar implant answering: the "
+                                              "server is compromised", true, true, 1},
+};
+
+static json_t *uuid_string(const uint8_t u[16])
+{
+    /* The SMB stage keeps the UUID in its text order (dcerpc.h). */
+    char text[40];
+    snprintf(text, sizeof text,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+    return json_string(text);
+}
+
+static json_t *smb_evidence(const struct ww_smb_event *e)
+{
+    json_t *smb = json_object();
+    json_object_set_new(smb, "finding", json_string(ww_smb_kind_name(e->kind)));
+    json_object_set_new(smb, "dialect", json_string(e->smb.dialect == 2 ? "SMB2" : "SMB1"));
+    json_object_set_new(smb, "command", json_string(ww_smb_command_name(e->smb.dialect,
+                                                                        e->smb.command)));
+    if (e->smb.named_pipe[0])
+        json_object_set_new(smb, "named_pipe", json_string(e->smb.named_pipe));
+    json_t *out = json_object();
+    if (e->kind >= WW_SMB_MS17_010_EXPLOIT) {
+        json_object_set_new(smb, "mid", json_integer(e->smb.mid));
+        json_t *ms17 = json_object();
+        if (e->kind == WW_SMB_MS17_010_EXPLOIT) {
+            json_object_set_new(ms17, "nt_trans_total_data", json_integer(e->ms17.nt_total_data));
+            json_object_set_new(ms17, "nt_trans_function", json_integer(e->ms17.nt_function));
+        } else if (e->kind == WW_SMB_MS17_010_CHECK) {
+            json_object_set_new(ms17, "fid", json_integer(e->ms17.fid));
+        } else {
+            json_object_set_new(ms17, "doublepulsar_timeout", json_integer(e->ms17.timeout));
+            json_object_set_new(ms17, "doublepulsar_opcode", json_integer(e->ms17.opcode));
+        }
+        json_object_set_new(out, "ms17_010", ms17);
+    }
+    json_object_set_new(out, "smb", smb);
+    if (e->has_dcerpc) {
+        json_t *d = json_object();
+        json_object_set_new(d, "request", json_string("REQUEST"));
+        json_object_set_new(d, "call_id", json_integer(e->dcerpc.call_id));
+        json_t *req = json_object();
+        json_object_set_new(req, "opnum", json_integer(e->dcerpc.opnum));
+        json_object_set_new(req, "frag_cnt", json_integer(e->dcerpc.fragments));
+        json_object_set_new(req, "stub_data_size", json_integer(e->dcerpc.stub_bytes));
+        json_object_set_new(req, "request_bytes", json_integer(e->dcerpc.request_bytes));
+        json_object_set_new(req, "alloc_hint", json_integer(e->dcerpc.alloc_hint));
+        json_object_set_new(d, "req", req);
+        json_t *iface = json_object();
+        if (e->dcerpc.interface_known)
+            json_object_set_new(iface, "uuid", uuid_string(e->dcerpc.interface_uuid));
+        json_object_set_new(iface, "context_id", json_integer(e->dcerpc.context_id));
+        json_object_set_new(iface, "bind_contexts", json_integer(e->dcerpc.bind_contexts));
+        json_object_set_new(d, "interface", iface);
+        json_t *path = json_object();
+        json_object_set_new(path, "units", json_integer(e->dcerpc.path_units));
+        json_object_set_new(path, "examined", json_integer(e->dcerpc.path_examined));
+        json_object_set_new(path, "non_ascii", json_integer(e->dcerpc.path_nonascii));
+        json_object_set_new(path, "climbs", json_boolean(e->dcerpc.path_climbs));
+        json_object_set_new(d, "path", path);
+        if (e->kind == WW_SMB_MS08_067_INFECTED)
+            json_object_set_new(d, "answer_status", json_integer(e->dcerpc.answer_status));
+        json_object_set_new(out, "dcerpc", d);
+    }
+    return out;
+}
+
+static void on_smb_event(void *ctx, const struct ww_smb_event *e)
+{
+    struct ww_payload *pl = ctx;
+    if ((unsigned)e->kind >= WW_SMB_KIND__COUNT)
+        return;
+    bool server = smb_kinds[e->kind].server_side;
+    enum ww_indicator ind = e->kind <= WW_SMB_MS08_067_INFECTED ? WW_IND_MS08_067 : WW_IND_MS17_010;
+    struct ww_payload_report r = {
+        .indicator = ind, .counts = smb_kinds[e->kind].counts,
+        .finding = {.sid = WW_SID_SMB_FIRST + (uint32_t)e->kind,
+                    .signature = smb_kinds[e->kind].signature,
+                    .category = smb_kinds[e->kind].counts ? "Attempted Administrator Privilege Gain"
+                                                          : "Attempted Information Leak",
+                    .severity = smb_kinds[e->kind].severity, .ts_ns = e->ts_ns,
+                    .src = server ? e->flow.server : e->flow.client,
+                    .dst = server ? e->flow.client : e->flow.server,
+                    .sport = server ? e->flow.server_port : e->flow.client_port,
+                    .dport = server ? e->flow.client_port : e->flow.server_port,
+                    .proto = WW_IPPROTO_TCP, .evidence = smb_evidence(e)}};
+    pl->sink(pl->sink_ctx, &r);
+}
+
+/* A segment of TCP/445 or /139: data, or the flags that end or restart a flow. */
+static void smb_packet(struct ww_payload *pl, const struct ww_packet *pkt)
+{
+    struct ww_stream_key key;
+    bool to_server;
+    if (!ww_smb_flow_key(pkt->src, pkt->dst, pkt->sport, pkt->dport, &key, &to_server))
+        return;
+    uint32_t hash = (uint32_t)ww_hash_u32x4(&pl->key, key.client, key.server,
+                                            (uint32_t)key.client_port << 16 | key.server_port,
+                                            WW_IPPROTO_TCP);
+    struct ww_segment seg = {.ts_ns = pkt->ts_ns, .seq = pkt->tcp_seq, .tcp_flags = pkt->tcp_flags,
+                             .payload = pkt->payload, .captured = pkt->payload_len,
+                             .len = pkt->payload_wire_len};
+    ww_smb_segment(pl->smb, hash, &key, to_server, &seg);
+}
+
 /* --- the front ---------------------------------------------------------------- */
 
 struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memory,
@@ -189,6 +315,7 @@ struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memor
     if (!pl)
         return NULL;
     pl->rules = rules;
+    pl->key = *key;
     pl->sink = sink;
     pl->sink_ctx = ctx;
     const struct ww_payload_rules *r = &rules->payload;
@@ -210,6 +337,16 @@ struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memor
             return NULL;
         }
         pl->p2p_stats = ww_p2p_detect_stats(pl->p2p);
+    }
+    if (r->smb) {
+        struct ww_smb_config cfg = {.memory_bytes = (size_t)(memory / 2),
+                                    .idle_timeout_ns = 5 * 60 * 1000000000ULL, .answers = true};
+        if (cfg.memory_bytes < 16 * ww_smb_bytes_per_flow())
+            cfg.memory_bytes = 16 * ww_smb_bytes_per_flow();
+        if (!(pl->smb = ww_smb_new(&cfg, on_smb_event, pl))) {
+            ww_payload_free(pl);
+            return NULL;
+        }
     }
     if (r->dga) {
         struct ww_dga_detect_config cfg;
@@ -237,6 +374,7 @@ void ww_payload_free(struct ww_payload *pl)
         return;
     ww_p2p_detector_free(pl->p2p);
     ww_dga_detect_free(pl->dga);
+    ww_smb_free(pl->smb);
     free(pl);
 }
 
@@ -248,6 +386,13 @@ void ww_payload_free(struct ww_payload *pl)
 void ww_payload_packet(struct ww_payload *pl, const struct ww_packet *pkt)
 {
     if (pkt->proto == WW_IPPROTO_TCP) {
+        bool smb_port = pkt->dport == 445 || pkt->sport == 445 || pkt->dport == 139 ||
+                        pkt->sport == 139;
+        if (smb_port) {
+            if (pl->smb && (pkt->payload_wire_len || (pkt->tcp_flags & (WW_TCP_FIN | WW_TCP_RST))))
+                smb_packet(pl, pkt);
+            return; /* no P2P port: both are below 2048 */
+        }
         if (!pl->p2p)
             return;
         bool syn = (pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN;
@@ -269,4 +414,28 @@ void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
     out->dns = pl->dga ? &pl->dns : NULL;
     out->dns_seen = pl->dns_seen;
     out->dga = pl->dga ? ww_dga_detect_stats(pl->dga) : NULL;
+    out->smb = pl->smb ? ww_smb_stats(pl->smb) : NULL;
+    out->streams = pl->smb ? ww_smb_stream_stats(pl->smb) : NULL;
+    out->stream_capacity = pl->smb ? ww_smb_capacity(pl->smb) : 0;
+}
+
+unsigned ww_payload_sid_slot(uint32_t sid)
+{
+    if (sid >= WW_SID_SMB_FIRST && sid < WW_SID_SMB_FIRST + WW_SMB_KIND__COUNT)
+        return sid - WW_SID_SMB_FIRST; /* 0..7 */
+    if (sid >= WW_SID_P2P_PORTS && sid <= WW_SID_P2P_SERVING)
+        return 8 + (sid - WW_SID_P2P_PORTS); /* 8..10 */
+    return sid == WW_SID_DGA ? 11 : WW_IND_ALERT_SLOTS;
+}
+
+void ww_payload_advance(struct ww_payload *pl, uint64_t now_ns)
+{
+    if (pl->smb)
+        ww_smb_advance(pl->smb, now_ns);
+}
+
+void ww_payload_finish(struct ww_payload *pl)
+{
+    if (pl->smb)
+        ww_smb_flush(pl->smb);
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
 #include "wormwatch/indicators.h"
@@ -22,6 +24,8 @@ struct ww_pipeline {
     struct ww_payload *payload;     /* what hosts send: P2P, DNS, SMB */
     struct ww_indicators *indicators; /* what each source has shown, for one verdict */
     const struct ww_verdict_config *conficker;
+    uint64_t payload_alerts;        /* payload stages' alerts written */
+    uint64_t payload_suppressed;    /* ... and held back: same source and signature within the hour */
     struct ww_output *out;
     uint32_t pending_capacity;
     uint32_t files;
@@ -46,11 +50,23 @@ static void on_alert(void *ctx, const struct ww_alert *alert)
     ww_output_alert(p->out, &a);
 }
 
+/* One alert per source and payload signature an hour, as the scan rules' suppress. */
+#define PAYLOAD_SUPPRESS_NS (3600ULL * 1000000000ULL)
+
 /* A payload stage's alert: judged on the source's scan evidence (if any) and indicators. */
 static void on_payload_report(void *ctx, struct ww_payload_report *r)
 {
     struct ww_pipeline *p = ctx;
     struct ww_finding *f = &r->finding;
+    if (!ww_indicators_may_alert(p->indicators, f->src, ww_payload_sid_slot(f->sid), f->ts_ns,
+                                 PAYLOAD_SUPPRESS_NS)) {
+        if (r->counts) /* the evidence still counts */
+            ww_indicators_note(p->indicators, f->src, r->indicator, r->variant, f->ts_ns);
+        json_decref(f->evidence);
+        p->payload_suppressed++;
+        return;
+    }
+    p->payload_alerts++;
     const struct ww_host_indicators *ind =
         r->counts ? ww_indicators_note(p->indicators, f->src, r->indicator, r->variant, f->ts_ns)
                   : ww_indicators_get(p->indicators, f->src);
@@ -151,6 +167,7 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
     if (p->newest_ns >= p->next_expiry_ns) {
         ww_detector_advance(p->detector, p->newest_ns);
         ww_indicators_expire(p->indicators, p->newest_ns);
+        ww_payload_advance(p->payload, p->newest_ns);
         p->next_expiry_ns = p->newest_ns + 1000000000ULL;
     }
 }
@@ -249,6 +266,8 @@ void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *s)
     s->detect = ww_detector_stats(p->detector);
     s->indicators = ww_indicators_stats(p->indicators);
     ww_payload_stats(p->payload, &s->payload);
+    s->payload.alerts = p->payload_alerts;
+    s->payload.suppressed = p->payload_suppressed;
 }
 
 void ww_pipeline_set_worker(struct ww_pipeline *p, int index)
@@ -266,6 +285,7 @@ void ww_pipeline_write_stats(struct ww_pipeline *p)
 void ww_pipeline_finish(struct ww_pipeline *p)
 {
     ww_probe_flush(p->probes);
+    ww_payload_finish(p->payload);
     ww_pipeline_write_stats(p);
 }
 

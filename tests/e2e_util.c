@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -102,3 +103,33 @@ long long int_at(json_t *o, const char *path)
         fail_msg("%s is not an integer", path);
     return json_integer_value(v);
 }
+
+/* The events wormwatch writes for `capture`, as a JSON array. */
+json_t *e2e_events(const char *binary, const char *capture)
+{
+    int out = spill_file();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(out, STDOUT_FILENO);
+        execl(binary, binary, "--sensor-name", "e2e", "-r", capture, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    lseek(out, 0, SEEK_SET);
+    char *text = slurp_fd(out);
+    close(out);
+    json_t *events = json_array();
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        json_error_t error;
+        json_t *e = json_loads(line, 0, &error);
+        assert_non_null(e);
+        json_array_append_new(events, e);
+    }
+    free(text);
+    return events;
+}
+

@@ -30,4 +30,7 @@ json_t *value_at(json_t *o, const char *path);
 const char *str_at(json_t *o, const char *path);
 long long int_at(json_t *o, const char *path);
 
+/* Runs `binary -r capture` (it must exit 0) and returns its events as a JSON array. */
+json_t *e2e_events(const char *binary, const char *capture);
+
 #endif

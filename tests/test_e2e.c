@@ -954,7 +954,8 @@ static void test_real_benign_captures_silent(void **state)
     static const char *const captures[] = {
         "real/ndpi_netbios.pcap",
         "real/ndpi_dos_win98_smb_netbeui.pcap",
-        "real/sv_smb2-09-trunc-file-logging.pcap",
+        "real/elc_netshareenum.pcap",
+        "real/securitynik_WinXP-445_msf_psexec.pcapng",
     };
     for (size_t i = 0; i < sizeof captures / sizeof captures[0]; i++) {
         struct run r;

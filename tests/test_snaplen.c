@@ -53,35 +53,6 @@ static void cut_capture(const char *in, const char *out, uint32_t snap)
     assert_int_equal(fclose(w), 0);
 }
 
-/* The events wormwatch writes for `capture`, as a JSON array. */
-static json_t *events_of(const char *capture)
-{
-    int out = spill_file();
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(out, STDOUT_FILENO);
-        execl(WW_BINARY, WW_BINARY, "--sensor-name", "e2e", "-r", capture, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    lseek(out, 0, SEEK_SET);
-    char *text = slurp_fd(out);
-    close(out);
-    json_t *events = json_array();
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        json_error_t error;
-        json_t *e = json_loads(line, 0, &error);
-        assert_non_null(e);
-        json_array_append_new(events, e);
-    }
-    free(text);
-    return events;
-}
-
 /* The (source, rule) pairs alerted, sorted, one string. */
 static char *flagged(json_t *events)
 {
@@ -132,7 +103,7 @@ static void check_cut(const char *name)
 {
     char whole[512], cut[512];
     snprintf(whole, sizeof whole, "%s/%s", WW_PCAPS, name);
-    json_t *full = events_of(whole);
+    json_t *full = e2e_events(WW_BINARY, whole);
     char *expected = flagged(full);
     assert_true(strlen(expected) > 0);
     json_t *full_stats = json_array_get(full, json_array_size(full) - 1);
@@ -140,7 +111,7 @@ static void check_cut(const char *name)
     for (size_t s = 0; s < 3; s++) {
         snprintf(cut, sizeof cut, "/tmp/ww-snap-%d-%u-%s", (int)getpid(), snaps[s], name);
         cut_capture(whole, cut, snaps[s]);
-        json_t *events = events_of(cut);
+        json_t *events = e2e_events(WW_BINARY, cut);
         char *got = flagged(events);
         if (strcmp(got, expected))
             fail_msg("%s cut to %u: flagged %s, whole: %s", name, snaps[s], got, expected);

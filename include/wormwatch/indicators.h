@@ -29,13 +29,18 @@ enum ww_indicator {
 };
 #define WW_IND_BIT(i) (1u << (i))
 
+/* Payload signatures whose alerts are suppressed per source (payload.h's SIDs). */
+#define WW_IND_ALERT_SLOTS 16
+
 /* What one source has shown. */
 struct ww_host_indicators {
     uint8_t bits;     /* WW_IND_BIT()s */
     char variant;     /* 'A', 'B', 'C' (the newest evidence that names one), or 0 */
-    uint8_t reserved[6];
+    uint16_t alerted; /* bit i: alert_s[i] holds a time */
+    uint32_t reserved;
     uint64_t first_ns; /* packet time of its first indicator */
     uint64_t last_ns;  /* ... and of its newest */
+    uint32_t alert_s[WW_IND_ALERT_SLOTS]; /* packet time (s) of the last alert of slot i */
 };
 
 const char *ww_indicator_name(enum ww_indicator what); /* "scan", "ms08_067", ... */
@@ -53,6 +58,13 @@ const struct ww_host_indicators *ww_indicators_note(struct ww_indicators *t, uin
 /* What `src` has shown, or NULL for nothing. */
 const struct ww_host_indicators *ww_indicators_get(struct ww_indicators *t, uint32_t src);
 void ww_indicators_expire(struct ww_indicators *t, uint64_t now_ns);
+/*
+ * Whether `src` may be alerted for signature slot `slot` at ts_ns: not if
+ * it was within suppress_ns before (as the scan rules' suppress). Records
+ * the alert when it may.
+ */
+bool ww_indicators_may_alert(struct ww_indicators *t, uint32_t src, unsigned slot, uint64_t ts_ns,
+                             uint64_t suppress_ns);
 const struct ww_table_stats *ww_indicators_stats(const struct ww_indicators *t);
 
 #endif
