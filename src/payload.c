@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wormwatch/p2p.h"
 
@@ -20,6 +21,8 @@ struct ww_payload {
     struct ww_dga_detect *dga;
     struct ww_smb *smb;
     struct ww_hash_key key;         /* keys the SMB flow store */
+    struct ww_stream_key last_flow; /* the previous SMB segment's flow ... */
+    uint32_t last_flow_hash;        /* ... and its hash: bulk transfers repeat it */
     struct ww_dns_stats dns;        /* of the messages whose name could be on a list */
     uint64_t dns_seen;              /* UDP port 53 datagrams the gate passed */
     uint32_t dns_resolver;          /* the server of the message being judged */
@@ -297,9 +300,14 @@ static void smb_packet(struct ww_payload *pl, const struct ww_packet *pkt)
     bool to_server;
     if (!ww_smb_flow_key(pkt->src, pkt->dst, pkt->sport, pkt->dport, &key, &to_server))
         return;
-    uint32_t hash = (uint32_t)ww_hash_u32x4(&pl->key, key.client, key.server,
-                                            (uint32_t)key.client_port << 16 | key.server_port,
-                                            WW_IPPROTO_TCP);
+    if (memcmp(&key, &pl->last_flow, sizeof key) != 0) {
+        pl->last_flow = key;
+        pl->last_flow_hash =
+            (uint32_t)ww_hash_u32x4(&pl->key, key.client, key.server,
+                                    (uint32_t)key.client_port << 16 | key.server_port,
+                                    WW_IPPROTO_TCP);
+    }
+    uint32_t hash = pl->last_flow_hash;
     struct ww_segment seg = {.ts_ns = pkt->ts_ns, .seq = pkt->tcp_seq, .tcp_flags = pkt->tcp_flags,
                              .payload = pkt->payload, .captured = pkt->payload_len,
                              .len = pkt->payload_wire_len};
