@@ -369,6 +369,43 @@ static void test_error_unknown_key(void **state)
                 "unknown key 'treshold' in [rule 1000001]");
 }
 
+/* [p2p], [dga], [smb] and the [conficker] weights: defaults, every key, and the bounds. */
+static void test_payload_sections(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    assert_true(ww_rules_load_default(&ruleset, err, sizeof err));
+    const struct ww_payload_rules *p = &ruleset.payload;
+    assert_true(p->p2p && p->dga && p->smb);
+    assert_int_equal(p->p2p_min_targets, 3);
+    assert_int_equal(p->p2p_window, 64);
+    assert_int_equal(p->p2p_min_verified_targets, 2);
+    assert_int_equal(p->p2p_min_serving, 1);
+    assert_int_equal(p->p2p_week_slack_ns, 24ULL * 3600 * 1000000000ULL);
+    assert_int_equal(p->dga_min_names, 3);
+    assert_true(ruleset.conficker.ms08_067_bits == 10.0 && ruleset.conficker.dga_bits == 10.0 &&
+                ruleset.conficker.p2p_bits == 10.0 && ruleset.conficker.ms17_010_bits == 0.0);
+
+    parse_ok("[p2p]\nenabled = no\nmin_targets = 5\nwindow = 128\nmin_verified_targets = 3\n"
+             "min_serving = 2\nweek_slack = 6h\n[dga]\nenabled = no\nmin_names = 4\n"
+             "[smb]\nenabled = no\n[conficker]\nms17_010_bits = 2.5\n"
+             "[rule 1000001]\nname = n\nproto = tcp\nport = 445\n");
+    assert_false(p->p2p || p->dga || p->smb);
+    assert_int_equal(p->p2p_min_targets, 5);
+    assert_int_equal(p->p2p_window, 128);
+    assert_int_equal(p->p2p_min_verified_targets, 3);
+    assert_int_equal(p->p2p_min_serving, 2);
+    assert_int_equal(p->p2p_week_slack_ns, 6ULL * 3600 * 1000000000ULL);
+    assert_int_equal(p->dga_min_names, 4);
+    assert_true(ruleset.conficker.ms17_010_bits == 2.5);
+
+    parse_fails("[p2p]\nmin_targets = 17\n", "t.rules:2: ", "min_targets must be a whole number from 1 to 16");
+    parse_fails("[dga]\nmin_names = 1\n", "t.rules:2: ", "min_names must be a whole number from 2 to 250");
+    parse_fails("[smb]\nenabled = maybe\n", "t.rules:2: ", "enabled must be yes or no");
+    parse_fails("[smb]\nmin_names = 3\n", "t.rules:2: ", "unknown key 'min_names' in [smb]");
+    parse_fails("[conficker]\np2p_bits = x\n", "t.rules:2: ", "p2p_bits must be a number");
+}
+
 static void test_error_unknown_section(void **state)
 {
     (void)state;
@@ -596,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_parse_prefix),
         cmocka_unit_test(test_prefix_list_contains_and_broadcast),
         cmocka_unit_test(test_error_unknown_key),
+        cmocka_unit_test(test_payload_sections),
         cmocka_unit_test(test_error_unknown_section),
         cmocka_unit_test(test_error_sid_below_local_range),
         cmocka_unit_test(test_error_duplicate_sid),
