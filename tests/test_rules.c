@@ -389,7 +389,7 @@ static void test_payload_sections(void **state)
     parse_ok("[p2p]\nenabled = no\nmin_targets = 5\nwindow = 128\nmin_verified_targets = 3\n"
              "min_serving = 2\nweek_slack = 6h\n[dga]\nenabled = no\nmin_names = 4\n"
              "[smb]\nenabled = no\n[conficker]\nms17_010_bits = 2.5\n"
-             "[rule 1000001]\nname = n\nproto = tcp\nport = 445\n");
+             "[rule 1000001]\nname = n\nproto = tcp\nport = 445\nthreshold = 5\nwindow = 1m\n");
     assert_false(p->p2p || p->dga || p->smb);
     assert_int_equal(p->p2p_min_targets, 5);
     assert_int_equal(p->p2p_window, 128);
