@@ -204,6 +204,18 @@ static void test_unknown_option_is_usage_error(void **state)
     assert_int_equal(r.exit_code, 2);
     assert_one_error_line(&r, "needs a value");
     run_free(&r);
+    /* Sizes are checked before they are multiplied: 3000000 KiB wrapped libpcap's int. */
+    static const char *const too_big[] = {"3000000", "2097152", "99999999999999999999", "-1", "0"};
+    for (size_t i = 0; i < sizeof too_big / sizeof too_big[0]; i++) {
+        run_wormwatch(&r, "-i", "lo", "-B", too_big[i], NULL);
+        assert_int_equal(r.exit_code, 2);
+        assert_one_error_line(&r, "is not a buffer size from 1 to 2097151 KiB");
+        run_free(&r);
+    }
+    run_wormwatch(&r, "-r", pcap_path("conficker_lan.pcap"), "-m", "2000000T", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_one_error_line(&r, "--max-memory '2000000T' is not a size");
+    run_free(&r);
 }
 
 static void test_help_and_version(void **state)
