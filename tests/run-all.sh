@@ -43,7 +43,7 @@ count_run() { # build dir, suite name
   while IFS= read -r why; do
     [ -n "$why" ] && skips+=("$2: $why")
   done < <(awk '/^[0-9]+\/[0-9]+ Test: /{name=$3}
-                /skipped|SKIPPED/ && name != "" && !/Test Skipped/ {print name ": " $0}' "$log" |
+                /\[  SKIPPED \]|(^|[ :;])skipped([:;.]|$)/ && name != "" && !/Test Skipped/ {print name ": " $0}' "$log" |
            sed 's/  */ /g' | sort -u)
   local cm
   cm=$(grep -c '^\[  SKIPPED \]' "$log" || true)
