@@ -316,6 +316,12 @@ static void smb_packet(struct ww_payload *pl, const struct ww_packet *pkt)
 
 /* --- the front ---------------------------------------------------------------- */
 
+/*
+ * The stages share `memory`: half for the SMB flows (about 5 KB each), a
+ * quarter each for the P2P sources and the DGA clients. A stage that is off
+ * leaves its share unused rather than growing the others: the bound is what
+ * the operator set.
+ */
 struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memory,
                                   const struct ww_hash_key *key, ww_payload_sink sink, void *ctx)
 {
@@ -338,7 +344,7 @@ struct ww_payload *ww_payload_new(const struct ww_ruleset *rules, uint64_t memor
         cfg.idle_timeout_ns = rules->idle_timeout_ns ? rules->idle_timeout_ns : NS_PER_HOUR;
         cfg.key = *key;
         uint64_t per_source = ww_p2p_detect_bytes_per_source();
-        uint64_t capacity = memory / per_source;
+        uint64_t capacity = memory / 4 / per_source; /* a quarter: see below */
         cfg.capacity = (uint32_t)(capacity < 16 ? 16 : capacity > (1u << 24) ? (1u << 24) : capacity);
         if (!(pl->p2p = ww_p2p_detector_new(&cfg, on_p2p_alert, pl))) {
             ww_payload_free(pl);

@@ -29,7 +29,7 @@
 #define WW_PROCESS_RESERVE (8ULL * 1024 * 1024)
 #define WW_PENDING_MEMORY_SHARE 8 /* one eighth */
 #define WW_HOSTS_MEMORY_SHARE 16  /* one sixteenth */
-#define WW_PAYLOAD_MEMORY_SHARE 32    /* P2P, DNS and SMB state */
+#define WW_PAYLOAD_MEMORY_SHARE 8     /* SMB flows, P2P sources, DGA clients */
 #define WW_INDICATORS_MEMORY_SHARE 64 /* what each source has shown */
 
 struct ww_pipeline;
