@@ -25,11 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wormwatch/capture.h"
 #include "wormwatch/dga.h"
 #include "wormwatch/output.h"
+#include "wormwatch/format.h"
 #include "wormwatch/pipeline.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
@@ -59,6 +61,8 @@ struct options {
     int test_rules;
     int dump_rules;
     int list_interfaces;
+    int progress;                 /* --progress: the progress line even off a terminal */
+    int summary;                  /* --summary: the closing summary even off a terminal */
 };
 
 static void usage(FILE *f)
@@ -90,6 +94,9 @@ static void usage(FILE *f)
             "      --stats-interval N  a stats event every N seconds (live default %d; 0: at\n"
             "                          exit only)\n"
             "      --sensor-name NAME  value of \"host\" in events (default: the hostname)\n"
+            "      --progress          a progress line on standard error while replaying files\n"
+            "      --summary           the flagged hosts, one line each, on standard error at\n"
+            "                          the end (both are on when standard error is a terminal)\n"
             "Rules\n"
             "  -R, --rules FILE        use FILE instead of the built-in rules\n"
             "  -T, --test-rules        check the rules (and filter), print a summary and exit\n"
@@ -165,7 +172,7 @@ static int print_conficker_domains(const char *spec)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST, OPT_WORKERS,
-           OPT_CONFICKER_DOMAINS };
+           OPT_CONFICKER_DOMAINS, OPT_PROGRESS, OPT_SUMMARY };
     static const struct option longopts[] = {
         {"read", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'i'},
@@ -186,6 +193,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"list-interfaces", no_argument, NULL, OPT_LIST},
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"conficker-domains", required_argument, NULL, OPT_CONFICKER_DOMAINS},
+        {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"summary", no_argument, NULL, OPT_SUMMARY},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -230,6 +239,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
         case OPT_PIDFILE: o->pidfile = optarg; break;
         case OPT_LIST: o->list_interfaces = 1; break;
+        case OPT_PROGRESS: o->progress = 1; break;
+        case OPT_SUMMARY: o->summary = 1; break;
         case OPT_WORKERS:
             if (!parse_count(optarg, 1, MAX_WORKERS, &o->workers))
                 return usage_error("--workers '%s' is not a number from 1 to 64", optarg);
@@ -408,6 +419,79 @@ static bool drop_privileges(const char *user, const char *group)
 
 /* --- inputs ----------------------------------------------------------------------- */
 
+/* --- a person at a terminal ----------------------------------------------------- */
+
+/* The progress line and the closing summary, on standard error only. */
+struct human {
+    bool progress, summary;
+    bool line_shown;              /* a progress line is on screen: clear it first */
+    uint64_t start_ns;            /* monotonic, for the rate */
+    pthread_mutex_t lock;         /* workers report alerts from their threads */
+    struct ww_summary hosts;
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct human *human_new(const struct options *o)
+{
+    bool tty = isatty(STDERR_FILENO);
+    bool progress = o->progress || (tty && o->input_count > 0);
+    bool summary = o->summary || tty;
+    if (!progress && !summary)
+        return NULL;
+    struct human *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL; /* a nicety, not worth failing the run for */
+    h->progress = progress;
+    h->summary = summary;
+    h->start_ns = mono_ns();
+    pthread_mutex_init(&h->lock, NULL);
+    ww_summary_init(&h->hosts);
+    return h;
+}
+
+static void human_observe(void *ctx, const struct ww_summary_alert *a)
+{
+    struct human *h = ctx;
+    pthread_mutex_lock(&h->lock);
+    ww_summary_add(&h->hosts, a);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void human_progress(void *ctx, const struct ww_progress *p)
+{
+    struct human *h = ctx;
+    double secs = (double)(mono_ns() - h->start_ns) / 1e9;
+    char when[WW_TIMESTAMP_LEN];
+    ww_format_timestamp(p->packet_ns, when);
+    when[19] = '\0';
+    when[10] = ' ';
+    fprintf(stderr, "\rwormwatch: %.1f MB, %llu packets (%.0f/s), %llu alert%s, at %s\033[K",
+            (double)p->bytes / 1e6, (unsigned long long)p->packets,
+            secs > 0 ? (double)p->packets / secs : 0.0, (unsigned long long)p->alerts,
+            p->alerts == 1 ? "" : "s", when);
+    fflush(stderr);
+    h->line_shown = true;
+}
+
+/* Ends the progress line and prints the summary; frees. */
+static void human_end(struct human *h)
+{
+    if (!h)
+        return;
+    if (h->line_shown)
+        fputs("\r\033[K", stderr);
+    if (h->summary)
+        ww_summary_print(&h->hosts, stderr);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
 static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
 {
     char err[ERR_LEN];
@@ -433,10 +517,14 @@ static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
 }
 
 /* The capture files (or standard input) in turn, answering SIGHUP and SIGUSR1. */
-static int read_files(const struct options *o, struct ww_pipeline *pipeline)
+static int read_files(const struct options *o, struct ww_pipeline *pipeline, struct human *human)
 {
     struct ww_live_control ctl = {.reopen = &reopen_requested, .stats_requests = &stats_requests,
                                   .warn = warn_to_stderr};
+    if (human && human->progress) {
+        ctl.progress = human_progress;
+        ctl.progress_ctx = human;
+    }
     ww_pipeline_set_control(pipeline, &ctl);
     int rc = read_inputs(o, pipeline);
     ww_pipeline_set_control(pipeline, NULL);
@@ -564,7 +652,8 @@ static bool open_worker_captures(const struct options *o, struct worker *w, long
 }
 
 static bool make_worker_pipelines(const struct options *o, struct worker *w, long n,
-                                  const struct ww_ruleset *rules, struct ww_output *out)
+                                  const struct ww_ruleset *rules, struct ww_output *out,
+                                  struct human *human)
 {
     char err[ERR_LEN];
     for (long i = 0; i < n; i++) {
@@ -578,6 +667,8 @@ static bool make_worker_pipelines(const struct options *o, struct worker *w, lon
         }
         ww_pipeline_set_worker(w[i].pipeline, (int)i);
         ww_pipeline_set_stop_flag(w[i].pipeline, &stop_requested);
+        if (human)
+            ww_pipeline_set_observer(w[i].pipeline, human_observe, human);
     }
     return true;
 }
@@ -629,15 +720,18 @@ static int run_with_workers(const struct options *o, const struct ww_ruleset *ru
     int rc = EXIT_RUNTIME;
     bool pidfile_written = false;
     struct ww_output *out = NULL;
+    struct human *human = human_new(o);
     if (open_worker_captures(o, w, n, rules) && settle_process(o, &pidfile_written) &&
-        (out = open_outputs(o)) && make_worker_pipelines(o, w, n, rules, out))
+        (out = open_outputs(o)) && make_worker_pipelines(o, w, n, rules, out, human))
         rc = run_workers(w, start_workers(w, n));
     for (long i = 0; i < n; i++) {
         ww_pipeline_free(w[i].pipeline);
         ww_capture_close(w[i].cap);
     }
     free(w);
-    return end_run(o, out, pidfile_written, rc);
+    rc = end_run(o, out, pidfile_written, rc);
+    human_end(human);
+    return rc;
 }
 
 /* --- a run ------------------------------------------------------------------------ */
@@ -676,11 +770,14 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
     struct ww_capture *live = NULL;
     struct ww_output *out = NULL;
     struct ww_pipeline *pipeline = NULL;
+    struct human *human = human_new(o);
     if ((!o->live.iface || (live = open_live(o, rules))) && settle_process(o, &pidfile_written) &&
         (out = open_outputs(o))) {
         if ((pipeline = ww_pipeline_new(rules, out, err, sizeof err))) {
             ww_pipeline_set_stop_flag(pipeline, &stop_requested);
-            rc = live ? read_live(o, pipeline, live, true) : read_files(o, pipeline);
+            if (human)
+                ww_pipeline_set_observer(pipeline, human_observe, human);
+            rc = live ? read_live(o, pipeline, live, true) : read_files(o, pipeline, human);
             ww_pipeline_finish(pipeline); /* before the capture goes: its kernel counters */
         } else {
             fprintf(stderr, "wormwatch: %s\n", err);
@@ -688,7 +785,9 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
     }
     ww_pipeline_free(pipeline);
     ww_capture_close(live);
-    return end_run(o, out, pidfile_written, rc);
+    rc = end_run(o, out, pidfile_written, rc);
+    human_end(human);
+    return rc;
 }
 
 /* Everything after the options; returns the exit code. */

@@ -25,6 +25,9 @@ struct ww_pipeline {
     struct ww_indicators *indicators; /* what each source has shown, for one verdict */
     const struct ww_verdict_config *conficker;
     uint64_t payload_alerts;        /* payload stages' alerts written */
+    ww_alert_observer observer;     /* sees every alert written (the summary), or NULL */
+    void *observer_ctx;
+    uint64_t next_progress_ns;      /* monotonic time of the next progress call */
     uint64_t payload_suppressed;    /* ... and held back: same source and signature within the hour */
     struct ww_output *out;
     uint32_t pending_capacity;
@@ -48,6 +51,18 @@ static void on_alert(void *ctx, const struct ww_alert *alert)
         ww_indicators_note(p->indicators, a.probe.src, WW_IND_SCAN, 0, a.ts_ns);
     ww_verdict_add_indicators(&a.verdict, ind, p->conficker);
     ww_output_alert(p->out, &a);
+    if (p->observer) {
+        struct ww_summary_alert s = {.src = a.probe.src, .sid = a.rule->sid, .ts_ns = a.ts_ns,
+                                     .targets = a.targets, .likely = a.verdict.likely,
+                                     .indicators = a.verdict.indicators, .variant = a.verdict.variant};
+        p->observer(p->observer_ctx, &s);
+    }
+}
+
+void ww_pipeline_set_observer(struct ww_pipeline *p, ww_alert_observer fn, void *ctx)
+{
+    p->observer = fn;
+    p->observer_ctx = ctx;
 }
 
 /* One alert per source and payload signature an hour, as the scan rules' suppress. */
@@ -79,6 +94,12 @@ static void on_payload_report(void *ctx, struct ww_payload_report *r)
         v.likely = false; /* a scanner's check, whatever else its source did */
     f->verdict = &v;
     ww_output_finding(p->out, f);
+    if (p->observer) {
+        struct ww_summary_alert s = {.src = f->src, .sid = f->sid, .ts_ns = f->ts_ns,
+                                     .likely = v.likely, .indicators = v.indicators,
+                                     .variant = v.variant};
+        p->observer(p->observer_ctx, &s);
+    }
 }
 
 static void on_probe_event(void *ctx, const struct ww_probe_event *event)
@@ -213,6 +234,24 @@ static void answer_requests(struct ww_pipeline *p)
     }
 }
 
+static uint64_t monotonic_now_ns(void);
+
+/* About twice a second, where a replay stands (only when asked for). */
+static void maybe_progress(struct ww_pipeline *p)
+{
+    const struct ww_live_control *ctl = p->control;
+    if (!ctl || !ctl->progress)
+        return;
+    uint64_t now = monotonic_now_ns();
+    if (now < p->next_progress_ns)
+        return;
+    p->next_progress_ns = now + 500000000ULL;
+    struct ww_progress pr = {.packets = p->decode.packets, .bytes = p->decode.bytes,
+                             .alerts = ww_detector_stats(p->detector)->alerts + p->payload_alerts,
+                             .packet_ns = p->newest_ns};
+    ctl->progress(ctl->progress_ctx, &pr);
+}
+
 /* A signal woke a read blocked on a quiet pipe: answer it there, or stop. */
 static bool on_read_interrupted(void *ctx)
 {
@@ -241,6 +280,7 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
             until_check = REQUEST_CHECK;
             if (requests_pending(p))
                 answer_requests(p);
+            maybe_progress(p);
         }
     }
     if (requests_pending(p))
@@ -301,6 +341,13 @@ void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns)
 
 #define LIVE_POLL_MS 250   /* the longest a quiet link goes without a tick */
 #define LIVE_BATCH 4096    /* frames read before looking at signals and the timer */
+
+static uint64_t monotonic_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* Where packet time starts on a link that has sent nothing yet: once. */
 static uint64_t realtime_ns(void)

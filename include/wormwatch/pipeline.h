@@ -33,6 +33,7 @@
 #define WW_INDICATORS_MEMORY_SHARE 64 /* what each source has shown */
 
 struct ww_pipeline;
+struct ww_progress; /* below */
 
 /*
  * NULL with a reason in err when memory (or a random hash key) is short.
@@ -75,6 +76,22 @@ struct ww_live_control {
     uint64_t stats_interval_ns;            /* a stats event this often; 0: none */
     void (*warn)(void *ctx, const char *message); /* a problem worth telling, not fatal */
     void *warn_ctx;
+    /* Replays: called about twice a second with where the run stands; NULL: never. */
+    void (*progress)(void *ctx, const struct ww_progress *progress);
+    void *progress_ctx;
+};
+
+#include "wormwatch/summary.h"
+
+/* Sees every alert written, as the summary needs it (may run on workers' threads). */
+typedef void (*ww_alert_observer)(void *ctx, const struct ww_summary_alert *alert);
+void ww_pipeline_set_observer(struct ww_pipeline *p, ww_alert_observer fn, void *ctx);
+
+/* Where a replay stands, for a progress line. */
+struct ww_progress {
+    uint64_t packets, bytes;   /* read so far (bytes on the wire) */
+    uint64_t alerts;           /* written so far */
+    uint64_t packet_ns;        /* packet time of the newest packet */
 };
 
 /*
