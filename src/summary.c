@@ -52,7 +52,16 @@ void ww_summary_add(struct ww_summary *s, const struct ww_summary_alert *a)
             return;
         }
         h = &s->host[s->count++];
-        *h = (struct ww_summary_host){.addr = a->src, .first_ns = a->ts_ns, .last_ns = a->ts_ns};
+        *h = (struct ww_summary_host){.addr = a->src};
+    }
+    ww_summary_host_add(h, a);
+}
+
+void ww_summary_host_add(struct ww_summary_host *h, const struct ww_summary_alert *a)
+{
+    if (h->alerts == 0) {
+        h->addr = a->src;
+        h->first_ns = h->last_ns = a->ts_ns;
     }
     if (a->ts_ns < h->first_ns)
         h->first_ns = a->ts_ns;
@@ -94,7 +103,7 @@ const char *ww_summary_verdict(const struct ww_summary_host *h, char *buf, size_
 }
 
 /* Infected (likely) first, then SMB worms, then the rest; within each, by first seen. */
-static int rank(const struct ww_summary_host *h)
+int ww_summary_rank(const struct ww_summary_host *h)
 {
     if (h->likely)
         return 0;
@@ -106,8 +115,8 @@ static int rank(const struct ww_summary_host *h)
 static int by_rank(const void *x, const void *y)
 {
     const struct ww_summary_host *a = x, *b = y;
-    if (rank(a) != rank(b))
-        return rank(a) - rank(b);
+    if (ww_summary_rank(a) != ww_summary_rank(b))
+        return ww_summary_rank(a) - ww_summary_rank(b);
     if (a->first_ns != b->first_ns)
         return a->first_ns < b->first_ns ? -1 : 1;
     return a->addr < b->addr ? -1 : a->addr > b->addr;

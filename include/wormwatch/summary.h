@@ -46,6 +46,10 @@ struct ww_summary {
 
 void ww_summary_init(struct ww_summary *s);
 void ww_summary_add(struct ww_summary *s, const struct ww_summary_alert *a);
+/* Folds one alert into one host's line (its first alert sets the address). */
+void ww_summary_host_add(struct ww_summary_host *h, const struct ww_summary_alert *a);
+/* 0 infected, 1 another worm's or Conficker's traffic, 2 a scanner: the order of a list. */
+int ww_summary_rank(const struct ww_summary_host *h);
 
 /*
  * The verdict in words: "Conficker B", "Conficker", "SMB worm",
