@@ -4,7 +4,8 @@
  *
  *   wormwatch-report [-o report.html] [-t TITLE] INPUT...
  *
- * INPUT is an EVE file or '-' (standard input). Exit 0; 1 if an input or
+ * INPUT is an EVE file, '-' (standard input), or a Redis list or stream
+ * (redis://HOST[:PORT]/KEY, redis+unix:PATH?key=KEY). Exit 0; 1 if an input or
  * the page cannot be read or written; 2 for a usage error.
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "wormwatch/fold.h"
 #include "wormwatch/report.h"
+#include "wormwatch/report_redis.h"
 
 static int usage_error(const char *what)
 {
@@ -27,7 +29,8 @@ static void usage(FILE *f)
     fputs("Usage: wormwatch-report [-o report.html] [-t TITLE] INPUT...\n"
           "Folds the EVE events of any number of wormwatch sensors into one line per\n"
           "flagged host, infected first, and the coverage of each sensor.\n"
-          "  INPUT               an EVE file, or '-' for standard input\n"
+          "  INPUT               an EVE file, '-' for standard input, or a Redis list or\n"
+          "                      stream: redis://HOST[:PORT]/KEY, redis+unix:PATH?key=KEY\n"
           "  -o, --output FILE   also write a self-contained HTML page with a timeline\n"
           "  -t, --title TITLE   the page's title (default: wormwatch report)\n"
           "  -h, --help          this help\n",
@@ -49,6 +52,13 @@ static bool read_stream(struct ww_fold *fold, FILE *in)
 
 static bool read_input(struct ww_fold *fold, const char *name)
 {
+    if (ww_report_is_redis(name)) {
+        char err[512];
+        if (ww_report_read_redis(fold, name, err, sizeof err))
+            return true;
+        fprintf(stderr, "wormwatch-report: %s\n", err);
+        return false;
+    }
     if (!strcmp(name, "-"))
         return read_stream(fold, stdin);
     FILE *f = fopen(name, "r");

@@ -11,9 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
+packages=(build-essential cmake pkg-config libpcap-dev libjansson-dev libhiredis-dev libcmocka-dev
           clang libclang-rt-14-dev fever tshark time valgrind nmap iproute2 tcpdump
-          bind9-dnsutils python3 chromium fonts-dejavu-core)
+          bind9-dnsutils python3 chromium fonts-dejavu-core redis-server redis-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

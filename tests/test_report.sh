@@ -2,7 +2,8 @@
 # wormwatch-report end to end: three sensors' EVE files (the real binary on
 # bundled captures), one list of hosts, the coverage, and the HTML page
 # rendered by a real headless browser (Debian's chromium): its DOM holds the
-# table, and a screenshot is kept as an artefact (OUT_DIR/report.png).
+# table, and a screenshot is kept as an artefact (OUT_DIR/report.png). The
+# events are also read back from a real redis-server (a list and a stream).
 # Usage: test_report.sh WORMWATCH WORMWATCH_REPORT PCAPS OUT_DIR
 set -euo pipefail
 ww=$1 report=$2 pcaps=$3 out=$4
@@ -36,6 +37,23 @@ grep -Eq '^lab +3348 +0 +file ' "$work/table" || fail "coverage of lab: $(grep '
 grep -q '^1 input lines were not EVE JSON' "$work/table" || fail "bad line not counted"
 grep -q 'http' "$work/report.html" && grep -q 'src="http\|href="http' "$work/report.html" &&
   fail "the page fetches something"
+
+# The same events read back from Redis, a list and a stream (a private
+# redis-server on a Unix socket, started and stopped here): the same table.
+command -v redis-server >/dev/null || { echo "test_report: skipped: redis-server is not installed"; exit 77; }
+redis-server --port 0 --unixsocket "$work/redis.sock" --save '' --appendonly no \
+  --daemonize no >"$work/redis.log" 2>&1 &
+redis_pid=$!
+trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -S "$work/redis.sock" ] && break; sleep 0.1; done
+cli() { redis-cli -s "$work/redis.sock" "$@" >/dev/null; }
+while IFS= read -r l; do cli RPUSH wwlist "$l"; done <"$work/lab.json"
+while IFS= read -r l; do cli XADD wwstream '*' eve "$l"; done <"$work/smb.json"
+"$report" "redis+unix:$work/redis.sock?key=wwlist" "redis+unix:$work/redis.sock?key=wwstream" \
+  "$work/edge.json" - <"$work/annex.json" >"$work/table-redis"
+diff <(sed 1d "$work/table") <(sed 1d "$work/table-redis") || fail "Redis inputs give another table"
+"$report" "redis+unix:$work/redis.sock?key=nosuch" >/dev/null 2>"$work/err" && fail "a missing key is not an error"
+grep -q "no key 'nosuch'" "$work/err" || fail "missing key: $(cat "$work/err")"
 
 command -v chromium >/dev/null || { echo "test_report: skipped: chromium is not installed"; exit 77; }
 flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
