@@ -313,7 +313,8 @@ static enum ww_invalid decode_arp(struct ww_decode_stats *st, struct ww_cursor *
         st->other_l3++;
         return WW_INVALID_NONE;
     }
-    if (!ww_skip(c, 6) || !ww_get_be32(c, &a->sender) || !ww_skip(c, 6) ||
+    a->sender_mac = ww_take_bytes(c, 6);
+    if (!a->sender_mac || !ww_get_be32(c, &a->sender) || !ww_skip(c, 6) ||
         !ww_get_be32(c, &a->target))
         return WW_INVALID_ARP_TRUNCATED;
     st->arp++;
@@ -360,6 +361,7 @@ static enum ww_invalid decode_ethernet(struct ww_decode_stats *st, struct ww_cur
     if (!h)
         return WW_INVALID_LINK_TRUNCATED;
     pkt->l2_group = (h[0] & 0x01) != 0; /* I/G bit: broadcast or multicast */
+    pkt->eth_src = h + 6;
     return decode_ethertype(st, c, ww_load_be16(h + 12), pkt);
 }
 

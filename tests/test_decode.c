@@ -421,6 +421,7 @@ static void test_ethernet_syn_every_field(void **state)
     /* A snap length shorter than the wire length is fine once the headers are in. */
     assert_int_equal(ww_decode(&stats, WW_LINK_ETHERNET, TS, f.b, (uint32_t)f.len, 1514, &pkt),
                      WW_DECODED_IPV4);
+    assert_memory_equal(pkt.eth_src, MAC_PEER, 6);
     assert_int_equal(pkt.ts_ns, TS);
     assert_int_equal(pkt.cap_len, f.len);
     assert_int_equal(pkt.wire_len, 1514);
@@ -750,6 +751,9 @@ static void test_arp_request_decoded(void **state)
     assert_int_equal(pkt.arp.op, WW_ARP_REQUEST);
     assert_int_equal(pkt.arp.sender, SCANNER);
     assert_int_equal(pkt.arp.target, TARGET);
+    assert_memory_equal(pkt.arp.sender_mac, MAC_PEER, 6);
+    assert_ptr_equal(pkt.arp.sender_mac, f.b + ETH_LEN + 8);
+    assert_ptr_equal(pkt.eth_src, f.b + 6);
     assert_int_equal(pkt.ip_version, 0);
     assert_true(pkt.l2_group);
     assert_false(pkt.has_l4);

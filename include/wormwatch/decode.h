@@ -101,6 +101,7 @@ struct ww_nbns {
 /* An ARP packet for IPv4 over a 6-byte hardware address. */
 struct ww_arp {
     uint16_t op;        /* WW_ARP_REQUEST, WW_ARP_REPLY, ... */
+    const uint8_t *sender_mac; /* 6 bytes in the frame: the sender's hardware address */
     uint32_t sender;    /* sender protocol address, host order (0 for a probe) */
     uint32_t target;    /* target protocol address, host order */
 };
@@ -114,6 +115,7 @@ struct ww_packet {
     uint8_t vlan_depth;   /* tags seen */
     uint16_t vlan_outer;  /* outermost VLAN id, 0 if none */
     bool l2_group;        /* link destination is broadcast or multicast */
+    const uint8_t *eth_src; /* Ethernet: the 6-byte source address in the frame; else NULL */
 
     uint8_t ip_version;   /* 4, 6, or 0 for not IP */
     uint32_t src, dst;    /* IPv4 addresses, host byte order */
