@@ -120,11 +120,21 @@ static struct ww_identity *bind_mac(struct ww_identities *t, uint32_t addr, cons
     return id;
 }
 
+/* No machine has an all-zero or a group (multicast, broadcast) address of its own. */
+static bool unicast_mac(const uint8_t mac[6])
+{
+    return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0;
+}
+
 void ww_identity_saw_mac(struct ww_identities *t, uint32_t addr, const uint8_t mac[6],
                          uint64_t ts_ns)
 {
     if (addr == 0 || addr == UINT32_MAX)
         return;
+    if (!unicast_mac(mac)) {
+        t->stats.macs_rejected++;
+        return;
+    }
     bind_mac(t, addr, mac, ts_ns);
 }
 
@@ -164,6 +174,10 @@ static void on_ack(struct ww_identities *t, const struct ww_dhcp_message *msg, u
     uint32_t addr = msg->yiaddr ? msg->yiaddr : msg->ciaddr; /* ciaddr: the ACK of an INFORM */
     if (addr == 0 || addr == UINT32_MAX)
         return;
+    if (!unicast_mac(msg->mac)) {
+        t->stats.macs_rejected++;
+        return;
+    }
     char buffer[WW_IDENTITY_HOSTNAME_MAX + 1];
     const char *hostname = take_request_hostname(t, msg, ts_ns, buffer);
     if (hostname)

@@ -192,6 +192,16 @@ static void frames_mac(void **state)
     assert_int_equal(ww_identities_stats(t)->hand_overs, 1);
     ww_identity_saw_mac(t, 0, other_mac, T0); /* 0.0.0.0 is nobody */
     assert_null(ww_identity_get(t, 0));
+    static const uint8_t zero_mac[6] = {0}, multicast[6] = {0x01, 0x00, 0x5e, 0, 0, 1},
+                         broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    ww_identity_saw_mac(t, ADDR_133, zero_mac, T0 + 61 * SEC);
+    ww_identity_saw_mac(t, ADDR_133, multicast, T0 + 61 * SEC);
+    ww_identity_saw_mac(t, ADDR_133, broadcast, T0 + 61 * SEC);
+    struct ww_dhcp_message ack = ack_133_to(zero_mac, 0x44444444);
+    ww_identity_dhcp(t, &ack, T0 + 61 * SEC);
+    assert_memory_equal(id->mac, other_mac, 6);
+    assert_int_equal(id->mac_seen_ns, T0 + 60 * SEC);
+    assert_int_equal(ww_identities_stats(t)->macs_rejected, 4);
     /* A name first, then the MAC: nothing changed hands. */
     struct ww_nbns_message n = nbns(nbns_resp_gunnar, sizeof nbns_resp_gunnar);
     assert_true(ww_identity_netbios(t, &n, T0 + 70 * SEC));

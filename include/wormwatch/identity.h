@@ -32,7 +32,8 @@
  * The caller decides when a frame's Ethernet source is the machine's own:
  * frames routed in from elsewhere carry the router's MAC, which would make
  * every remote address "the router". Call ww_identity_saw_mac only for
- * sources on the sensor's own segment (and not for 0.0.0.0).
+ * sources on the sensor's own segment (and not for 0.0.0.0). An all-zero
+ * or group (multicast) MAC is never a machine's: refused and counted.
  */
 #ifndef WW_IDENTITY_H
 #define WW_IDENTITY_H
@@ -68,6 +69,7 @@ struct ww_identity {
 
 struct ww_identity_stats {
     uint64_t macs;            /* MACs recorded (saw_mac and ACKs) */
+    uint64_t macs_rejected;   /* all-zero or group MACs refused (frames and ACKs) */
     uint64_t hand_overs;      /* a new MAC for an address: old names forgotten */
     uint64_t acks;            /* DHCP ACKs that bound an address */
     uint64_t releases;        /* DHCP RELEASEs that forgot an address */
