@@ -336,9 +336,10 @@ void ww_capture_default_filter(const uint16_t *tcp_ports, size_t port_count, uns
                                  (unsigned)tcp_ports[i]);
     /* P2P peers are reached on ports computed per host: every UDP datagram and
        every connection attempt; the DNS detector needs UDP port 53. */
+    /* NBNS and DHCP always: they name machines (identity.h). */
     const char *udp = wants & WW_FILTER_P2P ? "udp"
-                      : wants & WW_FILTER_DNS ? "udp port 137 or udp port 53"
-                                              : "udp port 137";
+                      : wants & WW_FILTER_DNS ? "udp port 137 or udp port 67 or udp port 68 or udp port 53"
+                                              : "udp port 137 or udp port 67 or udp port 68";
     const char *syns = wants & WW_FILTER_P2P ? " or tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" : "";
     if (used < sizeof wanted)
         snprintf(wanted + used, sizeof wanted - used, "%s%s or icmp or arp)", udp, syns);

@@ -13,6 +13,7 @@
 
 #include "wormwatch/community_id.h"
 #include "wormwatch/format.h"
+#include "wormwatch/identity.h"
 #include "wormwatch/output.h"
 #include "wormwatch/verdict.h"
 
@@ -170,6 +171,9 @@ char *ww_output_format_alert(const struct ww_alert *a, const char *host, const c
         ww_community_id_v1(0, p->src, p->dst, p->proto, p->sport, p->dport, community_id))
         json_object_set_new(e, "community_id", json_string(community_id));
     json_object_set_new(e, "alert", alert_object(a->rule));
+    json_t *identity = a->identity ? ww_identity_json(a->identity) : NULL;
+    if (identity)
+        json_object_set_new(e, "identity", identity);
     json_object_set_new(e, "scan", scan_object(a));
     if (a->rule->type == WW_RULE_SEQUENTIAL)
         json_object_set_new(e, "trw", walk_object(a));
@@ -466,6 +470,18 @@ char *ww_output_format_stats(const struct ww_run_stats *s, const struct ww_outpu
     }
     if (s->indicators)
         json_object_set_new(stats, "indicators", table_common(s->indicators));
+    if (s->identity) {
+        json_t *id = table_common(s->identity_table);
+        set_u64(id, "macs", s->identity->macs);
+        set_u64(id, "macs_rejected", s->identity->macs_rejected);
+        set_u64(id, "hand_overs", s->identity->hand_overs);
+        set_u64(id, "dhcp_acks", s->identity->acks);
+        set_u64(id, "dhcp_releases", s->identity->releases);
+        set_u64(id, "netbios_names", s->identity->netbios_names);
+        set_u64(id, "dhcp_parsed", s->dhcp->parsed);
+        set_u64(id, "netbios_parsed", s->nbns_names->parsed);
+        json_object_set_new(stats, "identity", id);
+    }
     if (s->payload.smb) {
         json_object_set_new(stats, "smb", smb_stats_object(s->payload.smb));
         json_object_set_new(stats, "streams",

@@ -13,7 +13,10 @@
 
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
+#include "wormwatch/dhcp.h"
+#include "wormwatch/identity.h"
 #include "wormwatch/indicators.h"
+#include "wormwatch/nbname.h"
 #include "wormwatch/payload.h"
 #include "wormwatch/probe.h"
 
@@ -23,6 +26,10 @@ struct ww_pipeline {
     struct ww_detector *detector;
     struct ww_payload *payload;     /* what hosts send: P2P, DNS, SMB */
     struct ww_indicators *indicators; /* what each source has shown, for one verdict */
+    struct ww_identities *identities; /* which machine each home address is */
+    struct ww_dhcp_stats dhcp;
+    struct ww_nbns_stats nbns;
+    const struct ww_prefix_list *home_nets;
     const struct ww_verdict_config *conficker;
     uint64_t payload_alerts;        /* payload stages' alerts written */
     ww_alert_observer observer;     /* sees every alert written (the summary), or NULL */
@@ -47,6 +54,7 @@ static void on_alert(void *ctx, const struct ww_alert *alert)
 {
     struct ww_pipeline *p = ctx;
     struct ww_alert a = *alert;
+    a.identity = ww_identity_get(p->identities, a.probe.src);
     const struct ww_host_indicators *ind =
         ww_indicators_note(p->indicators, a.probe.src, WW_IND_SCAN, 0, a.ts_ns);
     ww_verdict_add_indicators(&a.verdict, ind, p->conficker);
@@ -93,6 +101,13 @@ static void on_payload_report(void *ctx, struct ww_payload_report *r)
     if (!r->counts)
         v.likely = false; /* a scanner's check, whatever else its source did */
     f->verdict = &v;
+    const struct ww_identity *id = ww_identity_get(p->identities, f->src);
+    json_t *identity = id ? ww_identity_json(id) : NULL;
+    if (identity) {
+        if (!f->evidence)
+            f->evidence = json_object();
+        json_object_set_new(f->evidence, "identity", identity);
+    }
     ww_output_finding(p->out, f);
     if (p->observer) {
         struct ww_summary_alert s = {.src = f->src, .sid = f->sid, .ts_ns = f->ts_ns,
@@ -140,7 +155,10 @@ struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct
     uint64_t hosts_budget = tables / WW_HOSTS_MEMORY_SHARE;
     uint64_t payload_budget = tables / WW_PAYLOAD_MEMORY_SHARE;
     uint64_t indicators_budget = tables / WW_INDICATORS_MEMORY_SHARE;
+    uint64_t identity_budget = tables / WW_IDENTITY_MEMORY_SHARE;
     p->conficker = &rules->conficker;
+    p->home_nets = &rules->home_nets;
+    p->identities = ww_identities_new(identity_budget, rules->idle_timeout_ns, key);
     p->indicators = ww_indicators_new(indicators_budget, rules->idle_timeout_ns, key);
     p->payload = ww_payload_new(rules, payload_budget, key, on_payload_report, p);
     p->pending_capacity = capacity_for(pending_budget, ww_probe_bytes_per_attempt());
@@ -149,9 +167,11 @@ struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct
                                capacity_for(hosts_budget, ww_hosts_bytes_per_host()), key, &cfg);
     p->probes = ww_probe_tracker_new(&cfg, on_probe_event, p);
     p->detector = ww_detector_new(
-        rules, tables - pending_budget - hosts_budget - payload_budget - indicators_budget, key,
-        on_alert, p);
-    if (!p->probes || !p->detector || !p->indicators || !p->payload) {
+        rules,
+        tables - pending_budget - hosts_budget - payload_budget - indicators_budget -
+            identity_budget,
+        key, on_alert, p);
+    if (!p->probes || !p->detector || !p->indicators || !p->payload || !p->identities) {
         snprintf(err, err_len, "cannot allocate the state tables (max_memory %llu bytes)",
                  (unsigned long long)rules->max_memory);
         ww_pipeline_free(p);
@@ -168,7 +188,52 @@ void ww_pipeline_free(struct ww_pipeline *p)
     ww_detector_free(p->detector);
     ww_payload_free(p->payload);
     ww_indicators_free(p->indicators);
+    ww_identities_free(p->identities);
     free(p);
+}
+
+/* An initial TTL unchanged: the frame crossed no router, so its Ethernet source is the sender's. */
+static bool unrouted(uint8_t ttl)
+{
+    return ttl == 64 || ttl == 128 || ttl == 255;
+}
+
+/*
+ * What names a machine: an ARP sender's hardware address, DHCP, a NetBIOS
+ * machine name announced by its own holder, and the Ethernet source of an
+ * unrouted connection attempt (the frames alerts are made of). Only home
+ * addresses; the tests on ports and flags keep it off the common packet.
+ */
+static void learn_identity(struct ww_pipeline *p, const struct ww_packet *pkt,
+                           enum ww_decode_result r)
+{
+    if (r == WW_DECODED_ARP) {
+        if (pkt->arp.sender && pkt->arp.sender_mac &&
+            ww_prefix_list_contains(p->home_nets, pkt->arp.sender))
+            ww_identity_saw_mac(p->identities, pkt->arp.sender, pkt->arp.sender_mac, pkt->ts_ns);
+        return;
+    }
+    if (!pkt->has_l4)
+        return;
+    if (pkt->proto == WW_IPPROTO_TCP) {
+        if ((pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN && pkt->eth_src &&
+            unrouted(pkt->ttl) && ww_prefix_list_contains(p->home_nets, pkt->src))
+            ww_identity_saw_mac(p->identities, pkt->src, pkt->eth_src, pkt->ts_ns);
+        return;
+    }
+    if (pkt->proto != WW_IPPROTO_UDP || !pkt->payload)
+        return;
+    if ((pkt->sport == 67 || pkt->sport == 68) && (pkt->dport == 67 || pkt->dport == 68)) {
+        struct ww_dhcp_message m;
+        if (ww_dhcp_parse(&p->dhcp, pkt->payload, pkt->payload_len, &m) == WW_DHCP_OK)
+            ww_identity_dhcp(p->identities, &m, pkt->ts_ns);
+    } else if (pkt->sport == WW_NBNS_PORT && pkt->has_nbns &&
+               (pkt->nbns.response || pkt->nbns.opcode != 0)) {
+        struct ww_nbns_message m;
+        if (ww_nbns_parse(&p->nbns, pkt->payload, pkt->payload_len, &m) == WW_NBNS_OK &&
+            m.has_address && m.address == pkt->src) /* its holder's own word only */
+            ww_identity_netbios(p->identities, &m, pkt->ts_ns);
+    }
 }
 
 void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
@@ -184,10 +249,14 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
         ww_probe_advance(p->probes, frame->ts_ns);
     if (r == WW_DECODED_IPV4 && pkt.has_l4)
         ww_payload_packet(p->payload, &pkt);
+    if (r == WW_DECODED_ARP || (r == WW_DECODED_IPV4 && pkt.has_l4 && pkt.proto != WW_IPPROTO_TCP) ||
+        (r == WW_DECODED_IPV4 && (pkt.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN))
+        learn_identity(p, &pkt, r);
     /* Idle sources expire after an hour: once a second of packet time is plenty. */
     if (p->newest_ns >= p->next_expiry_ns) {
         ww_detector_advance(p->detector, p->newest_ns);
         ww_indicators_expire(p->indicators, p->newest_ns);
+        ww_identities_expire(p->identities, p->newest_ns);
         ww_payload_advance(p->payload, p->newest_ns);
         p->next_expiry_ns = p->newest_ns + 1000000000ULL;
     }
@@ -305,6 +374,10 @@ void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *s)
     s->probation = ww_detector_probation_stats(p->detector);
     s->detect = ww_detector_stats(p->detector);
     s->indicators = ww_indicators_stats(p->indicators);
+    s->identity = ww_identities_stats(p->identities);
+    s->identity_table = ww_identities_table_stats(p->identities);
+    s->dhcp = &p->dhcp;
+    s->nbns_names = &p->nbns;
     ww_payload_stats(p->payload, &s->payload);
     s->payload.alerts = p->payload_alerts;
     s->payload.suppressed = p->payload_suppressed;

@@ -209,22 +209,22 @@ static void test_default_filter_text_and_where_it_compiles(void **state)
 {
     (void)state;
     static const uint16_t ports[] = {445, 139};
-    char plain[256], tagged[1024], err[512] = "";
+    char plain[512], tagged[2048], err[512] = "";
     ww_capture_default_filter(ports, 2, 0, false, plain, sizeof plain);
-    assert_string_equal(plain, "(tcp port 445 or tcp port 139 or udp port 137 or icmp or arp)");
+    assert_string_equal(plain, "(tcp port 445 or tcp port 139 or udp port 137 or udp port 67 or udp port 68 or icmp or arp)");
     ww_capture_default_filter(ports, 2, 0, true, tagged, sizeof tagged);
     assert_string_equal(tagged,
-                        "(tcp port 445 or tcp port 139 or udp port 137 or icmp or arp)"
-                        " or (vlan and (tcp port 445 or tcp port 139 or udp port 137 or icmp or arp))"
-                        " or (vlan and vlan and (tcp port 445 or tcp port 139 or udp port 137 or"
-                        " icmp or arp))");
+                        "(tcp port 445 or tcp port 139 or udp port 137 or udp port 67 or udp port 68 or icmp or arp)"
+                        " or (vlan and (tcp port 445 or tcp port 139 or udp port 137 or udp port 67"
+                        " or udp port 68 or icmp or arp)) or (vlan and vlan and (tcp port 445 or tcp"
+                        " port 139 or udp port 137 or udp port 67 or udp port 68 or icmp or arp))");
 
     assert_true(ww_capture_check_filter(tagged, 1 /* DLT_EN10MB */, err, sizeof err));
     /* With the payload stages: DNS for the DGA detector; all UDP and SYNs for P2P. */
     char full[2048];
     ww_capture_default_filter(ports, 2, WW_FILTER_DNS, false, full, sizeof full);
-    assert_string_equal(full, "(tcp port 445 or tcp port 139 or udp port 137 or udp port 53 or "
-                              "icmp or arp)");
+    assert_string_equal(full, "(tcp port 445 or tcp port 139 or udp port 137 or udp port 67 or "
+                              "udp port 68 or udp port 53 or icmp or arp)");
     ww_capture_default_filter(ports, 2, WW_FILTER_DNS | WW_FILTER_P2P, true, full, sizeof full);
     assert_non_null(strstr(full, "(tcp port 445 or tcp port 139 or udp or tcp[tcpflags] & "
                                  "(tcp-syn|tcp-ack) == tcp-syn or icmp or arp)"));

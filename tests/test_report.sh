@@ -25,7 +25,7 @@ mkdir -p "$out"
   <"$work/annex.json" >"$work/table"
 head -1 "$work/table" | grep -q '^12 flagged hosts, 8 likely Conficker, from 4 sensors ' ||
   fail "header: $(head -1 "$work/table")"
-sed -n 4p "$work/table" | grep -Eq '^10\.1\.1\.66 +- +- +Conficker +2009-03-30 00:01:03 +2009-03-30 00:01:10 +lab, annex +scan +10$' ||
+sed -n 4p "$work/table" | grep -Eq '^10\.1\.1\.66 +- +00:14:22:01:01:42 +Conficker +2009-03-30 00:01:03 +2009-03-30 00:01:10 +lab, annex +scan +10$' ||
   fail "first host: $(sed -n 4p "$work/table")"
 grep -Eq '^192\.168\.3\.205 .* Conficker .* smb +ms08_067 ' "$work/table" || fail "no MS08-067 host"
 grep -Eq '^127\.0\.0\.10 .* Conficker B ' "$work/table" || fail "no DGA host"

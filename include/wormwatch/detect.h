@@ -28,8 +28,11 @@
 #define WW_ALERT_SAMPLES 10
 #define WW_PROBATION_MEMORY_SHARE 4 /* of the table memory, for sources seen once */
 
+struct ww_identity;
+
 struct ww_alert {
     const struct ww_rule *rule;
+    const struct ww_identity *identity; /* the machine the source is, if known (the pipeline's) */
     uint64_t ts_ns;          /* packet time of the probe that tipped the rule */
     struct ww_probe probe;   /* that probe */
     uint32_t targets;        /* distinct counted targets in the window */

@@ -21,6 +21,9 @@
 #include "wormwatch/capture.h"
 #include "wormwatch/decode.h"
 #include "wormwatch/detect.h"
+#include "wormwatch/dhcp.h"
+#include "wormwatch/identity.h"
+#include "wormwatch/nbname.h"
 #include "wormwatch/payload.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/table.h"
@@ -59,6 +62,10 @@ struct ww_run_stats {
     const struct ww_table_stats *probation; /* sources seen once; may be NULL */
     const struct ww_detect_stats *detect;
     const struct ww_table_stats *indicators; /* sources with an indicator; may be NULL */
+    const struct ww_identity_stats *identity; /* naming machines; may be NULL */
+    const struct ww_table_stats *identity_table;
+    const struct ww_dhcp_stats *dhcp;
+    const struct ww_nbns_stats *nbns_names;
     struct ww_payload_stats payload;         /* the payload stages' counters */
 };
 

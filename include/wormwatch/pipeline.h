@@ -31,6 +31,7 @@
 #define WW_HOSTS_MEMORY_SHARE 16  /* one sixteenth */
 #define WW_PAYLOAD_MEMORY_SHARE 8     /* SMB flows, P2P sources, DGA clients */
 #define WW_INDICATORS_MEMORY_SHARE 64 /* what each source has shown */
+#define WW_IDENTITY_MEMORY_SHARE 64   /* which machine each home address is */
 
 struct ww_pipeline;
 struct ww_progress; /* below */
