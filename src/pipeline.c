@@ -49,6 +49,14 @@ struct ww_pipeline {
     struct ww_kernel_stats kernel;
 };
 
+/* The machine's name for people: NetBIOS, else DHCP; NULL if none. */
+static const char *identity_name(const struct ww_identity *id)
+{
+    if (!id)
+        return NULL;
+    return id->netbios_name[0] ? id->netbios_name : id->dhcp_hostname[0] ? id->dhcp_hostname : NULL;
+}
+
 /* A scan alert: the source has now shown a scan; its verdict weighs the rest too. */
 static void on_alert(void *ctx, const struct ww_alert *alert)
 {
@@ -62,7 +70,8 @@ static void on_alert(void *ctx, const struct ww_alert *alert)
     if (p->observer) {
         struct ww_summary_alert s = {.src = a.probe.src, .sid = a.rule->sid, .ts_ns = a.ts_ns,
                                      .targets = a.targets, .likely = a.verdict.likely,
-                                     .indicators = a.verdict.indicators, .variant = a.verdict.variant};
+                                     .indicators = a.verdict.indicators, .variant = a.verdict.variant,
+                                     .name = identity_name(a.identity)};
         p->observer(p->observer_ctx, &s);
     }
 }
@@ -112,7 +121,7 @@ static void on_payload_report(void *ctx, struct ww_payload_report *r)
     if (p->observer) {
         struct ww_summary_alert s = {.src = f->src, .sid = f->sid, .ts_ns = f->ts_ns,
                                      .likely = v.likely, .indicators = v.indicators,
-                                     .variant = v.variant};
+                                     .variant = v.variant, .name = identity_name(id)};
         p->observer(p->observer_ctx, &s);
     }
 }

@@ -75,6 +75,8 @@ void ww_summary_host_add(struct ww_summary_host *h, const struct ww_summary_aler
     if (a->variant)
         h->variant = a->variant;
     h->kinds |= kind_of(a->sid);
+    if (a->name && a->name[0])
+        snprintf(h->name, sizeof h->name, "%s", a->name);
 }
 
 const char *ww_summary_verdict(const struct ww_summary_host *h, char *buf, size_t len)
@@ -140,8 +142,9 @@ void ww_summary_print(struct ww_summary *s, FILE *out)
                         sizeof indicators - strlen(indicators) - 1);
             }
         first[19] = last[19] = '\0'; /* seconds are enough for a person */
-        fprintf(out, "  %-15s  %-24s %-26s %s .. %s  %u alert%s", ip,
-                ww_summary_verdict(h, verdict, sizeof verdict), indicators[0] ? indicators : "-",
+        fprintf(out, "  %-15s  %-15s  %-24s %-26s %s .. %s  %u alert%s", ip,
+                h->name[0] ? h->name : "-", ww_summary_verdict(h, verdict, sizeof verdict),
+                indicators[0] ? indicators : "-",
                 first, last + 11, h->alerts, h->alerts == 1 ? "" : "s");
         if (h->targets)
             fprintf(out, ", %u targets", h->targets);

@@ -17,9 +17,9 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$ww" --summary -r "$pcaps/conficker_lan.pcap" -r "$pcaps/vulnscan.pcap" -o "$work/eve.json" \
   2>"$work/err"
 [ "$(wc -l <"$work/err")" -eq 3 ] || fail "summary is not 3 lines: $(cat "$work/err")"
-sed -n 1p "$work/err" | grep -Eq '^  10\.1\.1\.66 +Conficker +scan +2009-03-30T00:01:03 \.\. 00:01:10  2 alerts, 10 targets$' ||
+sed -n 1p "$work/err" | grep -Eq '^  10\.1\.1\.66 +- +Conficker +scan +2009-03-30T00:01:03 \.\. 00:01:10  2 alerts, 10 targets$' ||
   fail "first line: $(sed -n 1p "$work/err")"
-sed -n 2p "$work/err" | grep -Eq '^  10\.1\.2\.250 +scanner +scan ' || fail "second line: $(sed -n 2p "$work/err")"
+sed -n 2p "$work/err" | grep -Eq '^  10\.1\.2\.250 +- +scanner +scan ' || fail "second line: $(sed -n 2p "$work/err")"
 sed -n 3p "$work/err" | grep -qx 'wormwatch: 2 flagged hosts, 1 likely Conficker' ||
   fail "count line: $(sed -n 3p "$work/err")"
 grep -q 'flagged host' "$work/eve.json" && fail "summary in the events"

@@ -25,7 +25,10 @@ struct ww_summary_alert {
     bool likely;           /* conficker.likely */
     uint8_t indicators;    /* WW_IND_BIT()s (indicators.h) */
     char variant;          /* 'A', 'B', 'C' or 0 */
+    const char *name;      /* the machine's NetBIOS or DHCP name, or NULL */
 };
+
+#define WW_SUMMARY_NAME 24
 
 struct ww_summary_host {
     uint32_t addr;
@@ -36,6 +39,7 @@ struct ww_summary_host {
     uint8_t indicators;
     char variant;
     uint8_t kinds;         /* SUMMARY_KIND_* bits: which families of signatures fired */
+    char name[WW_SUMMARY_NAME]; /* the newest name an alert gave, "" if none */
 };
 
 struct ww_summary {
