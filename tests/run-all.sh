@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libpcap-dev libjansson-dev libcmocka-dev
           clang libclang-rt-14-dev fever tshark time valgrind nmap iproute2 tcpdump
-          bind9-dnsutils python3)
+          bind9-dnsutils python3 libhiredis-dev redis-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
