@@ -376,16 +376,18 @@ static bool write_line(struct ww_output *out, const char *line)
 {
     pthread_mutex_lock(&out->lock);
     uint64_t seq = out->next_seq++;
-    if (out->redis_count) /* one answer per Redis sink, plus ours below */
+    /* The event LEDGER_SIZE before this one still unanswered: Redis is too far behind. */
+    bool tracked = out->redis_count && out->ledger[seq % LEDGER_SIZE] == 0;
+    if (tracked) /* one answer per Redis sink, plus ours below */
         out->ledger[seq % LEDGER_SIZE] = (uint8_t)(1 + out->redis_count);
     bool all = true;
     for (size_t i = 0; i < out->sink_count; i++) {
         struct sink *k = &out->sinks[i];
         if (k->kind == SINK_REDIS) {
-            bool sent = line && ww_redis_send(k->redis, line, strlen(line), seq);
-            if (!line)
+            bool sent = tracked && line && ww_redis_send(k->redis, line, strlen(line), seq);
+            if (!tracked || !line)
                 k->stats.lost++;
-            if (!sent)
+            if (tracked && !sent)
                 settle(out, seq, false);
             all &= sent;
             continue;
@@ -394,7 +396,7 @@ static bool write_line(struct ww_output *out, const char *line)
         all &= line ? write_sink_line(out, k, line, strlen(line))
                     : sink_failed(out, k, "out of memory");
     }
-    if (out->redis_count)
+    if (tracked)
         settle(out, seq, all);
     else if (all)
         out->stats.events_written++;

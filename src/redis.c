@@ -17,6 +17,8 @@
 #include <hiredis/hiredis.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +312,31 @@ static bool link_established(struct ww_redis *r)
     return true;
 }
 
+/*
+ * hiredis writes with write(), so a server gone away would raise SIGPIPE and
+ * kill the sensor. SIGPIPE is held back for this thread during the write and
+ * a SIGPIPE the write raised is taken off again; the EPIPE error is enough.
+ * (A process-wide SIG_IGN would change what a closed stdout does.)
+ */
+static int write_quietly(redisContext *c)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    int done = 0;
+    int rc = redisBufferWrite(c, &done);
+    if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+        const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 /* Settles the events whose answers hiredis has parsed; false on a protocol error. */
 static bool take_replies(struct ww_redis *r)
 {
@@ -339,8 +366,7 @@ static void service(struct ww_redis *r)
 {
     if (!r->ctx || !link_established(r))
         return;
-    int done = 0;
-    if (sdslen(r->ctx->obuf) > 0 && redisBufferWrite(r->ctx, &done) != REDIS_OK) {
+    if (sdslen(r->ctx->obuf) > 0 && write_quietly(r->ctx) != REDIS_OK) {
         drop_link(r);
         return;
     }
@@ -416,8 +442,7 @@ bool ww_redis_send(struct ww_redis *r, const char *json, size_t len, uint64_t se
     }
     r->pending[(r->head + r->count) % WW_REDIS_MAX_PENDING] = seq;
     r->count++;
-    int done = 0;
-    if (r->state == LINK_UP && redisBufferWrite(r->ctx, &done) != REDIS_OK)
+    if (r->state == LINK_UP && write_quietly(r->ctx) != REDIS_OK)
         drop_link(r); /* settles this event too, through done() */
     return true;
 }

@@ -301,6 +301,36 @@ static void test_window_refuses_far_behind(void **state)
     unlink(path);
 }
 
+/* A server that stops reading: the write fails (EPIPE), the run does not die of SIGPIPE. */
+static void test_peer_gone_is_not_sigpipe(void **state)
+{
+    (void)state;
+    char path[128], spec[200];
+    int lfd = listener(path, sizeof path);
+    snprintf(spec, sizeof spec, "redis+unix:%s?key=k", path);
+    struct ww_redis_target t = parsed(spec);
+    struct ww_sink_stats stats = {0};
+    struct fates f = {0};
+    struct ww_redis *r = ww_redis_new(&t, &stats, record, &f, 65536);
+    int cfd = accept(lfd, NULL, NULL);
+    assert_true(cfd >= 0);
+    assert_true(ww_redis_send(r, "{}", 2, 0)); /* connecting: buffered */
+    ww_redis_poll(r);                            /* connected, written */
+    assert_int_equal(stats.connects, 1);
+    assert_int_equal(shutdown(cfd, SHUT_RD), 0);
+    assert_true(ww_redis_send(r, "{}", 2, 1)); /* EPIPE: both unanswered events lost */
+    assert_int_equal(f.n, 2);
+    assert_false(f.ok[0]);
+    assert_false(f.ok[1]);
+    assert_int_equal(stats.lost, 2);
+    assert_false(ww_redis_send(r, "{}", 2, 2)); /* down: retried a second later */
+    assert_int_equal(stats.lost, 3);
+    ww_redis_close(r);
+    close(cfd);
+    close(lfd);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_answers_settle_events_in_order),
         cmocka_unit_test(test_silent_server_bounds_what_is_held),
         cmocka_unit_test(test_window_refuses_far_behind),
+        cmocka_unit_test(test_peer_gone_is_not_sigpipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
