@@ -1,10 +1,19 @@
 /*
- * The event writer: sinks (files, stdout, Unix sockets, syslog), whole lines
- * written once each, losses counted. What a line says is eve.c's business.
+ * The event writer: sinks (files, stdout, Unix sockets, syslog, Redis),
+ * whole lines written once each, losses counted. What a line says is eve.c's
+ * business.
+ *
+ * Redis answers later, so an event's fate is known only then: each event
+ * gets a sequence number and, while a Redis sink has it unanswered, a byte
+ * in a ring (the ledger) holding how many sinks still owe an answer and
+ * whether one already lost it. The event is counted written or lost once,
+ * when the last answer comes. The ring's size bounds how far behind Redis
+ * may fall before new events are refused (lost) rather than waited for.
  */
 #include "wormwatch/output.h"
 
 #include "wormwatch/eve.h"
+#include "wormwatch/redis.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +29,7 @@
 #include <unistd.h>
 
 
-enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UNIX_DGRAM, SINK_UNIX_STREAM, SINK_SYSLOG };
+enum sink_kind { SINK_STDOUT, SINK_FILE, SINK_UNIX_DGRAM, SINK_UNIX_STREAM, SINK_SYSLOG, SINK_REDIS };
 
 /* One place events go. */
 struct sink {
@@ -32,6 +41,8 @@ struct sink {
     char *unsent;                  /* stream socket: the tail of a line it took in part */
     size_t unsent_len;
     uint64_t next_connect_ns;      /* socket: no reconnection attempt before this */
+    struct ww_redis_target redis_target; /* Redis: where, parsed from the spec */
+    struct ww_redis *redis;        /* Redis: the client */
     struct ww_sink_stats stats;
 };
 
@@ -44,7 +55,14 @@ struct ww_output {
     char iface[64];
     struct ww_output_stats stats;
     char error[320]; /* the first failure of a file or stdout sink */
+    uint64_t next_seq;             /* the next event's sequence number */
+    uint8_t *ledger;               /* Redis sinks only: LEDGER_SIZE events' fates */
+    size_t redis_count;            /* sinks that answer later */
 };
+
+/* An event's ledger byte: answers still due (at most 1 + 8) and a lost flag. */
+#define LEDGER_SIZE 65536u
+#define LEDGER_LOST 0x80u
 
 #define RECONNECT_INTERVAL_NS 1000000000ULL
 
@@ -131,6 +149,9 @@ static bool parse_sink(const char *spec, struct sink *k, char *err, size_t err_l
                      sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
             return false;
         }
+    } else if (ww_redis_is_spec(spec)) {
+        k->kind = SINK_REDIS;
+        return ww_redis_parse(spec, &k->redis_target, err, err_len);
     } else if (!strcmp(spec, "syslog") || !strncmp(spec, "syslog:", 7)) {
         k->kind = SINK_SYSLOG;
         const char *name = spec[6] == ':' ? spec + 7 : "local5";
@@ -149,8 +170,15 @@ static bool parse_sink(const char *spec, struct sink *k, char *err, size_t err_l
     return true;
 }
 
+static void settle(struct ww_output *out, uint64_t seq, bool ok);
+
+static void redis_done(void *ctx, uint64_t seq, bool ok)
+{
+    settle(ctx, seq, ok);
+}
+
 /* Opens a sink. A socket whose reader is absent is not an error: it reconnects. */
-static bool open_sink(struct sink *k, char *err, size_t err_len)
+static bool open_sink(struct ww_output *out, struct sink *k, char *err, size_t err_len)
 {
     switch (k->kind) {
     case SINK_STDOUT: k->fd = STDOUT_FILENO; return true;
@@ -164,6 +192,18 @@ static bool open_sink(struct sink *k, char *err, size_t err_len)
     case SINK_UNIX_DGRAM:
     case SINK_UNIX_STREAM: connect_socket(k); return true;
     case SINK_SYSLOG: openlog("wormwatch", LOG_PID | LOG_NDELAY, k->facility); return true;
+    case SINK_REDIS:
+        if (!out->ledger && !(out->ledger = calloc(LEDGER_SIZE, 1))) {
+            snprintf(err, err_len, "%s: out of memory", k->name);
+            return false;
+        }
+        k->redis = ww_redis_new(&k->redis_target, &k->stats, redis_done, out, LEDGER_SIZE);
+        if (!k->redis) {
+            snprintf(err, err_len, "%s: out of memory", k->name);
+            return false;
+        }
+        out->redis_count++;
+        return true;
     }
     return false;
 }
@@ -175,7 +215,7 @@ bool ww_output_add(struct ww_output *out, const char *spec, char *err, size_t er
         return false;
     }
     struct sink *k = &out->sinks[out->sink_count];
-    if (!parse_sink(spec, k, err, err_len) || !open_sink(k, err, err_len))
+    if (!parse_sink(spec, k, err, err_len) || !open_sink(out, k, err, err_len))
         return false;
     out->sink_count++;
     return true;
@@ -189,6 +229,7 @@ struct ww_output *ww_output_open(const char *path, const char *host, char *err, 
         return NULL;
     }
     if (!ww_output_add(out, path ? path : "-", err, err_len)) {
+        free(out->ledger);
         free(out);
         return NULL;
     }
@@ -312,18 +353,52 @@ static bool write_sink_line(struct ww_output *out, struct sink *k, const char *l
     return ok;
 }
 
-/* Writes one whole line to every sink (or nothing to a sink that cannot take it). */
+/* One answer for event seq; the last one due counts the event, once. */
+static void settle(struct ww_output *out, uint64_t seq, bool ok)
+{
+    uint8_t *e = &out->ledger[seq % LEDGER_SIZE];
+    if (!ok)
+        *e |= LEDGER_LOST;
+    if (--*e & ~LEDGER_LOST)
+        return;
+    if (*e & LEDGER_LOST)
+        out->stats.events_lost++;
+    else
+        out->stats.events_written++;
+    *e = 0;
+}
+
+/*
+ * Writes one whole line to every sink (or nothing to a sink that cannot take
+ * it). True if no sink has lost it yet: a Redis sink may still lose it later.
+ */
 static bool write_line(struct ww_output *out, const char *line)
 {
     pthread_mutex_lock(&out->lock);
+    uint64_t seq = out->next_seq++;
+    /* The event LEDGER_SIZE before this one still unanswered: Redis is too far behind. */
+    bool tracked = out->redis_count && out->ledger[seq % LEDGER_SIZE] == 0;
+    if (tracked) /* one answer per Redis sink, plus ours below */
+        out->ledger[seq % LEDGER_SIZE] = (uint8_t)(1 + out->redis_count);
     bool all = true;
     for (size_t i = 0; i < out->sink_count; i++) {
         struct sink *k = &out->sinks[i];
+        if (k->kind == SINK_REDIS) {
+            bool sent = tracked && line && ww_redis_send(k->redis, line, strlen(line), seq);
+            if (!tracked || !line)
+                k->stats.lost++;
+            if (tracked && !sent)
+                settle(out, seq, false);
+            all &= sent;
+            continue;
+        }
         /* Every event is tried, even after a failure: a full disk may clear. */
         all &= line ? write_sink_line(out, k, line, strlen(line))
                     : sink_failed(out, k, "out of memory");
     }
-    if (all)
+    if (tracked)
+        settle(out, seq, all);
+    else if (all)
         out->stats.events_written++;
     else
         out->stats.events_lost++;
@@ -351,6 +426,8 @@ bool ww_output_reopen(struct ww_output *out, char *err, size_t err_len)
             disconnect(k);
             k->next_connect_ns = 0;
             connect_socket(k);
+        } else if (k->kind == SINK_REDIS) {
+            ww_redis_reconnect(k->redis);
         }
     }
     pthread_mutex_unlock(&out->lock);
@@ -376,6 +453,9 @@ bool ww_output_finding(struct ww_output *out, const struct ww_finding *finding)
 bool ww_output_stats(struct ww_output *out, const struct ww_run_stats *stats)
 {
     pthread_mutex_lock(&out->lock);
+    for (size_t i = 0; i < out->sink_count; i++) /* the counters as fresh as they can be */
+        if (out->sinks[i].kind == SINK_REDIS)
+            ww_redis_poll(out->sinks[i].redis);
     char *line = ww_output_format_stats(stats, ww_output_get_stats(out), out->host, out->iface);
     pthread_mutex_unlock(&out->lock);
     bool ok = write_line(out, line);
@@ -404,6 +484,12 @@ bool ww_output_close(struct ww_output *out, char *err, size_t err_len)
 {
     if (!out)
         return true;
+    /* First, so that what Redis loses on the way out is counted. */
+    for (size_t i = 0; i < out->sink_count; i++)
+        if (out->sinks[i].kind == SINK_REDIS) {
+            ww_redis_close(out->sinks[i].redis);
+            out->sinks[i].redis = NULL;
+        }
     bool ok = !out->error[0];
     if (!ok)
         snprintf(err, err_len, "%s (%llu event%s lost)", out->error,
@@ -422,6 +508,7 @@ bool ww_output_close(struct ww_output *out, char *err, size_t err_len)
         }
     }
     pthread_mutex_destroy(&out->lock);
+    free(out->ledger);
     free(out);
     return ok;
 }

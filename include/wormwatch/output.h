@@ -6,8 +6,8 @@
  * file, the partial line is cut off again. A failed event is counted as
  * lost and the next one is tried all the same (a full disk may clear); the
  * first failure is reported when the output is closed. An event goes to
- * every sink (file, stdout, Unix socket, syslog); a socket never blocks
- * capture and its losses are counted, not fatal. Several workers may share
+ * every sink (file, stdout, Unix socket, syslog, Redis); a socket or Redis
+ * never blocks capture and its losses are counted, not fatal. Several workers may share
  * one output: writes are serialised, line by line. Upstream stages never see
  * JSON.
  */
@@ -76,7 +76,9 @@ struct ww_output *ww_output_new(const char *host);
 /*
  * Adds a sink: "-" (stdout), a file path (appended), "unix-dgram:PATH" or
  * "unix-stream:PATH" (a client of a listening socket, as Suricata's EVE
- * outputs; reconnects if the reader restarts), "syslog[:FACILITY]". False
+ * outputs; reconnects if the reader restarts), "syslog[:FACILITY]",
+ * "redis://HOST[:PORT]/KEY[?...]" or "redis+unix:PATH?key=KEY[&...]"
+ * (redis.h; a host name is resolved here, once). False
  * with a one-line reason (a file that cannot be opened; a bad spec). A
  * socket whose reader is not there yet is not an error.
  */
