@@ -52,6 +52,14 @@ while IFS= read -r l; do cli XADD wwstream '*' eve "$l"; done <"$work/smb.json"
 "$report" "redis+unix:$work/redis.sock?key=wwlist" "redis+unix:$work/redis.sock?key=wwstream" \
   "$work/edge.json" - <"$work/annex.json" >"$work/table-redis"
 diff <(sed 1d "$work/table") <(sed 1d "$work/table-redis") || fail "Redis inputs give another table"
+# And the whole chain: the sensors' own Redis outputs (a list, a stream) read back by the report.
+"$ww" --sensor-name lab -r "$pcaps/conficker_lan.pcap" -r "$pcaps/vulnscan.pcap" \
+  -o "redis+unix:$work/redis.sock?key=chain" -o /dev/null
+"$ww" --sensor-name smb -r "$pcaps/real/malcolm_wannacry.pcap" \
+  -r "$pcaps/real/ms08_067_msf_netapi_tcp445.pcap" -o "redis+unix:$work/redis.sock?key=chainx&mode=xadd"
+"$report" "redis+unix:$work/redis.sock?key=chain" "redis+unix:$work/redis.sock?key=chainx" \
+  "$work/edge.json" - <"$work/annex.json" >"$work/table-chain"
+diff <(sed 1d "$work/table") <(sed 1d "$work/table-chain") || fail "sensor -> Redis -> report differs"
 "$report" "redis+unix:$work/redis.sock?key=nosuch" >/dev/null 2>"$work/err" && fail "a missing key is not an error"
 grep -q "no key 'nosuch'" "$work/err" || fail "missing key: $(cat "$work/err")"
 
