@@ -213,8 +213,8 @@ static bool unrouted(uint8_t ttl)
  * unrouted connection attempt (the frames alerts are made of). Only home
  * addresses; the tests on ports and flags keep it off the common packet.
  */
-static void learn_identity(struct ww_pipeline *p, const struct ww_packet *pkt,
-                           enum ww_decode_result r)
+static inline void learn_identity(struct ww_pipeline *p, const struct ww_packet *pkt,
+                                  enum ww_decode_result r)
 {
     if (r == WW_DECODED_ARP) {
         if (pkt->arp.sender && pkt->arp.sender_mac &&
@@ -258,8 +258,7 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
         ww_probe_advance(p->probes, frame->ts_ns);
     if (r == WW_DECODED_IPV4 && pkt.has_l4)
         ww_payload_packet(p->payload, &pkt);
-    if (r == WW_DECODED_ARP || (r == WW_DECODED_IPV4 && pkt.has_l4 && pkt.proto != WW_IPPROTO_TCP) ||
-        (r == WW_DECODED_IPV4 && (pkt.tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN))
+    if (r == WW_DECODED_IPV4 || r == WW_DECODED_ARP)
         learn_identity(p, &pkt, r);
     /* Idle sources expire after an hour: once a second of packet time is plenty. */
     if (p->newest_ns >= p->next_expiry_ns) {
@@ -312,7 +311,15 @@ static void answer_requests(struct ww_pipeline *p)
     }
 }
 
-static uint64_t monotonic_now_ns(void);
+/* Timers run on the monotonic clock: a step of the wall clock (NTP, an
+   operator) must neither fire every timeout at once nor freeze them. */
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 
 /* About twice a second, where a replay stands (only when asked for). */
 static void maybe_progress(struct ww_pipeline *p)
@@ -320,7 +327,7 @@ static void maybe_progress(struct ww_pipeline *p)
     const struct ww_live_control *ctl = p->control;
     if (!ctl || !ctl->progress)
         return;
-    uint64_t now = monotonic_now_ns();
+    uint64_t now = monotonic_ns();
     if (now < p->next_progress_ns)
         return;
     p->next_progress_ns = now + 500000000ULL;
@@ -424,27 +431,11 @@ void ww_pipeline_tick(struct ww_pipeline *p, uint64_t now_ns)
 #define LIVE_POLL_MS 250   /* the longest a quiet link goes without a tick */
 #define LIVE_BATCH 4096    /* frames read before looking at signals and the timer */
 
-static uint64_t monotonic_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Where packet time starts on a link that has sent nothing yet: once. */
 static uint64_t realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Timers run on the monotonic clock: a step of the wall clock (NTP, an
-   operator) must neither fire every timeout at once nor freeze them. */
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
