@@ -5,14 +5,14 @@
 # A crash is copied into fuzz/regressions/TARGET/ (commit it: ctest replays
 # it from then on) and the script fails.
 #
-# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode rules pipeline p2p dns smb dhcp nbname redis
+# Usage: fuzz/run.sh [SECONDS] [TARGET ...]    targets: decode triage rules pipeline p2p dns smb dhcp nbname redis
 # A longer campaign: fuzz/run.sh 3600; keep a corpus with WW_FUZZ_CORPUS=DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(decode rules pipeline p2p dns smb dhcp nbname redis)
+((${#targets[@]})) || targets=(decode triage rules pipeline p2p dns smb dhcp nbname redis)
 
 build=build-fuzz
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DWW_FUZZ=ON -DWW_SANITIZE=ON \
@@ -32,9 +32,10 @@ for t in "${targets[@]}"; do
     smb) ;; # its seeds are segment lists, all in fuzz/corpus/smb/
     dhcp | nbname) ;; # UDP payloads, not captures: the seeds are in fuzz/corpus/
     redis) ;; # output specs, all in fuzz/corpus/redis/
+    triage) cp pcaps/*.pcap pcaps/*.pcapng fuzz/corpus/decode/* "$corpus"/ ;; # the decoder's inputs
     *) cp pcaps/*.pcap pcaps/*.pcapng "$corpus"/ ;;
   esac
-  find "fuzz/corpus/$t" "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \;
+  find "fuzz/corpus/$t" "fuzz/regressions/$t" -type f ! -name '.*' -exec cp {} "$corpus"/ \; 2>/dev/null || true
   artifacts=$(mktemp -d)
   echo "== fuzz-$t for ${seconds}s"
   if ! "$build/fuzz/fuzz-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 \

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "wormwatch/hash.h"
+#include "wormwatch/triage.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,9 @@ struct ww_capture {
     bool live;
     int fd;          /* live: selectable descriptor */
     struct interruptible *pipe; /* a pipe's reader, or NULL */
+    const struct ww_interest *want;   /* triage: what is worth returning, or NULL: all */
+    struct ww_decode_stats *dropped;  /* ... and where the frames it drops are counted */
+    unsigned dropped_run;             /* frames dropped since the last one returned */
 };
 
 /* The cookie of a pipe's stream: the stream it wraps, and who to ask on EINTR. */
@@ -153,15 +157,28 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
 {
     struct pcap_pkthdr *hdr;
     const u_char *data;
-    int rc = pcap_next_ex(cap->pcap, &hdr, &data);
-    if (rc == PCAP_ERROR_BREAK)
-        return WW_CAPTURE_END;
-    if (rc == 0) /* live, non-blocking: nothing waiting */
-        return WW_CAPTURE_IDLE;
-    if (rc != 1) {
-        snprintf(err, err_len, "%s: cannot read capture: %s", cap->name, pcap_geterr(cap->pcap));
-        return WW_CAPTURE_ERROR;
+    enum ww_capture_status status = WW_CAPTURE_FRAME;
+    for (;;) {
+        int rc = pcap_next_ex(cap->pcap, &hdr, &data);
+        if (rc == PCAP_ERROR_BREAK)
+            return WW_CAPTURE_END;
+        if (rc == 0) /* live, non-blocking: nothing waiting */
+            return WW_CAPTURE_IDLE;
+        if (rc != 1) {
+            snprintf(err, err_len, "%s: cannot read capture: %s", cap->name,
+                     pcap_geterr(cap->pcap));
+            return WW_CAPTURE_ERROR;
+        }
+        if (!cap->want || ww_triage(cap->dropped, cap->want, cap->link, data, hdr->caplen,
+                                    hdr->len) == WW_TRIAGE_DECODE)
+            break;
+        /* The owner still hears of time passing, and gets to look at its signals. */
+        if (++cap->dropped_run == WW_CAPTURE_DROPPED_EVERY) {
+            status = WW_CAPTURE_DROPPED;
+            break;
+        }
     }
+    cap->dropped_run = 0;
     /* With nanosecond precision requested, tv_usec holds nanoseconds. A stamp
        before 1970 is a lie; it is pinned to the epoch rather than wrapped. */
     frame->ts_ns = hdr->ts.tv_sec < 0 || hdr->ts.tv_usec < 0
@@ -171,7 +188,14 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     frame->wire_len = hdr->len;
     frame->link = cap->link;
     frame->data = data;
-    return WW_CAPTURE_FRAME;
+    return status;
+}
+
+void ww_capture_set_triage(struct ww_capture *cap, const struct ww_interest *want,
+                           struct ww_decode_stats *dropped)
+{
+    cap->want = dropped ? want : NULL;
+    cap->dropped = dropped;
 }
 
 bool ww_capture_check_filter(const char *expression, int dlt, char *err, size_t err_len)

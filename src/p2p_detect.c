@@ -52,6 +52,9 @@ struct ww_p2p_detector {
     ww_p2p_alert_fn on_alert;
     void *ctx;
     struct ww_p2p_detect_stats stats;
+    struct ww_addr_filter talkers; /* the records' sources, for triage */
+    bool talkers_stale;            /* a record went since the last rebuild */
+    uint64_t talkers_built_ns;     /* packet time of that rebuild */
 };
 
 size_t ww_p2p_detect_bytes_per_source(void)
@@ -156,12 +159,14 @@ static struct record *hit_record(struct ww_p2p_detector *det, uint32_t src, uint
         if (ww_index_full(&det->index)) {
             ww_index_remove(&det->index, ww_index_oldest(&det->index));
             det->stats.evictions++;
+            det->talkers_stale = true;
         }
         uint32_t slot = ww_index_insert(&det->index, src_hash(det, src));
         r = &det->records[slot];
         memset(r, 0, sizeof *r);
         r->src = src;
         r->first_hit_ns = now_ns;
+        ww_addr_filter_add(&det->talkers, src);
         det->stats.records_created++;
         det->stats.records = det->index.used;
     }
@@ -180,8 +185,22 @@ void ww_p2p_detect_expire(struct ww_p2p_detector *det, uint64_t now_ns)
             break;
         ww_index_remove(&det->index, slot);
         det->stats.expirations++;
+        det->talkers_stale = true;
     }
     det->stats.records = det->index.used;
+    /* Gone sources leave their bits set until a rebuild, at most once a second. */
+    if (det->talkers_stale && now_ns - det->talkers_built_ns >= NS_PER_S) {
+        memset(&det->talkers, 0, sizeof det->talkers);
+        for (uint32_t s = ww_index_oldest(&det->index); s != WW_INDEX_NONE; s = det->index.newer[s])
+            ww_addr_filter_add(&det->talkers, det->records[s].src);
+        det->talkers_stale = false;
+        det->talkers_built_ns = now_ns;
+    }
+}
+
+const struct ww_addr_filter *ww_p2p_detect_talkers(const struct ww_p2p_detector *det)
+{
+    return &det->talkers;
 }
 
 /* --- evidence ------------------------------------------------------------------------------ */

@@ -442,6 +442,16 @@ unsigned ww_payload_sid_slot(uint32_t sid)
     return sid == WW_SID_DGA ? 11 : WW_IND_ALERT_SLOTS;
 }
 
+const uint32_t *ww_payload_smb_answers_due(const struct ww_payload *pl)
+{
+    return pl->smb ? ww_smb_answers_due(pl->smb) : NULL;
+}
+
+const struct ww_addr_filter *ww_payload_p2p_talkers(const struct ww_payload *pl)
+{
+    return pl->p2p ? ww_p2p_detect_talkers(pl->p2p) : NULL;
+}
+
 void ww_payload_advance(struct ww_payload *pl, uint64_t now_ns)
 {
     if (pl->smb)

@@ -19,6 +19,7 @@
 #include "wormwatch/nbname.h"
 #include "wormwatch/payload.h"
 #include "wormwatch/probe.h"
+#include "wormwatch/triage.h"
 
 struct ww_pipeline {
     struct ww_decode_stats decode;
@@ -47,6 +48,8 @@ struct ww_pipeline {
     unsigned stats_seen;            /* SIGUSR1 requests already answered */
     const struct ww_live_control *control; /* signal flags answered in any input mode */
     struct ww_kernel_stats kernel;
+    bool triage;                    /* drop the frames no stage wants before decoding them */
+    struct ww_interest want;        /* ... which those are */
 };
 
 /* The machine's name for people: NetBIOS, else DHCP; NULL if none. */
@@ -138,6 +141,36 @@ static uint32_t capacity_for(uint64_t budget, size_t bytes_each)
     return (uint32_t)(n > UINT32_MAX - 1 ? UINT32_MAX - 1 : n);
 }
 
+/*
+ * What the stages read, for triage: the probe ports' SYNs and answers, NBNS
+ * and DHCP (identity), DNS when domain look-ups are judged, SMB and P2P as
+ * payload.c's gates let them through. Anything learn_identity() or the probe
+ * stage reads must be here, or triage would change what they see.
+ */
+static void describe_interest(struct ww_pipeline *p, const struct ww_ruleset *rules,
+                              const struct ww_probe_config *probes)
+{
+    struct ww_interest *w = &p->want;
+    for (uint32_t i = 0; i < probes->tcp_port_count; i++)
+        ww_port_bit_set(w->probe_ports, probes->tcp_ports[i]);
+    ww_port_bit_set(w->udp_ports, 67); /* DHCP */
+    ww_port_bit_set(w->udp_ports, 68);
+    if (rules->payload.dga)
+        ww_port_bit_set(w->udp_ports, 53);
+    w->smb = rules->payload.smb;
+    w->p2p = rules->payload.p2p;
+    for (uint32_t port = 0; port < 65536; port += 32)
+        if (ww_p2p_port_excluded((uint16_t)port))
+            w->p2p_excluded[port >> 10] |= 1u << ((port >> 5) & 31);
+    w->smb_answers_due = ww_payload_smb_answers_due(p->payload);
+    w->p2p_talkers = ww_payload_p2p_talkers(p->payload);
+}
+
+void ww_pipeline_set_triage(struct ww_pipeline *p, bool on)
+{
+    p->triage = on;
+}
+
 struct ww_pipeline *ww_pipeline_new(const struct ww_ruleset *rules, struct ww_output *out, char *err,
                                     size_t err_len)
 {
@@ -186,6 +219,8 @@ struct ww_pipeline *ww_pipeline_new_keyed(const struct ww_ruleset *rules, struct
         ww_pipeline_free(p);
         return NULL;
     }
+    describe_interest(p, rules, &cfg);
+    p->triage = true;
     return p;
 }
 
@@ -210,7 +245,7 @@ static bool unrouted(uint8_t ttl)
 /*
  * What names a machine: an ARP sender's hardware address, DHCP, a NetBIOS
  * machine name announced by its own holder, and the Ethernet source of an
- * unrouted connection attempt (the frames alerts are made of). Only home
+ * unrouted attempt on a probed port (the frames alerts are made of). Only home
  * addresses; the tests on ports and flags keep it off the common packet.
  */
 static inline void learn_identity(struct ww_pipeline *p, const struct ww_packet *pkt,
@@ -226,7 +261,8 @@ static inline void learn_identity(struct ww_pipeline *p, const struct ww_packet 
         return;
     if (pkt->proto == WW_IPPROTO_TCP) {
         if ((pkt->tcp_flags & (WW_TCP_SYN | WW_TCP_ACK)) == WW_TCP_SYN && pkt->eth_src &&
-            unrouted(pkt->ttl) && ww_prefix_list_contains(p->home_nets, pkt->src))
+            ww_port_bit(p->want.probe_ports, pkt->dport) && unrouted(pkt->ttl) &&
+            ww_prefix_list_contains(p->home_nets, pkt->src))
             ww_identity_saw_mac(p->identities, pkt->src, pkt->eth_src, pkt->ts_ns);
         return;
     }
@@ -245,7 +281,8 @@ static inline void learn_identity(struct ww_pipeline *p, const struct ww_packet 
     }
 }
 
-void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
+/* A frame triage let through, or every frame when it is off. */
+static void decode_frame(struct ww_pipeline *p, const struct ww_frame *frame)
 {
     struct ww_packet pkt;
     enum ww_decode_result r = ww_decode(&p->decode, frame->link, frame->ts_ns, frame->data,
@@ -268,6 +305,14 @@ void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
         ww_payload_advance(p->payload, p->newest_ns);
         p->next_expiry_ns = p->newest_ns + 1000000000ULL;
     }
+}
+
+void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame)
+{
+    if (p->triage && ww_triage(&p->decode, &p->want, frame->link, frame->data, frame->cap_len,
+                               frame->wire_len) == WW_TRIAGE_DROP)
+        return; /* no clock either: the read loops tick it now and then */
+    decode_frame(p, frame);
 }
 
 void ww_pipeline_set_stop_flag(struct ww_pipeline *p, const atomic_int *stop)
@@ -358,9 +403,15 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
     /* Signals are looked at every REQUEST_CHECK frames (a few µs of replay),
        not on every one; a read blocked on a pipe answers them at once. */
     unsigned until_check = REQUEST_CHECK;
-    while (!ww_pipeline_stopped(p) &&
-           (status = ww_capture_next(cap, &frame, err, err_len)) == WW_CAPTURE_FRAME) {
-        ww_pipeline_frame(p, &frame);
+    ww_capture_set_triage(cap, &p->want, p->triage ? &p->decode : NULL);
+    while (!ww_pipeline_stopped(p)) {
+        status = ww_capture_next(cap, &frame, err, err_len);
+        if (status == WW_CAPTURE_FRAME)
+            decode_frame(p, &frame);
+        else if (status == WW_CAPTURE_DROPPED)
+            ww_pipeline_tick(p, frame.ts_ns); /* dropped frames carry time too */
+        else
+            break;
         if (--until_check == 0) {
             until_check = REQUEST_CHECK;
             if (requests_pending(p))
@@ -368,6 +419,7 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
             maybe_progress(p);
         }
     }
+    ww_capture_set_triage(cap, NULL, NULL);
     if (requests_pending(p))
         answer_requests(p);
     /* A read cut short by the stop signal is a stop, not a broken capture. */
@@ -457,15 +509,20 @@ static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, int *
                             size_t err_len)
 {
     struct ww_frame frame;
+    enum ww_capture_status status = WW_CAPTURE_FRAME;
+    bool read_any = false;
+    ww_capture_set_triage(cap, &p->want, p->triage ? &p->decode : NULL);
     for (*frames = 0; *frames < LIVE_BATCH; (*frames)++) {
-        switch (ww_capture_next(cap, &frame, err, err_len)) {
-        case WW_CAPTURE_FRAME: ww_pipeline_frame(p, &frame); break;
-        case WW_CAPTURE_IDLE:
-        case WW_CAPTURE_END: return true;
-        case WW_CAPTURE_ERROR: return false;
-        }
+        status = ww_capture_next(cap, &frame, err, err_len);
+        if (status == WW_CAPTURE_FRAME)
+            decode_frame(p, &frame);
+        else if (status != WW_CAPTURE_DROPPED)
+            break;
+        read_any = true;
     }
-    return true;
+    if (read_any) /* dropped frames carry time too */
+        ww_pipeline_tick(p, frame.ts_ns);
+    return status != WW_CAPTURE_ERROR;
 }
 
 void ww_quiet_clock_start(struct ww_quiet_clock *c, uint64_t packet_ns, uint64_t monotonic_ns)

@@ -340,18 +340,31 @@ static bool is_group_destination(const struct ww_probe_tracker *t, const struct 
            ww_prefix_list_is_broadcast(&t->home_nets, dst);
 }
 
+/*
+ * A host is live once it is seen sending what this stage reads anyway: an
+ * attempt, an answer to one, NBNS, ARP. Learning from every packet would
+ * cost a table lookup on the frames no detector wants (triage.h), and on a
+ * LAN every live host sends ARP every few minutes.
+ */
 static void tcp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
 {
     uint8_t flags = pkt->tcp_flags;
     if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
-        if (is_watched_tcp_port(t, pkt->dport) && !is_group_destination(t, pkt))
+        if (!is_watched_tcp_port(t, pkt->dport))
+            return;
+        ww_hosts_saw(t->hosts, pkt->src);
+        if (!is_group_destination(t, pkt))
             attempt_seen(t, key_of(pkt), pkt);
     } else if ((flags & (WW_TCP_SYN | WW_TCP_ACK)) == (WW_TCP_SYN | WW_TCP_ACK)) {
-        if (is_watched_tcp_port(t, pkt->sport))
-            answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_ACCEPTED);
+        if (!is_watched_tcp_port(t, pkt->sport))
+            return;
+        ww_hosts_saw(t->hosts, pkt->src);
+        answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_ACCEPTED);
     } else if (flags & WW_TCP_RST) {
-        if (is_watched_tcp_port(t, pkt->sport))
-            answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_REJECTED);
+        if (!is_watched_tcp_port(t, pkt->sport))
+            return;
+        ww_hosts_saw(t->hosts, pkt->src);
+        answer_seen(t, key_answered_by(pkt), pkt->ts_ns, WW_OUTCOME_REJECTED);
     }
 }
 
@@ -415,15 +428,15 @@ void ww_probe_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
         arp_packet(t, pkt);
         return;
     }
-    if (pkt->ip_version != 4)
-        return;
-    ww_hosts_saw(t->hosts, pkt->src);
-    if (!pkt->has_l4)
+    if (pkt->ip_version != 4 || !pkt->has_l4)
         return;
     switch (pkt->proto) {
     case WW_IPPROTO_TCP: tcp_packet(t, pkt); break;
     case WW_IPPROTO_UDP:
-        if (t->cfg.nbns && pkt->has_nbns)
+        if (!pkt->has_nbns)
+            break;
+        ww_hosts_saw(t->hosts, pkt->src);
+        if (t->cfg.nbns)
             nbns_packet(t, pkt);
         break;
     case WW_IPPROTO_ICMP:

@@ -77,6 +77,7 @@ struct ww_smb {
     void *sink_ctx;
     struct ww_stream_store *store;
     struct ww_smb_stats stats;
+    uint32_t answers_due;           /* flows whose server owes an answer */
 };
 
 /* What every parsing step needs: where it is and when. */
@@ -622,11 +623,9 @@ static void ignore_desync(void *ctx)
     (void)ctx;
 }
 
-static bool consume(void *ctx, const struct ww_stream_key *key, void *state,
-                    const struct ww_stream_chunk *chunk)
+static bool consume_chunk(struct ww_smb *t, const struct ww_stream_key *key, struct smb_flow *f,
+                          const struct ww_stream_chunk *chunk)
 {
-    struct ww_smb *t = ctx;
-    struct smb_flow *f = state;
     struct site s = {t, f, key, chunk->ts_ns, NULL, 0, 0};
     if (chunk->kind == WW_STREAM_END) { /* calls cut short are judged on what was seen */
         for (int i = 0; i < WW_SMB_PIPES; i++)
@@ -651,6 +650,22 @@ static bool consume(void *ctx, const struct ww_stream_key *key, void *state,
         return true;
     }
     return ww_nbss_data(n, st, &h, chunk->data, chunk->len);
+}
+
+/* Keeps the count of flows owed an answer, which decides whether servers' data is read. */
+static bool consume(void *ctx, const struct ww_stream_key *key, void *state,
+                    const struct ww_stream_chunk *chunk)
+{
+    struct ww_smb *t = ctx;
+    struct smb_flow *f = state;
+    bool was_due = answer_due(f);
+    bool more = consume_chunk(t, key, f, chunk);
+    bool due = chunk->kind != WW_STREAM_END && answer_due(f);
+    if (due && !was_due)
+        t->answers_due++;
+    else if (was_due && !due)
+        t->answers_due--;
+    return more;
 }
 
 /* --- the interface -------------------------------------------------------- */
@@ -733,6 +748,11 @@ const struct ww_smb_stats *ww_smb_stats(const struct ww_smb *t)
 const struct ww_stream_stats *ww_smb_stream_stats(const struct ww_smb *t)
 {
     return ww_stream_stats(t->store);
+}
+
+const uint32_t *ww_smb_answers_due(const struct ww_smb *t)
+{
+    return &t->answers_due;
 }
 
 uint32_t ww_smb_capacity(const struct ww_smb *t)

@@ -201,9 +201,15 @@ static void test_arp_miss_reported_for_dark_address(void **state)
     (void)state;
     start_tracker(16, true, 64);
     const uint32_t dark = IP4(10, 0, 1, 77), live = IP4(10, 0, 1, 78), answering = IP4(10, 0, 1, 79);
-    struct ww_packet from_live = syn_to(TARGET, 80, T0); /* any IPv4 source is live */
+    /* A host answering on a probed port is live; one only seen on the web is not known. */
+    struct ww_packet from_live = syn_to(SCANNER, 50000, T0);
     from_live.src = live;
+    from_live.sport = 445;
+    from_live.tcp_flags = WW_TCP_SYN | WW_TCP_ACK;
     feed(&from_live);
+    struct ww_packet web = syn_to(TARGET, 80, T0);
+    web.src = dark;
+    feed(&web);
     feed(&(struct ww_packet){0}); /* not IP, not ARP: ignored */
     struct ww_packet requests[] = {arp_packet(WW_ARP_REQUEST, SCANNER, dark, T0 + 1),
                                    arp_packet(WW_ARP_REQUEST, SCANNER, live, T0 + 2),

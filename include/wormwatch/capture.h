@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "wormwatch/decode.h"
+#include "wormwatch/triage.h"
 
 struct ww_frame {
     uint64_t ts_ns;      /* packet time, ns since the epoch */
@@ -29,8 +30,12 @@ enum ww_capture_status {
     WW_CAPTURE_FRAME, /* *frame is filled */
     WW_CAPTURE_IDLE,  /* live: no frame waiting now */
     WW_CAPTURE_END,   /* the source is exhausted */
-    WW_CAPTURE_ERROR  /* read error or truncated file; err says what */
+    WW_CAPTURE_ERROR, /* read error or truncated file; err says what */
+    WW_CAPTURE_DROPPED /* triage dropped this one (already counted): only its time matters */
 };
+
+/* With triage set, one dropped frame in this many is still returned (as WW_CAPTURE_DROPPED). */
+#define WW_CAPTURE_DROPPED_EVERY 256
 
 struct ww_capture;
 
@@ -106,6 +111,14 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
                                           size_t err_len);
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,
                                        size_t err_len);
+/*
+ * Triage in the read loop (triage.h): the frames nobody in `want` wants are
+ * counted into `dropped` (the decoder's counters, as if decoded) and, but
+ * for one in WW_CAPTURE_DROPPED_EVERY, not returned at all. Both must
+ * outlive the capture's use; a NULL `dropped` turns triage off again.
+ */
+void ww_capture_set_triage(struct ww_capture *cap, const struct ww_interest *want,
+                           struct ww_decode_stats *dropped);
 /*
  * A signal interrupted a read blocked on a pipe (never a regular file):
  * answer it and return true to read on, or false to end the read (a stop;

@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wormwatch/triage.h"
 #include "wormwatch/hash.h"
 
 #include "wormwatch/p2p.h"
@@ -146,5 +147,8 @@ void ww_p2p_detect_packet(struct ww_p2p_detector *det, const struct ww_p2p_packe
 void ww_p2p_detect_expire(struct ww_p2p_detector *det, uint64_t now_ns);
 
 const struct ww_p2p_detect_stats *ww_p2p_detect_stats(const struct ww_p2p_detector *det);
+/* The sources it keeps records of (and, until the next rebuild, a few it
+   dropped): only their TCP data is worth handing to it (triage.h). */
+const struct ww_addr_filter *ww_p2p_detect_talkers(const struct ww_p2p_detector *det);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wormwatch/triage.h"
 #include "wormwatch/decode.h"
 #include "wormwatch/dga_detect.h"
 #include "wormwatch/dns.h"
@@ -71,6 +72,10 @@ void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
 unsigned ww_payload_sid_slot(uint32_t sid);
 /* Moves packet time on (idle SMB flows expire); at the end, every flow is judged. */
 void ww_payload_advance(struct ww_payload *pl, uint64_t now_ns);
+/* For triage (triage.h): SMB flows awaiting a server's answer, and the
+   addresses the P2P stage keeps records of; NULL when that stage is off. */
+const uint32_t *ww_payload_smb_answers_due(const struct ww_payload *pl);
+const struct ww_addr_filter *ww_payload_p2p_talkers(const struct ww_payload *pl);
 void ww_payload_finish(struct ww_payload *pl);
 
 #endif

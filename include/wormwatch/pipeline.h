@@ -59,6 +59,9 @@ bool ww_pipeline_stopped(const struct ww_pipeline *p);
 
 /* Feeds one captured frame through every stage. */
 void ww_pipeline_frame(struct ww_pipeline *p, const struct ww_frame *frame);
+/* Triage (triage.h) is on from the start; off, every frame is decoded. The
+   events are the same either way: tests compare the two. */
+void ww_pipeline_set_triage(struct ww_pipeline *p, bool on);
 /*
  * Reads a whole capture source into the pipeline (or until the stop flag).
  * False on a read error (err says what); the frames before it have been

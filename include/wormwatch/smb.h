@@ -154,6 +154,9 @@ void ww_smb_flush(struct ww_smb *smb);
 const struct ww_smb_stats *ww_smb_stats(const struct ww_smb *smb);
 const struct ww_stream_stats *ww_smb_stream_stats(const struct ww_smb *smb);
 uint32_t ww_smb_capacity(const struct ww_smb *smb);
+/* Flows whose server owes an answer (a check's, a ping's): until then the
+   servers' data need not be read at all (triage.h). */
+const uint32_t *ww_smb_answers_due(const struct ww_smb *smb);
 
 const char *ww_smb_kind_name(enum ww_smb_kind kind);
 /* "SMB1_COMMAND_WRITE_ANDX", "SMB2_COMMAND_IOCTL", ... as Suricata names them. */

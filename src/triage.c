@@ -1,0 +1,236 @@
+/*
+ * Triage (see triage.h). The order of the tests is the order of the bytes,
+ * and each layer gives up to the decoder at the first thing it does not
+ * expect: triage is allowed to be incomplete, never to differ. The common
+ * frame (an Ethernet, IPv4, TCP segment of a web or file transfer) costs a
+ * dozen loads and compares.
+ */
+#include "wormwatch/triage.h"
+
+#include "wormwatch/bytes.h"
+
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86DD
+#define ETHERTYPE_ARP 0x0806
+#define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_QINQ 0x88A8
+#define ETHERTYPE_QINQ_OLD 0x9100
+
+#define TRIAGE_MAX_TAGS 2 /* deeper stacks are the decoder's (it counts the limit) */
+#define SMB_PORT 445
+#define NETBIOS_SESSION_PORT 139
+
+/* What a dropped frame adds to the counters, on top of packets, bytes and link. */
+enum dropped_as { AS_TCP, AS_UDP, AS_OTHER_IPV4, AS_IPV6, AS_OTHER_L3 };
+
+static bool is_smb_port(uint16_t port)
+{
+    return port == SMB_PORT || port == NETBIOS_SESSION_PORT;
+}
+
+static bool p2p_may_use(const struct ww_interest *w, uint16_t port)
+{
+    return !((w->p2p_excluded[port >> 10] >> ((port >> 5) & 31)) & 1);
+}
+
+/* `h`: the 20 bytes of the TCP header; `data`: the segment carries payload. */
+static inline bool tcp_wanted(const struct ww_interest *w, uint32_t src, uint32_t dst, const uint8_t *h,
+                       bool data)
+{
+    uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
+    uint8_t flags = h[13];
+    if (flags & (WW_TCP_SYN | WW_TCP_RST)) {
+        if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
+            if (ww_port_bit(w->probe_ports, dport) || (w->p2p && p2p_may_use(w, dport)))
+                return true;
+        } else if (ww_port_bit(w->probe_ports, sport)) {
+            return true; /* an answer or a refusal */
+        }
+    }
+    if (is_smb_port(dport) || is_smb_port(sport)) {
+        if (!w->smb)
+            return false;
+        if (flags & (WW_TCP_FIN | WW_TCP_RST))
+            return true; /* a flow ends */
+        return data && (is_smb_port(dport) || (w->smb_answers_due && *w->smb_answers_due));
+    }
+    const struct ww_addr_filter *talkers = w->p2p_talkers;
+    return data && w->p2p && talkers && talkers->members &&
+           (ww_addr_filter_test(talkers, src) || ww_addr_filter_test(talkers, dst));
+}
+
+static inline bool udp_wanted(const struct ww_interest *w, const uint8_t *h)
+{
+    uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
+    if (ww_port_bit(w->udp_ports, sport) || ww_port_bit(w->udp_ports, dport))
+        return true;
+    return w->p2p && (p2p_may_use(w, dport) || p2p_may_use(w, sport));
+}
+
+static bool is_vlan(uint16_t type)
+{
+    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
+}
+
+/*
+ * The IPv4 packet at the cursor: true with *as set when it may be dropped.
+ * NBNS always goes to the decoder: only it can tell a malformed one.
+ */
+static inline bool ipv4_droppable(const struct ww_interest *w, struct ww_cursor *c,
+                                  enum dropped_as *as)
+{
+    const uint8_t *ip = ww_take_bytes(c, 20);
+    if (!ip || ip[0] != 0x45) /* options, or not IPv4: rare, the decoder's */
+        return false;
+    uint32_t total_len = ww_load_be16(ip + 2);
+    if (total_len < 20 || (ip[6] & 0x3F) || ip[7]) /* a lie, or a fragment */
+        return false;
+    uint32_t segment = total_len - 20;
+    if (ip[9] == WW_IPPROTO_TCP) {
+        const uint8_t *h = ww_take_bytes(c, 20);
+        if (!h)
+            return false;
+        uint32_t header_len = (uint32_t)(h[12] >> 4) * 4;
+        /* A bad data offset, or options the snap length cut, are the decoder's to count. */
+        if (header_len < 20 || header_len > segment || !ww_skip(c, header_len - 20))
+            return false;
+        *as = AS_TCP;
+        return !tcp_wanted(w, ww_load_be32(ip + 12), ww_load_be32(ip + 16), h,
+                           segment > header_len);
+    }
+    if (ip[9] == WW_IPPROTO_UDP) {
+        const uint8_t *h = ww_take_bytes(c, 8);
+        if (!h || segment < 8 || ww_load_be16(h + 4) < 8 || ww_load_be16(h) == WW_NBNS_PORT ||
+            ww_load_be16(h + 2) == WW_NBNS_PORT)
+            return false;
+        *as = AS_UDP;
+        return !udp_wanted(w, h);
+    }
+    if (ip[9] == WW_IPPROTO_ICMP) /* unreachables answer probes */
+        return false;
+    *as = AS_OTHER_IPV4;
+    return true;
+}
+
+/* The network layer by its ethertype. */
+static inline bool l3_droppable(const struct ww_interest *w, struct ww_cursor *c, uint16_t type,
+                                enum dropped_as *as)
+{
+    if (type == ETHERTYPE_IPV4)
+        return ipv4_droppable(w, c, as);
+    if (type == ETHERTYPE_IPV6) {
+        *as = AS_IPV6;
+        return ww_skip(c, 40);
+    }
+    if (type == ETHERTYPE_ARP || is_vlan(type)) /* a tag here is past TRIAGE_MAX_TAGS */
+        return false;
+    *as = AS_OTHER_L3;
+    return true;
+}
+
+/* The link header: false when the decoder must judge the frame. */
+static inline bool link_type(enum ww_link link, struct ww_cursor *c, uint16_t *type, bool *tagged)
+{
+    const uint8_t *h;
+    switch (link) {
+    case WW_LINK_ETHERNET:
+        if (!(h = ww_take_bytes(c, 14)))
+            return false;
+        *type = ww_load_be16(h + 12);
+        if (*type == ETHERTYPE_IPV4)
+            return true;
+        for (int tags = 0; tags < TRIAGE_MAX_TAGS && is_vlan(*type); tags++) {
+            if (!(h = ww_take_bytes(c, 4)))
+                return false;
+            *type = ww_load_be16(h + 2);
+            *tagged = true;
+        }
+        return true;
+    case WW_LINK_SLL:
+        if (!(h = ww_take_bytes(c, 16)))
+            return false;
+        *type = ww_load_be16(h + 14);
+        return !is_vlan(*type);
+    case WW_LINK_SLL2:
+        if (!(h = ww_take_bytes(c, 20)))
+            return false;
+        *type = ww_load_be16(h);
+        return !is_vlan(*type);
+    case WW_LINK_RAW: {
+        uint8_t vhl;
+        if (!ww_peek_u8(c, 0, &vhl))
+            return false;
+        *type = (vhl >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+        return true;
+    }
+    default: return false; /* BSD loopback and the rest: rare */
+    }
+}
+
+/* Every other frame: the layers one by one. */
+static enum ww_triage_result triage_layers(struct ww_decode_stats *stats,
+                                           const struct ww_interest *want, enum ww_link link,
+                                           const uint8_t *frame, uint32_t cap_len,
+                                           uint32_t wire_len)
+{
+    struct ww_cursor c = ww_cursor_make(frame, cap_len);
+    enum dropped_as as = AS_OTHER_L3;
+    uint16_t type = 0;
+    bool tagged = false;
+    if (!link_type(link, &c, &type, &tagged) || !l3_droppable(want, &c, type, &as))
+        return WW_TRIAGE_DECODE;
+    /* Counted as ww_decode() counts a well-formed frame of the same kind. */
+    stats->packets++;
+    stats->bytes += wire_len;
+    stats->link[link]++;
+    if (tagged)
+        stats->vlan_tagged++;
+    if (cap_len < wire_len)
+        stats->cut++;
+    if (as == AS_TCP) {
+        stats->ipv4++;
+        stats->tcp++;
+    } else if (as == AS_UDP) {
+        stats->ipv4++;
+        stats->udp++;
+    } else if (as == AS_OTHER_IPV4) {
+        stats->ipv4++;
+    } else if (as == AS_IPV6) {
+        stats->ipv6++;
+    } else {
+        stats->other_l3++;
+    }
+    return WW_TRIAGE_DROP;
+}
+
+enum ww_triage_result ww_triage(struct ww_decode_stats *stats, const struct ww_interest *want,
+                                enum ww_link link, const uint8_t *frame, uint32_t cap_len,
+                                uint32_t wire_len)
+{
+    if (!frame)
+        return WW_TRIAGE_DECODE;
+    struct ww_cursor c = ww_cursor_make(frame, cap_len);
+    /* The common frame first, in one checked window: Ethernet, IPv4 without
+       options, a TCP segment with no SYN, FIN or RST. */
+    const uint8_t *f;
+    if (link == WW_LINK_ETHERNET && (f = ww_take_bytes(&c, 14 + 20 + 20)) &&
+        ww_load_be16(f + 12) == ETHERTYPE_IPV4 && f[14] == 0x45 && f[23] == WW_IPPROTO_TCP &&
+        !(f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) && !(f[20] & 0x3F) && !f[21]) {
+        uint32_t total_len = ww_load_be16(f + 16), header_len = (uint32_t)(f[46] >> 4) * 4;
+        if (total_len >= 40 && header_len >= 20 && header_len <= total_len - 20 &&
+            ww_skip(&c, header_len - 20)) {
+            if (tcp_wanted(want, ww_load_be32(f + 26), ww_load_be32(f + 30), f + 34,
+                           total_len - 20 > header_len))
+                return WW_TRIAGE_DECODE;
+            stats->packets++;
+            stats->bytes += wire_len;
+            stats->link[WW_LINK_ETHERNET]++;
+            stats->ipv4++;
+            stats->tcp++;
+            if (cap_len < wire_len)
+                stats->cut++;
+            return WW_TRIAGE_DROP;
+        }
+    }
+    return triage_layers(stats, want, link, frame, cap_len, wire_len);
+}
