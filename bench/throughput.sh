@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of wormwatch against the physical limit through libpcap: a loop
-# that only reads every packet (bench/bare_loop.c, wwbare). docs/benchmark.md
-# explains the figures and keeps today's.
+# that only reads every packet and touches its bytes (bench/bare_loop.c,
+# wwbare), and the same loop touching only the record headers (wwbare
+# --count-only). docs/benchmark.md explains the figures and keeps today's.
 #
 #   bench/throughput.sh BUILD_DIR [PACKETS]
 #
@@ -19,7 +20,7 @@
 #
 # The file is read once to warm the page cache, then the bare loop and
 # `wormwatch -r FILE -o /dev/null` run WW_BENCH_RUNS times each (default 3,
-# alternating); the best wall time of each counts. Peak RSS comes from
+# alternating; the headers-only loop too); the best wall time of each counts. Peak RSS comes from
 # /usr/bin/time -f %M (installed with apt-get when missing and we are root).
 # Instructions per packet come from `perf stat -e instructions` when the
 # machine exposes that counter, else from valgrind --tool=callgrind on the
@@ -105,6 +106,7 @@ run() {
 }
 for _ in $(seq "$runs"); do
     run bare "$work/bare.out" "$wwbare" "$capture"
+    run headers "$work/headers.out" "$wwbare" --count-only "$capture"
     run wormwatch /dev/null "$wormwatch" -r "$capture" -o /dev/null
 done
 counted=$(awk '{ print $2 }' "$work/bare.out")
@@ -140,7 +142,7 @@ elif command -v valgrind >/dev/null; then
 else
     instr_note="not counted: no perf counters here and no valgrind"
 fi
-ipp_bare=NA ipp_ww=NA
+ipp_bare=NA ipp_ww=NA ipp_headers=NA
 if [ "$method" != none ]; then
     measured=$capture measured_packets=$counted
     if [ "$method" = callgrind ] && [ "$counted" -gt "$slice" ]; then
@@ -179,6 +181,7 @@ if [ "$method" != none ]; then
         awk -v t="$total" -v b="$base" -v n="$measured_packets" 'BEGIN { printf "%.0f", (t - b) / n }'
     }
     ipp_bare=$(per_packet "$wwbare") || { ipp_bare=NA; instr_note="$instr_note; the bare loop's count failed"; }
+    ipp_headers=$(per_packet "$wwbare" --count-only) || ipp_headers=NA
     ipp_ww=$(per_packet "$wormwatch" -o /dev/null -r) ||
         { ipp_ww=NA; instr_note="$instr_note; wormwatch's count failed"; }
 fi
@@ -197,6 +200,7 @@ echo "           $counted packets, $size bytes, $(awk -v b="$size" -v n="$counte
 [ -s "$work/wwgen.out" ] && sed -n 's/^[^:]*: [0-9]* packets, [0-9]* bytes, /           /p' "$work/wwgen.out"
 echo
 awk -v runs="$runs" -v size="$size" -v n="$counted" -v ipp_bare="$ipp_bare" -v ipp_ww="$ipp_ww" \
+    -v ipp_headers="$ipp_headers" -v headers_file="$work/headers.runs" \
     -v bare_file="$work/bare.runs" -v ww_file="$work/wormwatch.runs" '
 function load(file, best_name, rss_name,    line, f) {
     best[best_name] = -1; rss[rss_name] = "NA"
@@ -217,18 +221,22 @@ function row(label, key, ipp) {
            ipp == "NA" ? "n/a" : grouped(ipp)
 }
 BEGIN {
-    load(bare_file, "bare", "bare"); load(ww_file, "ww", "ww")
+    load(bare_file, "bare", "bare"); load(ww_file, "ww", "ww"); load(headers_file, "headers", "headers")
     printf "%-19s %10s %13s %9s %11s %15s\n", "best of " runs, "seconds", "packets/s", "Gbit/s",
            "peak RSS", "instr/packet"
     row("bare libpcap loop", "bare", ipp_bare)
+    row("  headers only", "headers", ipp_headers)
     row("wormwatch", "ww", ipp_ww)
     printf "\nwormwatch/bare: %.2f of the bare loop'"'"'s packets/s (%.2fx its time)", \
            best["bare"] / best["ww"], best["ww"] / best["bare"]
     if (ipp_bare != "NA" && ipp_ww != "NA")
         printf "; %.2fx its instructions per packet", ipp_ww / ipp_bare
+    printf "\nagainst the headers-only loop: %.2fx its time", best["ww"] / best["headers"]
+    if (ipp_headers != "NA" && ipp_ww != "NA")
+        printf "; %.2fx its instructions per packet", ipp_ww / ipp_headers
     printf "\n"
 }'
 runs_of() { awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 }' "$work/$1.runs"; }
-echo "all runs (s): bare $(runs_of bare); wormwatch $(runs_of wormwatch)"
+echo "all runs (s): bare $(runs_of bare); headers only $(runs_of headers); wormwatch $(runs_of wormwatch)"
 echo "instructions: ${instr_note:-not counted}"
 [ "$have_time" = true ] || echo "peak RSS: not measured (no /usr/bin/time)"
