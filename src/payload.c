@@ -25,6 +25,7 @@ struct ww_payload {
     uint32_t last_flow_hash;        /* ... and its hash: bulk transfers repeat it */
     struct ww_dns_stats dns;        /* of the messages whose name could be on a list */
     uint64_t dns_seen;              /* UDP port 53 datagrams the gate passed */
+    uint64_t dns_triaged;           /* ... and those triage dropped for their shape */
     uint32_t dns_resolver;          /* the server of the message being judged */
     uint16_t dns_sport, dns_dport;  /* ... and its ports */
     bool dns_response;
@@ -426,7 +427,7 @@ void ww_payload_stats(const struct ww_payload *pl, struct ww_payload_stats *out)
 {
     out->p2p = pl->p2p ? ww_p2p_detect_stats(pl->p2p) : NULL;
     out->dns = pl->dga ? &pl->dns : NULL;
-    out->dns_seen = pl->dns_seen;
+    out->dns_seen = pl->dns_seen + pl->dns_triaged;
     out->dga = pl->dga ? ww_dga_detect_stats(pl->dga) : NULL;
     out->smb = pl->smb ? ww_smb_stats(pl->smb) : NULL;
     out->streams = pl->smb ? ww_smb_stream_stats(pl->smb) : NULL;
@@ -440,6 +441,11 @@ unsigned ww_payload_sid_slot(uint32_t sid)
     if (sid >= WW_SID_P2P_PORTS && sid <= WW_SID_P2P_SERVING)
         return 8 + (sid - WW_SID_P2P_PORTS); /* 8..10 */
     return sid == WW_SID_DGA ? 11 : WW_IND_ALERT_SLOTS;
+}
+
+uint64_t *ww_payload_dns_dropped(struct ww_payload *pl)
+{
+    return &pl->dns_triaged;
 }
 
 const uint32_t *ww_payload_smb_answers_due(const struct ww_payload *pl)

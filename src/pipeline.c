@@ -155,8 +155,11 @@ static void describe_interest(struct ww_pipeline *p, const struct ww_ruleset *ru
         ww_port_bit_set(w->probe_ports, probes->tcp_ports[i]);
     ww_port_bit_set(w->udp_ports, 67); /* DHCP */
     ww_port_bit_set(w->udp_ports, 68);
-    if (rules->payload.dga)
+    if (rules->payload.dga) { /* only what may be a list's name: payload.c's own gate */
         ww_port_bit_set(w->udp_ports, 53);
+        w->dns_shape = true;
+        w->dns_dropped = ww_payload_dns_dropped(p->payload);
+    }
     w->smb = rules->payload.smb;
     w->p2p = rules->payload.p2p;
     for (uint32_t port = 0; port < 65536; port += 32)

@@ -1,13 +1,14 @@
 /*
- * Triage (see triage.h). The order of the tests is the order of the bytes,
- * and each layer gives up to the decoder at the first thing it does not
- * expect: triage is allowed to be incomplete, never to differ. The common
- * frame (an Ethernet, IPv4, TCP segment of a web or file transfer) costs a
- * dozen loads and compares.
+ * Triage (see triage.h), past its inline first test: the layers one by
+ * one, in the order of the bytes, each giving up to the decoder at the
+ * first thing it does not expect: triage is allowed to be incomplete, never
+ * to differ.
  */
 #include "wormwatch/triage.h"
 
 #include "wormwatch/bytes.h"
+#include "wormwatch/dga.h"
+#include "wormwatch/dns.h"
 
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_IPV6 0x86DD
@@ -17,16 +18,9 @@
 #define ETHERTYPE_QINQ_OLD 0x9100
 
 #define TRIAGE_MAX_TAGS 2 /* deeper stacks are the decoder's (it counts the limit) */
-#define SMB_PORT 445
-#define NETBIOS_SESSION_PORT 139
 
 /* What a dropped frame adds to the counters, on top of packets, bytes and link. */
 enum dropped_as { AS_TCP, AS_UDP, AS_OTHER_IPV4, AS_IPV6, AS_OTHER_L3 };
-
-static bool is_smb_port(uint16_t port)
-{
-    return port == SMB_PORT || port == NETBIOS_SESSION_PORT;
-}
 
 static bool p2p_may_use(const struct ww_interest *w, uint16_t port)
 {
@@ -47,12 +41,12 @@ static inline bool tcp_wanted(const struct ww_interest *w, uint32_t src, uint32_
             return true; /* an answer or a refusal */
         }
     }
-    if (is_smb_port(dport) || is_smb_port(sport)) {
+    if (ww_triage_smb_port(dport) || ww_triage_smb_port(sport)) {
         if (!w->smb)
             return false;
         if (flags & (WW_TCP_FIN | WW_TCP_RST))
             return true; /* a flow ends */
-        return data && (is_smb_port(dport) || (w->smb_answers_due && *w->smb_answers_due));
+        return data && (ww_triage_smb_port(dport) || (w->smb_answers_due && *w->smb_answers_due));
     }
     const struct ww_addr_filter *talkers = w->p2p_talkers;
     return data && w->p2p && talkers && talkers->members &&
@@ -104,6 +98,21 @@ static inline bool ipv4_droppable(const struct ww_interest *w, struct ww_cursor 
             ww_load_be16(h + 2) == WW_NBNS_PORT)
             return false;
         *as = AS_UDP;
+        uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
+        if (w->dns_shape && (sport == WW_DNS_PORT || dport == WW_DNS_PORT)) {
+            /* The message as the decoder bounds it: by the IP and the UDP lengths. */
+            size_t n = ww_remaining(c), udp_len = (size_t)ww_load_be16(h + 4) - 8;
+            if (n > segment - 8)
+                n = segment - 8;
+            if (n > udp_len)
+                n = udp_len;
+            const uint8_t *message = ww_take_bytes(c, n);
+            if (message && ww_dga_wire_candidate(message, n))
+                return false;
+            if (w->dns_dropped)
+                (*w->dns_dropped)++;
+            return true;
+        }
         return !udp_wanted(w, h);
     }
     if (ip[9] == WW_IPPROTO_ICMP) /* unreachables answer probes */
@@ -167,12 +176,12 @@ static inline bool link_type(enum ww_link link, struct ww_cursor *c, uint16_t *t
     }
 }
 
-/* Every other frame: the layers one by one. */
-static enum ww_triage_result triage_layers(struct ww_decode_stats *stats,
-                                           const struct ww_interest *want, enum ww_link link,
-                                           const uint8_t *frame, uint32_t cap_len,
-                                           uint32_t wire_len)
+enum ww_triage_result ww_triage_layers(struct ww_decode_stats *stats,
+                                       const struct ww_interest *want, enum ww_link link,
+                                       const uint8_t *frame, uint32_t cap_len, uint32_t wire_len)
 {
+    if (!frame)
+        return WW_TRIAGE_DECODE;
     struct ww_cursor c = ww_cursor_make(frame, cap_len);
     enum dropped_as as = AS_OTHER_L3;
     uint16_t type = 0;
@@ -201,36 +210,4 @@ static enum ww_triage_result triage_layers(struct ww_decode_stats *stats,
         stats->other_l3++;
     }
     return WW_TRIAGE_DROP;
-}
-
-enum ww_triage_result ww_triage(struct ww_decode_stats *stats, const struct ww_interest *want,
-                                enum ww_link link, const uint8_t *frame, uint32_t cap_len,
-                                uint32_t wire_len)
-{
-    if (!frame)
-        return WW_TRIAGE_DECODE;
-    struct ww_cursor c = ww_cursor_make(frame, cap_len);
-    /* The common frame first, in one checked window: Ethernet, IPv4 without
-       options, a TCP segment with no SYN, FIN or RST. */
-    const uint8_t *f;
-    if (link == WW_LINK_ETHERNET && (f = ww_take_bytes(&c, 14 + 20 + 20)) &&
-        ww_load_be16(f + 12) == ETHERTYPE_IPV4 && f[14] == 0x45 && f[23] == WW_IPPROTO_TCP &&
-        !(f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) && !(f[20] & 0x3F) && !f[21]) {
-        uint32_t total_len = ww_load_be16(f + 16), header_len = (uint32_t)(f[46] >> 4) * 4;
-        if (total_len >= 40 && header_len >= 20 && header_len <= total_len - 20 &&
-            ww_skip(&c, header_len - 20)) {
-            if (tcp_wanted(want, ww_load_be32(f + 26), ww_load_be32(f + 30), f + 34,
-                           total_len - 20 > header_len))
-                return WW_TRIAGE_DECODE;
-            stats->packets++;
-            stats->bytes += wire_len;
-            stats->link[WW_LINK_ETHERNET]++;
-            stats->ipv4++;
-            stats->tcp++;
-            if (cap_len < wire_len)
-                stats->cut++;
-            return WW_TRIAGE_DROP;
-        }
-    }
-    return triage_layers(stats, want, link, frame, cap_len, wire_len);
 }

@@ -199,6 +199,25 @@ static void test_udp_and_others(void **state)
     struct frame f;
     f = udp_frame(50000, 53, 30);
     assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    /* With the DGA stage's shape test: only a name that could be on a list is read. */
+    uint64_t dropped = 0;
+    w->dns_shape = true;
+    w->dns_dropped = &dropped;
+    static const uint8_t www[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                                 "\x03www\x07example\x03com\x00\x00\x01\x00\x01";
+    static const uint8_t listed[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+                                    "\x0aqhwzxkjvbc\x03org\x00\x00\x01\x00\x01";
+    f = udp_frame(50000, 53, sizeof www - 1);
+    memcpy(f.b + 42, www, sizeof www - 1);
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DROP);
+    assert_int_equal(dropped, 1);
+    f = udp_frame(53, 50000, sizeof listed - 1);
+    memcpy(f.b + 42, listed, sizeof listed - 1);
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    f.len -= 8; /* the same name cut by the snap length: no shape left to judge */
+    assert_int_equal(judged(w, &f, (uint32_t)f.len + 8), WW_TRIAGE_DROP);
+    assert_int_equal(dropped, 2);
+    w->dns_shape = false;
     f = udp_frame(68, 67, 240);
     assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
     f = udp_frame(137, 137, 50); /* NBNS: only the decoder tells a bad one */

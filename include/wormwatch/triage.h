@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wormwatch/bytes.h"
 #include "wormwatch/decode.h"
 
 #define WW_PORT_BITMAP_BYTES (65536 / 8)
@@ -66,6 +67,8 @@ struct ww_interest {
     bool p2p;        /* SYNs and datagrams that may hit Conficker.C's computed ports */
     uint32_t p2p_excluded[64]; /* ports P2P never uses, a bit per 32 (p2p.c's list) */
     const uint32_t *smb_answers_due;       /* while nonzero, the servers' data too; may be NULL */
+    bool dns_shape;  /* UDP/53 only when its first name has the A/B lists' shape (dga.h) */
+    uint64_t *dns_dropped; /* ... and the others counted here; may be NULL */
     const struct ww_addr_filter *p2p_talkers; /* TCP data from or to them; may be NULL */
 };
 
@@ -84,8 +87,58 @@ static inline void ww_port_bit_set(uint8_t *bitmap, uint16_t port)
     bitmap[port >> 3] |= (uint8_t)(1u << (port & 7));
 }
 
-enum ww_triage_result ww_triage(struct ww_decode_stats *stats, const struct ww_interest *want,
-                                enum ww_link link, const uint8_t *frame, uint32_t cap_len,
-                                uint32_t wire_len);
+static inline bool ww_triage_smb_port(uint16_t port)
+{
+    return port == 445 || port == 139;
+}
+
+/* Every frame the inline test below does not settle. */
+enum ww_triage_result ww_triage_layers(struct ww_decode_stats *stats,
+                                       const struct ww_interest *want, enum ww_link link,
+                                       const uint8_t *frame, uint32_t cap_len, uint32_t wire_len);
+
+/*
+ * The common frame is settled inline, in the read loop: Ethernet, IPv4
+ * without options, a TCP segment with no SYN, FIN or RST, all its headers in
+ * one checked window. It is dropped unless it is an SMB client's data (or a
+ * server's, while an answer is owed) or the data of an address P2P follows.
+ */
+static inline enum ww_triage_result ww_triage(struct ww_decode_stats *stats,
+                                              const struct ww_interest *want, enum ww_link link,
+                                              const uint8_t *frame, uint32_t cap_len,
+                                              uint32_t wire_len)
+{
+    struct ww_cursor c = ww_cursor_make(frame, cap_len);
+    const uint8_t *f;
+    if (link != WW_LINK_ETHERNET || !frame || !(f = ww_take_bytes(&c, 14 + 20 + 20)) ||
+        f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != WW_IPPROTO_TCP ||
+        (f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) || (f[20] & 0x3F) || f[21])
+        return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
+    uint32_t total_len = ww_load_be16(f + 16), header_len = (uint32_t)(f[46] >> 4) * 4;
+    if (total_len < 40 || header_len < 20 || header_len > total_len - 20 ||
+        ww_remaining(&c) < header_len - 20)
+        return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
+    bool data = total_len - 20 > header_len;
+    if (data) {
+        uint16_t sport = ww_load_be16(f + 34), dport = ww_load_be16(f + 36);
+        const struct ww_addr_filter *talkers = want->p2p_talkers;
+        if (ww_triage_smb_port(dport) || ww_triage_smb_port(sport)) {
+            if (want->smb && (ww_triage_smb_port(dport) ||
+                              (want->smb_answers_due && *want->smb_answers_due)))
+                return WW_TRIAGE_DECODE;
+        } else if (want->p2p && talkers && talkers->members &&
+                   (ww_addr_filter_test(talkers, ww_load_be32(f + 26)) ||
+                    ww_addr_filter_test(talkers, ww_load_be32(f + 30)))) {
+            return WW_TRIAGE_DECODE;
+        }
+    }
+    stats->packets++;
+    stats->bytes += wire_len;
+    stats->link[WW_LINK_ETHERNET]++;
+    stats->ipv4++;
+    stats->tcp++;
+    stats->cut += cap_len < wire_len;
+    return WW_TRIAGE_DROP;
+}
 
 #endif
