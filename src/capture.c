@@ -40,6 +40,8 @@ struct ww_capture {
     const struct ww_interest *want;   /* triage: what is worth returning, or NULL: all */
     struct ww_decode_stats *dropped;  /* ... and where the frames it drops are counted */
     unsigned dropped_run;             /* frames dropped since the last one returned */
+    const atomic_uint *attention;     /* bumped by signal handlers, or NULL */
+    unsigned attention_seen;          /* its value when last looked at */
 };
 
 /* The cookie of a pipe's stream: the stream it wraps, and who to ask on EINTR. */
@@ -169,16 +171,22 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
                      pcap_geterr(cap->pcap));
             return WW_CAPTURE_ERROR;
         }
-        if (!cap->want || ww_triage(cap->dropped, cap->want, cap->link, data, hdr->caplen,
-                                    hdr->len) == WW_TRIAGE_DECODE)
+        bool wanted = !cap->want || ww_triage(cap->dropped, cap->want, cap->link, data,
+                                              hdr->caplen, hdr->len) == WW_TRIAGE_DECODE;
+        frame->attention = cap->attention && atomic_load_explicit(cap->attention,
+                                                                  memory_order_relaxed) !=
+                                                 cap->attention_seen;
+        if (wanted)
             break;
         /* The owner still hears of time passing, and gets to look at its signals. */
-        if (++cap->dropped_run == WW_CAPTURE_DROPPED_EVERY) {
+        if (++cap->dropped_run == WW_CAPTURE_DROPPED_EVERY || frame->attention) {
             status = WW_CAPTURE_DROPPED;
             break;
         }
     }
     cap->dropped_run = 0;
+    if (frame->attention)
+        cap->attention_seen = atomic_load_explicit(cap->attention, memory_order_relaxed);
     /* With nanosecond precision requested, tv_usec holds nanoseconds. A stamp
        before 1970 is a lie; it is pinned to the epoch rather than wrapped. */
     frame->ts_ns = hdr->ts.tv_sec < 0 || hdr->ts.tv_usec < 0
@@ -189,6 +197,12 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     frame->link = cap->link;
     frame->data = data;
     return status;
+}
+
+void ww_capture_set_attention(struct ww_capture *cap, const atomic_uint *attention)
+{
+    cap->attention = attention;
+    cap->attention_seen = attention ? atomic_load(attention) : 0;
 }
 
 void ww_capture_set_triage(struct ww_capture *cap, const struct ww_interest *want,

@@ -425,6 +425,7 @@ static json_t *streams_object(const struct ww_stream_stats *t, uint32_t capacity
     set_u64(o, "gap_bytes", t->gap_bytes);
     set_u64(o, "cut_bytes", t->cut_bytes);
     set_u64(o, "abandoned", t->abandoned);
+    set_u64(o, "skipped_bytes", t->skipped_bytes);
     return o;
 }
 

@@ -344,10 +344,11 @@ static int load_rules(const struct options *o, struct ww_ruleset *rules)
  */
 static_assert(ATOMIC_INT_LOCK_FREE == 2, "signal flags must be lock-free atomics");
 static atomic_int stop_requested, reopen_requested;
-static atomic_uint stats_requests;
+static atomic_uint stats_requests, signals_caught;
 
 static void on_signal(int sig)
 {
+    atomic_fetch_add(&signals_caught, 1);
     if (sig == SIGHUP)
         atomic_store(&reopen_requested, 1);
     else if (sig == SIGUSR1)
@@ -525,7 +526,7 @@ static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
 static int read_files(const struct options *o, struct ww_pipeline *pipeline, struct human *human)
 {
     struct ww_live_control ctl = {.reopen = &reopen_requested, .stats_requests = &stats_requests,
-                                  .warn = warn_to_stderr};
+                                  .attention = &signals_caught, .warn = warn_to_stderr};
     if (human && human->progress) {
         ctl.progress = human_progress;
         ctl.progress_ctx = human;
@@ -575,7 +576,7 @@ static int read_live(const struct options *o, struct ww_pipeline *pipeline, stru
     char err[ERR_LEN];
     long interval = o->stats_interval >= 0 ? o->stats_interval : DEFAULT_LIVE_STATS_INTERVAL;
     struct ww_live_control ctl = {.reopen = first ? &reopen_requested : NULL,
-                                  .stats_requests = &stats_requests,
+                                  .stats_requests = &stats_requests, .attention = &signals_caught,
                                   .stats_interval_ns = (uint64_t)interval * 1000000000ULL,
                                   .warn = warn_to_stderr};
     if (!ww_pipeline_run_live(pipeline, cap, &ctl, err, sizeof err)) {

@@ -191,6 +191,11 @@ bool ww_nbss_data(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_n
     return true;
 }
 
+size_t ww_nbss_body_left(const struct ww_nbss *n)
+{
+    return n->mode == MODE_BODY ? (size_t)(n->msg_len - n->msg_pos) : 0;
+}
+
 void ww_nbss_gap(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_nbss_handler *h,
                  size_t len)
 {

@@ -448,6 +448,11 @@ uint64_t *ww_payload_dns_dropped(struct ww_payload *pl)
     return &pl->dns_triaged;
 }
 
+const struct ww_flow_skips *ww_payload_smb_skips(const struct ww_payload *pl)
+{
+    return pl->smb ? ww_smb_skips(pl->smb) : NULL;
+}
+
 const uint32_t *ww_payload_smb_answers_due(const struct ww_payload *pl)
 {
     return pl->smb ? ww_smb_answers_due(pl->smb) : NULL;

@@ -166,6 +166,7 @@ static void describe_interest(struct ww_pipeline *p, const struct ww_ruleset *ru
         if (ww_p2p_port_excluded((uint16_t)port))
             w->p2p_excluded[port >> 10] |= 1u << ((port >> 5) & 31);
     w->smb_answers_due = ww_payload_smb_answers_due(p->payload);
+    w->smb_skips = ww_payload_smb_skips(p->payload);
     w->p2p_talkers = ww_payload_p2p_talkers(p->payload);
 }
 
@@ -407,15 +408,16 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
        not on every one; a read blocked on a pipe answers them at once. */
     unsigned until_check = REQUEST_CHECK;
     ww_capture_set_triage(cap, &p->want, p->triage ? &p->decode : NULL);
+    ww_capture_set_attention(cap, p->control ? p->control->attention : NULL);
     while (!ww_pipeline_stopped(p)) {
         status = ww_capture_next(cap, &frame, err, err_len);
         if (status == WW_CAPTURE_FRAME)
             decode_frame(p, &frame);
-        else if (status == WW_CAPTURE_DROPPED)
-            ww_pipeline_tick(p, frame.ts_ns); /* dropped frames carry time too */
+        else if (status == WW_CAPTURE_DROPPED) /* one for WW_CAPTURE_DROPPED_EVERY frames */
+            ww_pipeline_tick(p, frame.ts_ns);  /* dropped frames carry time too */
         else
             break;
-        if (--until_check == 0) {
+        if (status == WW_CAPTURE_DROPPED || frame.attention || --until_check == 0) {
             until_check = REQUEST_CHECK;
             if (requests_pending(p))
                 answer_requests(p);
@@ -522,6 +524,8 @@ static bool live_read_batch(struct ww_pipeline *p, struct ww_capture *cap, int *
         else if (status != WW_CAPTURE_DROPPED)
             break;
         read_any = true;
+        if (frame.attention) /* a signal: housekeeping answers it now */
+            break;
     }
     if (read_any) /* dropped frames carry time too */
         ww_pipeline_tick(p, frame.ts_ns);
@@ -553,6 +557,7 @@ bool ww_pipeline_run_live(struct ww_pipeline *p, struct ww_capture *cap,
     p->files++;
     p->live = cap;
     p->control = ctl;
+    ww_capture_set_attention(cap, ctl->attention);
     uint64_t now = monotonic_ns();
     uint64_t next_stats_ns = now + ctl->stats_interval_ns;
     struct ww_quiet_clock clock;

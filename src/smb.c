@@ -649,7 +649,15 @@ static bool consume_chunk(struct ww_smb *t, const struct ww_stream_key *key, str
         ww_nbss_gap(n, st, &h, chunk->len);
         return true;
     }
-    return ww_nbss_data(n, st, &h, chunk->data, chunk->len);
+    if (!ww_nbss_data(n, st, &h, chunk->data, chunk->len))
+        return false;
+    /* The rest of a body no pipe reads (a file's data) need not come at all. */
+    size_t left = chunk->skip ? ww_nbss_body_left(n) : 0;
+    if (left > 0 && !(f->route.pipe && f->route.end > n->msg_pos)) {
+        ww_nbss_gap(n, st, &h, left);
+        *chunk->skip = left;
+    }
+    return true;
 }
 
 /* Keeps the count of flows owed an answer, which decides whether servers' data is read. */
@@ -748,6 +756,11 @@ const struct ww_smb_stats *ww_smb_stats(const struct ww_smb *t)
 const struct ww_stream_stats *ww_smb_stream_stats(const struct ww_smb *t)
 {
     return ww_stream_stats(t->store);
+}
+
+const struct ww_flow_skips *ww_smb_skips(const struct ww_smb *t)
+{
+    return ww_stream_skips(t->store);
 }
 
 const uint32_t *ww_smb_answers_due(const struct ww_smb *t)

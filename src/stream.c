@@ -49,6 +49,7 @@ struct ww_stream_store {
     struct ww_index index;
     uint64_t clock_ns;  /* newest packet time seen */
     struct ww_stream_stats stats;
+    struct ww_flow_skips skips; /* what triage need not hand over again */
 };
 
 static size_t align_up(size_t n)
@@ -120,6 +121,11 @@ uint32_t ww_stream_active(const struct ww_stream_store *s)
     return s->index.used;
 }
 
+const struct ww_flow_skips *ww_stream_skips(const struct ww_stream_store *s)
+{
+    return &s->skips;
+}
+
 /* --- slots ---------------------------------------------------------------- */
 
 static struct flow *flow_at(const struct ww_stream_store *s, uint32_t slot)
@@ -154,6 +160,39 @@ static int64_t seq_diff(uint32_t a, uint32_t b)
 
 /* --- delivery ------------------------------------------------------------- */
 
+static struct ww_flow_skip *skip_slot(struct ww_stream_store *s, const struct ww_stream_key *k)
+{
+    return &s->skips.slot[ww_flow_skip_slot(k->client, k->server, k->client_port, k->server_port)];
+}
+
+static bool skip_is_of(const struct ww_flow_skip *e, const struct ww_stream_key *k)
+{
+    return e->valid && e->client == k->client && e->server == k->server &&
+           e->client_port == k->client_port && e->server_port == k->server_port;
+}
+
+/* The client's next `n` bytes are done with: noted for the store and for triage. */
+static void skip_ahead(struct ww_stream_store *s, struct flow *f, size_t n)
+{
+    struct half *h = &f->half[WW_STREAM_TO_SERVER];
+    h->next_seq += (uint32_t)n;
+    s->stats.skipped_bytes += n;
+    struct ww_flow_skip *e = skip_slot(s, &f->key);
+    if (!e->valid)
+        s->skips.valid++;
+    *e = (struct ww_flow_skip){f->key.client, f->key.server, f->key.client_port,
+                               f->key.server_port, h->next_seq, true};
+}
+
+static void forget_skip(struct ww_stream_store *s, const struct ww_stream_key *k)
+{
+    struct ww_flow_skip *e = skip_slot(s, k);
+    if (skip_is_of(e, k)) {
+        e->valid = false;
+        s->skips.valid--;
+    }
+}
+
 static void deliver(struct ww_stream_store *s, struct flow *f, enum ww_stream_dir dir,
                     enum ww_stream_chunk_kind kind, const uint8_t *data, size_t len,
                     uint64_t ts_ns)
@@ -171,11 +210,15 @@ static void deliver(struct ww_stream_store *s, struct flow *f, enum ww_stream_di
             s->stats.ignored_bytes += len;
         return;
     }
-    struct ww_stream_chunk chunk = {kind, dir, ts_ns, data, len};
+    size_t skip = 0;
+    bool client_data = kind == WW_STREAM_DATA && dir == WW_STREAM_TO_SERVER;
+    struct ww_stream_chunk chunk = {kind, dir, ts_ns, data, len, client_data ? &skip : NULL};
     if (!s->cfg.consumer(s->cfg.consumer_ctx, &f->key, state_of(s, f), &chunk)) {
         h->abandoned = true;
         s->stats.abandoned++;
     }
+    if (skip > 0 && !h->abandoned) /* as if delivered: later copies are old news */
+        skip_ahead(s, f, skip);
 }
 
 /* Gives up the hole before the held bytes: a gap, then what was held. */
@@ -307,8 +350,9 @@ static void drop(struct ww_stream_store *s, uint32_t slot)
 {
     struct flow *f = flow_at(s, slot);
     release_hold(s, f);
-    struct ww_stream_chunk end = {WW_STREAM_END, WW_STREAM_TO_SERVER, s->clock_ns, NULL, 0};
+    struct ww_stream_chunk end = {WW_STREAM_END, WW_STREAM_TO_SERVER, s->clock_ns, NULL, 0, NULL};
     s->cfg.consumer(s->cfg.consumer_ctx, &f->key, state_of(s, f), &end);
+    forget_skip(s, &f->key);
     ww_index_remove(&s->index, slot);
 }
 

@@ -10,6 +10,7 @@
 #ifndef WW_CAPTURE_H
 #define WW_CAPTURE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@ struct ww_frame {
     uint32_t wire_len;   /* bytes on the wire */
     enum ww_link link;   /* how to decode data */
     const uint8_t *data; /* valid until the next ww_capture_next() */
+    bool attention;      /* a signal came since the last frame returned (see below) */
 };
 
 enum ww_capture_status {
@@ -119,6 +121,12 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
  */
 void ww_capture_set_triage(struct ww_capture *cap, const struct ww_interest *want,
                            struct ww_decode_stats *dropped);
+/*
+ * A counter every signal handler bumps (or NULL): when it moved, the next
+ * frame read is returned at once, dropped or not, with `attention` set, so
+ * that its owner answers the signal then and not a few hundred frames on.
+ */
+void ww_capture_set_attention(struct ww_capture *cap, const atomic_uint *attention);
 /*
  * A signal interrupted a read blocked on a pipe (never a regular file):
  * answer it and return true to read on, or false to end the read (a stop;

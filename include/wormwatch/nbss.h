@@ -66,6 +66,8 @@ struct ww_nbss_handler {
 /* Feeds the direction's next bytes. False once the stream is given up. */
 bool ww_nbss_data(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_nbss_handler *h,
                   const uint8_t *data, size_t len);
+/* Bytes left in the body being read, 0 when not in a body (a header, a head, hunting). */
+size_t ww_nbss_body_left(const struct ww_nbss *n);
 /* `len` bytes of the direction will never be seen. */
 void ww_nbss_gap(struct ww_nbss *n, struct ww_nbss_stats *st, const struct ww_nbss_handler *h,
                  size_t len);

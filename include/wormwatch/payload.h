@@ -75,6 +75,7 @@ void ww_payload_advance(struct ww_payload *pl, uint64_t now_ns);
 /* For triage (triage.h): SMB flows awaiting a server's answer, and the
    addresses the P2P stage keeps records of; NULL when that stage is off. */
 const uint32_t *ww_payload_smb_answers_due(const struct ww_payload *pl);
+const struct ww_flow_skips *ww_payload_smb_skips(const struct ww_payload *pl);
 /* Where triage counts the DNS datagrams it kept from the DGA stage (in `dns_seen`). */
 uint64_t *ww_payload_dns_dropped(struct ww_payload *pl);
 const struct ww_addr_filter *ww_payload_p2p_talkers(const struct ww_payload *pl);

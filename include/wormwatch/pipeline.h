@@ -77,6 +77,7 @@ struct ww_live_control {
     atomic_int *reopen;                    /* SIGHUP: reopen outputs (cleared here); NULL:
                                               another worker does it */
     const atomic_uint *stats_requests;     /* SIGUSR1 counts up: one stats event each */
+    const atomic_uint *attention;          /* every signal counts up: look at the flags now */
     uint64_t stats_interval_ns;            /* a stats event this often; 0: none */
     void (*warn)(void *ctx, const char *message); /* a problem worth telling, not fatal */
     void *warn_ctx;

@@ -157,6 +157,8 @@ uint32_t ww_smb_capacity(const struct ww_smb *smb);
 /* Flows whose server owes an answer (a check's, a ping's): until then the
    servers' data need not be read at all (triage.h). */
 const uint32_t *ww_smb_answers_due(const struct ww_smb *smb);
+/* The clients' bytes it said it has no use for, per flow (triage.h). */
+const struct ww_flow_skips *ww_smb_skips(const struct ww_smb *smb);
 
 const char *ww_smb_kind_name(enum ww_smb_kind kind);
 /* "SMB1_COMMAND_WRITE_ANDX", "SMB2_COMMAND_IOCTL", ... as Suricata names them. */

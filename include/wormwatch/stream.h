@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wormwatch/triage.h"
+
 /* A flow, named from its client's side (the one that connected). */
 struct ww_stream_key {
     uint32_t client, server;           /* IPv4, host order */
@@ -65,6 +67,11 @@ struct ww_stream_chunk {
     uint64_t ts_ns;      /* packet time of the segment that completed this chunk */
     const uint8_t *data; /* DATA: the bytes (valid during the call only) */
     size_t len;          /* DATA: bytes; GAP: bytes lost; END: 0 */
+    /* DATA from the client: the consumer may set *skip to a count of the
+       bytes that follow which it has no use for (the rest of a body it does
+       not read). They are never delivered, nor is a segment that only
+       carries them, and triage learns to drop those (triage.h). */
+    size_t *skip;
 };
 
 /*
@@ -103,6 +110,7 @@ struct ww_stream_stats {
     uint64_t abandoned;     /* directions the consumer gave up on */
     uint64_t ignored_bytes; /* bytes of abandoned directions */
     uint64_t unknown_server_segments; /* server data for no known flow (its client never sent) */
+    uint64_t skipped_bytes; /* client bytes the consumer said it had no use for */
 };
 
 struct ww_stream_store;
@@ -129,5 +137,7 @@ void ww_stream_flush(struct ww_stream_store *store);
 const struct ww_stream_stats *ww_stream_stats(const struct ww_stream_store *store);
 uint32_t ww_stream_capacity(const struct ww_stream_store *store);
 uint32_t ww_stream_active(const struct ww_stream_store *store);
+/* The flows' skipped client bytes, for triage. */
+const struct ww_flow_skips *ww_stream_skips(const struct ww_stream_store *store);
 
 #endif

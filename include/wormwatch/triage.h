@@ -60,6 +60,46 @@ static inline bool ww_addr_filter_test(const struct ww_addr_filter *f, uint32_t 
     return (f->bits[s >> 6] >> (s & 63)) & 1;
 }
 
+/*
+ * Client bytes of SMB flows that nobody needs to see: the stream store notes
+ * here, per flow, the sequence number below which the consumer said it has
+ * no use for the client's bytes (the rest of a file write's body), and
+ * triage drops the segments that lie wholly below it. A direct-mapped table
+ * keyed by a cheap hash, an entry matched on the whole 4-tuple: a collision
+ * only costs the segment its decode.
+ */
+#define WW_FLOW_SKIP_BITS 10
+struct ww_flow_skip {
+    uint32_t client, server;           /* host order */
+    uint16_t client_port, server_port;
+    uint32_t until;                    /* client bytes before this sequence number are done */
+    bool valid;
+};
+struct ww_flow_skips {
+    struct ww_flow_skip slot[1u << WW_FLOW_SKIP_BITS];
+    uint32_t valid;                    /* slots in use (0: look nothing up) */
+};
+
+static inline uint32_t ww_flow_skip_slot(uint32_t client, uint32_t server, uint16_t client_port,
+                                         uint16_t server_port)
+{
+    uint32_t h = client * 0x9E3779B1u ^ server * 0x85EBCA77u ^
+                 ((uint32_t)client_port << 16 | server_port) * 0xC2B2AE3Du;
+    return h >> (32 - WW_FLOW_SKIP_BITS);
+}
+
+/* Whether a client segment [seq, seq + len) of that flow lies wholly in bytes already done. */
+static inline bool ww_flow_skips_covers(const struct ww_flow_skips *sk, uint32_t client,
+                                        uint32_t server, uint16_t client_port,
+                                        uint16_t server_port, uint32_t seq, uint32_t len)
+{
+    const struct ww_flow_skip *e =
+        &sk->slot[ww_flow_skip_slot(client, server, client_port, server_port)];
+    return e->valid && e->client == client && e->server == server &&
+           e->client_port == client_port && e->server_port == server_port &&
+           (int32_t)(seq + len - e->until) <= 0;
+}
+
 struct ww_interest {
     uint8_t probe_ports[WW_PORT_BITMAP_BYTES]; /* TCP: SYNs to them, SYN-ACKs and RSTs from them */
     uint8_t udp_ports[WW_PORT_BITMAP_BYTES];   /* UDP datagrams from or to them */
@@ -67,6 +107,7 @@ struct ww_interest {
     bool p2p;        /* SYNs and datagrams that may hit Conficker.C's computed ports */
     uint32_t p2p_excluded[64]; /* ports P2P never uses, a bit per 32 (p2p.c's list) */
     const uint32_t *smb_answers_due;       /* while nonzero, the servers' data too; may be NULL */
+    const struct ww_flow_skips *smb_skips; /* clients' bytes already done; may be NULL */
     bool dns_shape;  /* UDP/53 only when its first name has the A/B lists' shape (dga.h) */
     uint64_t *dns_dropped; /* ... and the others counted here; may be NULL */
     const struct ww_addr_filter *p2p_talkers; /* TCP data from or to them; may be NULL */
@@ -122,9 +163,16 @@ static inline enum ww_triage_result ww_triage(struct ww_decode_stats *stats,
     if (data) {
         uint16_t sport = ww_load_be16(f + 34), dport = ww_load_be16(f + 36);
         const struct ww_addr_filter *talkers = want->p2p_talkers;
-        if (ww_triage_smb_port(dport) || ww_triage_smb_port(sport)) {
-            if (want->smb && (ww_triage_smb_port(dport) ||
-                              (want->smb_answers_due && *want->smb_answers_due)))
+        if (ww_triage_smb_port(dport)) {
+            const struct ww_flow_skips *sk = want->smb_skips;
+            if (want->smb &&
+                !(sk && sk->valid &&
+                  ww_flow_skips_covers(sk, ww_load_be32(f + 26), ww_load_be32(f + 30), sport,
+                                       dport, ww_load_be32(f + 38),
+                                       total_len - 20 - header_len)))
+                return WW_TRIAGE_DECODE;
+        } else if (ww_triage_smb_port(sport)) {
+            if (want->smb && want->smb_answers_due && *want->smb_answers_due)
                 return WW_TRIAGE_DECODE;
         } else if (want->p2p && talkers && talkers->members &&
                    (ww_addr_filter_test(talkers, ww_load_be32(f + 26)) ||
