@@ -39,7 +39,6 @@ struct ww_capture {
     struct interruptible *pipe; /* a pipe's reader, or NULL */
     const struct ww_interest *want;   /* triage: what is worth returning, or NULL: all */
     struct ww_decode_stats *dropped;  /* ... and where the frames it drops are counted */
-    unsigned dropped_run;             /* frames dropped since the last one returned */
     const atomic_uint *attention;     /* bumped by signal handlers, or NULL */
     unsigned attention_seen;          /* its value when last looked at */
 };
@@ -154,12 +153,28 @@ struct ww_capture *ww_capture_open_file(const char *path, char *err, size_t err_
     return ww_capture_open_stream(f, path, err, err_len);
 }
 
+/* Whether a signal came since the last look (and now it has been looked at). */
+static bool poked(struct ww_capture *cap)
+{
+    if (!cap->attention)
+        return false;
+    unsigned now = atomic_load_explicit(cap->attention, memory_order_relaxed);
+    if (now == cap->attention_seen)
+        return false;
+    cap->attention_seen = now;
+    return true;
+}
+
 enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *frame, char *err,
                                        size_t err_len)
 {
     struct pcap_pkthdr *hdr;
     const u_char *data;
     enum ww_capture_status status = WW_CAPTURE_FRAME;
+    /* Locals, so that the loop over dropped frames keeps them in registers. */
+    const struct ww_interest *want = cap->want;
+    const atomic_uint *attention = cap->attention;
+    unsigned seen = cap->attention_seen, dropped = 0;
     for (;;) {
         int rc = pcap_next_ex(cap->pcap, &hdr, &data);
         if (rc == PCAP_ERROR_BREAK)
@@ -171,22 +186,18 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
                      pcap_geterr(cap->pcap));
             return WW_CAPTURE_ERROR;
         }
-        bool wanted = !cap->want || ww_triage(cap->dropped, cap->want, cap->link, data,
-                                              hdr->caplen, hdr->len) == WW_TRIAGE_DECODE;
-        frame->attention = cap->attention && atomic_load_explicit(cap->attention,
-                                                                  memory_order_relaxed) !=
-                                                 cap->attention_seen;
-        if (wanted)
+        if (!want || ww_triage(cap->dropped, want, cap->link, data, hdr->caplen, hdr->len) ==
+                         WW_TRIAGE_DECODE)
             break;
-        /* The owner still hears of time passing, and gets to look at its signals. */
-        if (++cap->dropped_run == WW_CAPTURE_DROPPED_EVERY || frame->attention) {
+        /* The owner still hears of time passing, and of a signal within 16 frames. */
+        if (++dropped == WW_CAPTURE_DROPPED_EVERY ||
+            ((dropped & 15) == 0 && attention &&
+             atomic_load_explicit(attention, memory_order_relaxed) != seen)) {
             status = WW_CAPTURE_DROPPED;
             break;
         }
     }
-    cap->dropped_run = 0;
-    if (frame->attention)
-        cap->attention_seen = atomic_load_explicit(cap->attention, memory_order_relaxed);
+    frame->attention = poked(cap);
     /* With nanosecond precision requested, tv_usec holds nanoseconds. A stamp
        before 1970 is a lie; it is pinned to the epoch rather than wrapped. */
     frame->ts_ns = hdr->ts.tv_sec < 0 || hdr->ts.tv_usec < 0

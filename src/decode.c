@@ -434,6 +434,16 @@ static bool cut_short_reason(enum ww_invalid why)
     }
 }
 
+void ww_decode_stats_fold(struct ww_decode_stats *stats)
+{
+    uint64_t n = stats->dropped_tcp;
+    stats->packets += n;
+    stats->link[WW_LINK_ETHERNET] += n;
+    stats->ipv4 += n;
+    stats->tcp += n;
+    stats->dropped_tcp = 0;
+}
+
 enum ww_decode_result ww_decode(struct ww_decode_stats *stats, enum ww_link link, uint64_t ts_ns,
                                 const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
                                 struct ww_packet *pkt)

@@ -380,6 +380,7 @@ static void maybe_progress(struct ww_pipeline *p)
     if (now < p->next_progress_ns)
         return;
     p->next_progress_ns = now + 500000000ULL;
+    ww_decode_stats_fold(&p->decode);
     struct ww_progress pr = {.packets = p->decode.packets, .bytes = p->decode.bytes,
                              .alerts = ww_detector_stats(p->detector)->alerts + p->payload_alerts,
                              .packet_ns = p->newest_ns};
@@ -438,6 +439,7 @@ void ww_pipeline_snapshot(struct ww_pipeline *p, struct ww_run_stats *s)
         s->kernel = &p->kernel;
     s->ts_ns = p->newest_ns;
     s->files = p->files;
+    ww_decode_stats_fold(&p->decode);
     s->decode = &p->decode;
     s->probe = ww_probe_stats(p->probes);
     s->pending = ww_probe_pending(p->probes);

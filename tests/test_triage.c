@@ -126,6 +126,7 @@ static enum ww_triage_result judged(const struct ww_interest *w, const struct fr
     struct ww_packet pkt;
     enum ww_decode_result d =
         ww_decode(&by_decode, WW_LINK_ETHERNET, 0, f->b, (uint32_t)f->len, wire_len, &pkt);
+    ww_decode_stats_fold(&by_triage);
     if (r == WW_TRIAGE_DROP) {
         assert_int_not_equal(d, WW_DECODED_INVALID);
         assert_memory_equal(&by_triage, &by_decode, sizeof by_decode);

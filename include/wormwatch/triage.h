@@ -151,16 +151,16 @@ static inline enum ww_triage_result ww_triage(struct ww_decode_stats *stats,
 {
     struct ww_cursor c = ww_cursor_make(frame, cap_len);
     const uint8_t *f;
+    /* Ethertype IPv4 and version 4 with a 20-byte header in one word; no SYN,
+       FIN or RST; not a fragment (the MF bit and the offset). */
     if (link != WW_LINK_ETHERNET || !frame || !(f = ww_take_bytes(&c, 14 + 20 + 20)) ||
-        f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != WW_IPPROTO_TCP ||
-        (f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) || (f[20] & 0x3F) || f[21])
+        (ww_load_be32(f + 12) & 0xFFFFFF00u) != 0x08004500u || f[23] != WW_IPPROTO_TCP ||
+        (f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) || (ww_load_be16(f + 20) & 0x3FFF))
         return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
     uint32_t total_len = ww_load_be16(f + 16), header_len = (uint32_t)(f[46] >> 4) * 4;
-    if (total_len < 40 || header_len < 20 || header_len > total_len - 20 ||
-        ww_remaining(&c) < header_len - 20)
+    if (header_len < 20 || total_len < 20 + header_len || ww_remaining(&c) < header_len - 20)
         return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
-    bool data = total_len - 20 > header_len;
-    if (data) {
+    if (total_len > 20 + header_len) { /* it carries data */
         uint16_t sport = ww_load_be16(f + 34), dport = ww_load_be16(f + 36);
         const struct ww_addr_filter *talkers = want->p2p_talkers;
         if (ww_triage_smb_port(dport)) {
@@ -180,11 +180,9 @@ static inline enum ww_triage_result ww_triage(struct ww_decode_stats *stats,
             return WW_TRIAGE_DECODE;
         }
     }
-    stats->packets++;
+    /* packets, link, ipv4 and tcp at once: ww_decode_stats_fold() adds them in */
+    stats->dropped_tcp++;
     stats->bytes += wire_len;
-    stats->link[WW_LINK_ETHERNET]++;
-    stats->ipv4++;
-    stats->tcp++;
     stats->cut += cap_len < wire_len;
     return WW_TRIAGE_DROP;
 }
