@@ -173,6 +173,8 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     enum ww_capture_status status = WW_CAPTURE_FRAME;
     /* Locals, so that the loop over dropped frames keeps them in registers. */
     const struct ww_interest *want = cap->want;
+    struct ww_decode_stats *counted = cap->dropped;
+    enum ww_link link = cap->link;
     const atomic_uint *attention = cap->attention;
     unsigned seen = cap->attention_seen, dropped = 0;
     for (;;) {
@@ -186,8 +188,8 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
                      pcap_geterr(cap->pcap));
             return WW_CAPTURE_ERROR;
         }
-        if (!want || ww_triage(cap->dropped, want, cap->link, data, hdr->caplen, hdr->len) ==
-                         WW_TRIAGE_DECODE)
+        if (!want ||
+            ww_triage(counted, want, link, data, hdr->caplen, hdr->len) == WW_TRIAGE_DECODE)
             break;
         /* The owner still hears of time passing, and of a signal within 16 frames. */
         if (++dropped == WW_CAPTURE_DROPPED_EVERY ||
