@@ -823,26 +823,6 @@ static void test_repeated_contact_is_not_a_new_first_contact(void **state)
  * starts afresh, so four failures after them tip it (without the reset they
  * would only bring it back to 0).
  */
-static void test_lower_boundary_resets_walk(void **state)
-{
-    (void)state;
-    start(SEQ_RULES);
-    contacts(SCANNER, 445, "SSS", 1, AT_S(0));
-    assert_int_equal(stats()->walks_benign, 0);
-    contacts(SCANNER, 445, "S", 4, AT_S(3));
-    assert_int_equal(stats()->walks_benign, 1);
-    contacts(SCANNER, 445, "FFF", 5, AT_S(4));
-    assert_alert_count(0);
-    contacts(SCANNER, 445, "F", 8, AT_S(7));
-    assert_alert_count(1);
-    assert_walk(&alerts[0], TARGET(8), 4, 4, 4);
-    assert_int_equal(alerts[0].accepted, 4);
-    assert_int_equal(alerts[0].failed, 4);
-    assert_int_equal(alerts[0].attempts, 8);
-    const int failures_only[] = {8, 7, 6, 5};
-    assert_targets_newest_first(&alerts[0], failures_only, 4);
-}
-
 /* Three successes stay above the lower boundary: they must all be outweighed. */
 static void test_walk_above_lower_boundary_keeps_its_successes(void **state)
 {
@@ -856,18 +836,44 @@ static void test_walk_above_lower_boundary_keeps_its_successes(void **state)
     assert_walk(&alerts[0], TARGET(10), 10, 7, 4);
 }
 
-/* A benign verdict forgets the failures before it, samples included. */
+/* A benign verdict ends the test and the next starts from the lower bound,
+   ln(1/99): after four successes a host needs seven failures in a row. */
+static void test_lower_boundary_floors_walk(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "SSS", 1, AT_S(0));
+    assert_int_equal(stats()->walks_benign, 0);
+    contacts(SCANNER, 445, "S", 4, AT_S(3));
+    assert_int_equal(stats()->walks_benign, 1);
+    contacts(SCANNER, 445, "FFFFFF", 5, AT_S(4));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 11, AT_S(10));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(11));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    assert_true(fabs(alerts[0].llr - (log(1.0 / 99.0) + 7 * LN4)) < 1e-9);
+    assert_int_equal(alerts[0].accepted, 4);
+    assert_int_equal(alerts[0].failed, 7);
+    assert_int_equal(alerts[0].attempts, 11);
+    const int failures_only[] = {11, 10, 9, 8, 7, 6, 5};
+    assert_targets_newest_first(&alerts[0], failures_only, 7);
+}
+
 static void test_reset_forgets_earlier_failures(void **state)
 {
     (void)state;
     start(SEQ_RULES);
     contacts(SCANNER, 445, "FSSSSS", 1, AT_S(0)); /* ln 4 - 5 ln 4 crosses ln(1/99) */
     assert_int_equal(stats()->walks_benign, 1);
-    contacts(SCANNER, 445, "FFFF", 7, AT_S(6));
+    contacts(SCANNER, 445, "FFFFFFF", 7, AT_S(6));
     assert_alert_count(1);
-    assert_walk(&alerts[0], TARGET(10), 4, 4, 4);
-    const int since_reset[] = {10, 9, 8, 7};
-    assert_targets_newest_first(&alerts[0], since_reset, 4);
+    assert_int_equal(alerts[0].probe.dst, TARGET(13));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    const int since_reset[] = {13, 12, 11, 10, 9, 8, 7}; /* not target 1 */
+    assert_targets_newest_first(&alerts[0], since_reset, 7);
 }
 
 /* The walk keeps its 8 newest failures as samples (docs/events.md: up to 8). */
@@ -1007,8 +1013,9 @@ static void test_sequential_alert_suppressed_within_interval(void **state)
     assert_int_equal(alerts[0].ts_ns, AT_S(3));
     assert_int_equal(stats()->suppressed, 1); /* the fifth failure tipped it again */
 
-    /* The same source on the other rule is not held back. */
-    contacts(SCANNER, 139, "FFFF", 1, AT_S(10));
+    /* The same source on the other rule is not held back (other hosts: a
+       host already tried on 445 is no new contact on 139). */
+    contacts(SCANNER, 139, "FFFF", 11, AT_S(10));
     assert_alert_count(2);
     assert_ptr_equal(alerts[1].rule, &rules.rule[1]);
 
@@ -1242,7 +1249,7 @@ int main(void)
         T(test_walk_takes_outcomes_in_contact_order),
         T(test_fast_success_does_not_overtake_older_failures),
         T(test_repeated_contact_is_not_a_new_first_contact),
-        T(test_lower_boundary_resets_walk),
+        T(test_lower_boundary_floors_walk),
         T(test_walk_above_lower_boundary_keeps_its_successes),
         T(test_reset_forgets_earlier_failures),
         T(test_walk_samples_hold_newest_eight),
