@@ -711,6 +711,100 @@ static void test_malformed_truth(void **state) { (void)state; check_capture_agai
 static void test_split_scan_truth(void **state) { (void)state; check_capture_against_truth("split_scan.pcap"); }
 static void test_internet_24_truth(void **state) { (void)state; check_capture_against_truth("internet_24.pcap"); }
 
+/* ---- the hosts every LAN has ---------------------------------------------- */
+
+/*
+ * lan_monitor, lan_logon, lan_printer and lan_laptop: monitoring polls of
+ * servers some of which are down, logon scripts mapping dead drives at every
+ * logon (445 and 139 together, or 139 after 445), printers retrying a dead
+ * share, laptops waking where none of their servers answers. None of those
+ * hosts may alert; each capture's real scanner is flagged at the probe
+ * written here (checked by hand against the truth: the sequential test's
+ * fourth failed host, or the NetBIOS rule's fifth home target).
+ */
+struct first_alert {
+    const char *src;
+    long long sid;
+    const char *dest;
+    long long dest_port;
+    const char *timestamp;
+    long long targets; /* trw.failures, or scan.targets for a count rule */
+};
+
+static void check_lan_capture(const char *capture, size_t min_benign,
+                              const struct first_alert *want, size_t n_want)
+{
+    check_capture_against_truth(capture); /* no alert outside `expect`, each one met */
+    json_t *truth = load_truth(capture);
+    json_t *benign = json_object_get(truth, "benign");
+    assert_true(json_array_size(benign) >= min_benign);
+    struct run r;
+    run_wormwatch(&r, "-r", pcap_path(capture), NULL);
+    size_t i;
+    json_t *host;
+    json_array_foreach(benign, i, host)
+    {
+        for (size_t e = 0; e + 1 < r.event_count; e++)
+            if (!strcmp(str_at(r.events[e], "src_ip"), json_string_value(host)))
+                fail_msg("%s: benign %s alerted", capture, json_string_value(host));
+    }
+    for (size_t w = 0; w < n_want; w++) {
+        json_t *first = NULL;
+        for (size_t e = 0; e + 1 < r.event_count && !first; e++)
+            if (!strcmp(str_at(r.events[e], "src_ip"), want[w].src))
+                first = r.events[e];
+        if (!first)
+            fail_msg("%s: %s not flagged", capture, want[w].src);
+        assert_int_equal(int_at(first, "alert.signature_id"), want[w].sid);
+        assert_string_equal(str_at(first, "dest_ip"), want[w].dest);
+        assert_int_equal(int_at(first, "dest_port"), want[w].dest_port);
+        assert_string_equal(str_at(first, "timestamp"), want[w].timestamp);
+        assert_int_equal(int_at(first, is_sequential(first) ? "trw.failures" : "scan.targets"),
+                         want[w].targets);
+    }
+    run_free(&r);
+    json_decref(truth);
+}
+
+/* Two monitors: 20 servers with 5 down (4 in a row after 6 live ones), and
+   12 with 4 down right after 4 live ones; the worm's 4th failure is its 3rd probe. */
+static void test_lan_monitor_truth(void **state)
+{
+    (void)state;
+    static const struct first_alert want[] = {
+        {"10.1.11.66", 1000004, "125.76.42.15", 445, "2009-03-30T00:02:33.033917+0000", 4}};
+    check_lan_capture("lan_monitor.pcap", 30, want, 1);
+}
+
+/* Eight clients with 1-4 dead drives each, 2-4 logons; a WannaCry-like worm. */
+static void test_lan_logon_truth(void **state)
+{
+    (void)state;
+    static const struct first_alert want[] = {
+        {"10.1.12.77", 1000004, "13.160.41.235", 445, "2009-03-30T00:03:21.960001+0000", 4}};
+    check_lan_capture("lan_logon.pcap", 11, want, 1);
+}
+
+/* Three devices retrying dead or moved shares; a worm and an nbtscan sweep. */
+static void test_lan_printer_truth(void **state)
+{
+    (void)state;
+    static const struct first_alert want[] = {
+        {"10.1.13.88", 1000004, "132.118.3.52", 445, "2009-03-30T00:02:04.990030+0000", 4},
+        {"10.1.13.200", 1000003, "10.1.13.5", 137, "2009-03-30T00:04:00.499024+0000", 5}};
+    check_lan_capture("lan_printer.pcap", 3, want, 2);
+}
+
+/* Five laptops trying 3-6 unreachable servers on 445 and 139 together, three
+   rounds; the worm's 4th probe was accepted, so it takes a 5th failure. */
+static void test_lan_laptop_truth(void **state)
+{
+    (void)state;
+    static const struct first_alert want[] = {
+        {"192.168.7.66", 1000004, "208.3.200.8", 445, "2009-03-30T00:01:45.681894+0000", 5}};
+    check_lan_capture("lan_laptop.pcap", 5, want, 1);
+}
+
 /* ---- exact events ----------------------------------------------------------- */
 
 /*
@@ -1087,6 +1181,10 @@ int main(void)
         cmocka_unit_test(test_malformed_truth),
         cmocka_unit_test(test_split_scan_truth),
         cmocka_unit_test(test_internet_24_truth),
+        cmocka_unit_test(test_lan_monitor_truth),
+        cmocka_unit_test(test_lan_logon_truth),
+        cmocka_unit_test(test_lan_printer_truth),
+        cmocka_unit_test(test_lan_laptop_truth),
         cmocka_unit_test(test_conficker_lan_exact_alerts),
         cmocka_unit_test(test_malformed_frames_counted_by_reason),
         cmocka_unit_test(test_files_are_one_stream),

@@ -2745,18 +2745,21 @@ static void tell_lan_monitor(struct trace *t)
     t->benign_failures = true;
     set_stack(t, nagios, &LINUX);
     expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
-    /* 20 servers, 5 down: three in a row silent, one the router reports
-       unreachable, one up but its SMB service stopped (RST). */
+    /* 20 servers, 5 down: one the router reports unreachable, then (after
+       six live ones) one whose SMB service stopped (RST) and three powered
+       off, four failures in a row after many successes. */
     for (unsigned i = 0; i < COUNT_OF(farm); i++) {
         farm[i] = (struct server){IPV4(10, 1, 111, 10 + i), SERVER_UP};
         note_benign(t, farm[i].address);
     }
     farm[4].state = SERVER_UNREACHABLE;
-    farm[11].state = farm[12].state = farm[13].state = SERVER_SILENT;
-    farm[17].state = SERVER_REFUSING;
-    /* A branch's 12 servers, 3 down: the 2nd to the 4th in poll order. */
+    farm[11].state = SERVER_REFUSING;
+    farm[12].state = farm[13].state = farm[14].state = SERVER_SILENT;
+    /* A branch's 12 servers, 4 down: the 5th to the 8th in poll order, right
+       after four live ones (one refuses, the others are off). */
     for (unsigned i = 0; i < COUNT_OF(branch); i++)
-        branch[i] = (struct server){IPV4(10, 1, 112, 20 + 3 * i), i >= 1 && i <= 3 ? SERVER_SILENT : SERVER_UP};
+        branch[i] = (struct server){IPV4(10, 1, 112, 20 + 3 * i),
+                                    i == 6 ? SERVER_REFUSING : i >= 4 && i <= 7 ? SERVER_SILENT : SERVER_UP};
 
     web_background(t, lan | 100, 10, 20, SEC(0), SEC(330));
     file_server_sessions(t, farm[0].address, lan | 100, 10, SEC(5), SEC(320));
