@@ -767,7 +767,7 @@ static void check_lan_capture(const char *capture, size_t min_benign,
 }
 
 /* Two monitors: 20 servers with 5 down (4 in a row after 6 live ones), and
-   12 with 4 down right after 4 live ones; the worm's 4th failure is its 3rd probe. */
+   12 with 4 down right after 4 live ones; the worm tips at its 4th failed host. */
 static void test_lan_monitor_truth(void **state)
 {
     (void)state;
