@@ -1216,6 +1216,125 @@ static void test_queued_contacts_keep_their_kind(void **state)
     assert_int_equal(a->probe.ts_ns, AT_S(3));
 }
 
+/* --- hosts, not ports: pairs, fallbacks, port checks (contacts.h, walk.h) ---------------- */
+
+static const char SMB_RULES[] = "[rule 1000004]\n"
+                                "name = trw smb\ntype = sequential\nproto = tcp\nport = 445\n"
+                                "also_port = 139\narp_misses = yes\nsuppress = 10m\n"
+                                "[rule 1000005]\n"
+                                "name = trw 139\ntype = sequential\nproto = tcp\nport = 139\n";
+
+/* A Windows client opening \\host: 445 and 139 together; `result` for both, 14 s later. */
+static void redirector_pair(uint32_t dst, uint64_t ts, enum ww_outcome result)
+{
+    struct ww_probe smb = probe_from(SCANNER, dst, 445, ts);
+    struct ww_probe nbss = probe_from(SCANNER, dst, 139, ts + NS_PER_MS);
+    attempt(&smb);
+    attempt(&nbss);
+    outcome(&smb, result, ts + 14 * NS_PER_SEC);
+    outcome(&nbss, result, ts + 14 * NS_PER_SEC + NS_PER_MS);
+}
+
+/* A laptop away from its servers: 6 silent hosts on both ports are 3 failures;
+   a 7th makes 3.5, past ln 99. */
+static void test_silent_redirector_pairs_count_half(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 6; i++)
+        redirector_pair(TARGET(i), AT_S(i), WW_OUTCOME_UNANSWERED);
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_half_failures, 6);
+    redirector_pair(TARGET(7), AT_S(7), WW_OUTCOME_UNANSWERED);
+    assert_alert_count(1);
+    assert_ptr_equal(alerts[0].rule, &rules.rule[0]);
+    assert_int_equal(alerts[0].probe.dst, TARGET(7));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    assert_true(fabs(alerts[0].llr - 3.5 * LN4) < 1e-9);
+}
+
+/* A host that refuses both ports is there and says no: a whole failure. */
+static void test_refusing_pairs_count_whole(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 4; i++)
+        redirector_pair(TARGET(i), AT_S(i), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(4));
+    assert_int_equal(alerts[0].walk_failures, 4);
+    assert_int_equal(stats()->walks_half_failures, 0);
+}
+
+/* 139 after 445 failed on the same host is the fallback: no new contact, for
+   either rule; the same dead hosts at every logon are no new contacts either. */
+static void test_fallback_and_repeats_are_no_new_contacts(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int logon = 0; logon < 5; logon++)
+        for (int i = 1; i <= 3; i++) {
+            uint64_t at = AT_S(100 * logon + 2 * i);
+            probe_with(SCANNER, TARGET(i), 445, at, WW_OUTCOME_REJECTED);
+            probe_with(SCANNER, TARGET(i), 139, at + 300 * NS_PER_MS, WW_OUTCOME_REJECTED);
+        }
+    assert_alert_count(0);
+    probe_with(SCANNER, TARGET(4), 445, AT_S(600), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_ptr_equal(alerts[0].rule, &rules.rule[0]);
+    assert_int_equal(alerts[0].first_contacts, 4);
+    assert_int_equal(alerts[0].walk_failures, 4);
+}
+
+/* A scanner checking both SMB ports of each host: an accept followed within 2 s
+   by the other port was a check, a failure; the same a minute later is not. */
+static void test_port_check_turns_an_accept_into_a_failure(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    probe_with(SCANNER, TARGET(1), 139, AT_MS(0), WW_OUTCOME_ACCEPTED);
+    probe_with(SCANNER, TARGET(1), 445, AT_MS(16), WW_OUTCOME_REJECTED);
+    probe_with(SCANNER, TARGET(2), 445, AT_MS(330), WW_OUTCOME_ACCEPTED);
+    assert_alert_count(0);
+    probe_with(SCANNER, TARGET(2), 139, AT_MS(340), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(2));
+    assert_int_equal(alerts[0].probe.dport, 139); /* the check is the evidence, and its date */
+    assert_int_equal(alerts[0].ts_ns, AT_MS(340));
+    assert_int_equal(alerts[0].walk_failures, 4);
+    assert_int_equal(stats()->walks_port_checks, 2);
+
+    ww_detector_free(det);
+    alert_count = 0;
+    start(SMB_RULES);
+    probe_with(SCANNER, TARGET(1), 445, AT_S(0), WW_OUTCOME_ACCEPTED);
+    probe_with(SCANNER, TARGET(1), 139, AT_S(60), WW_OUTCOME_REJECTED);
+    assert_int_equal(stats()->walks_port_checks, 0);
+    contacts(SCANNER, 445, "FFF", 2, AT_S(61));
+    assert_alert_count(0); /* the success stands: 3 failures do not outweigh it */
+}
+
+/* An ARP miss before the source's first port failure waits for it, then
+   counts; the alert is dated by a port failure, never by the miss. */
+static void test_arp_miss_waits_for_a_port_failure(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    contacts(SCANNER, 445, "SS", 1, AT_S(0)); /* -2 ln 4 */
+    arp_miss(SCANNER, DARK(1), AT_S(3));      /* no port failure yet: held */
+    contacts(SCANNER, 445, "FFFF", 3, AT_S(4));
+    assert_alert_count(0);                    /* -2 + 1 + 4 = 3 ln 4 */
+    contacts(SCANNER, 445, "F", 7, AT_S(8));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(7));
+    assert_int_equal(alerts[0].first_contacts, 8);
+    assert_int_equal(alerts[0].walk_failures, 6);
+    assert_true(fabs(alerts[0].llr - 4 * LN4) < 1e-9);
+    const uint32_t newest_first[] = {TARGET(7), TARGET(6), TARGET(5), TARGET(4), TARGET(3), DARK(1)};
+    assert_samples(&alerts[0], newest_first, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1226,6 +1345,11 @@ int main(void)
         T(test_arp_misses_alone_never_alert),
         T(test_arp_misses_add_to_a_failing_walk),
         T(test_queued_contacts_keep_their_kind),
+        T(test_silent_redirector_pairs_count_half),
+        T(test_refusing_pairs_count_whole),
+        T(test_fallback_and_repeats_are_no_new_contacts),
+        T(test_port_check_turns_an_accept_into_a_failure),
+        T(test_arp_miss_waits_for_a_port_failure),
         T(test_alert_at_threshold_not_before),
         T(test_repeated_failures_to_one_target_count_once),
         T(test_accepted_outcomes_do_not_count),
