@@ -74,7 +74,7 @@ enum { ICMP_CODE_HOST_UNREACHABLE = 1, ICMP_CODE_PORT_UNREACHABLE = 3,
 #define TCP_RULE_WINDOW SEC(300)
 #define TCP_RULE_MIN_FAILED 10
 #define NETBIOS_RULE_WINDOW SEC(60)
-#define NETBIOS_RULE_MIN_TARGETS 10
+#define NETBIOS_RULE_MIN_TARGETS 5 /* distinct home targets: the rule counts no others */
 #define UNANSWERED_AFTER SEC(5) /* silence after the last SYN that means "unanswered" */
 /* Stories written for the next detector, a sequential test on first contacts. */
 #define SEQUENTIAL_MIN_FAILED 4        /* failed 445 targets of every expected source */
