@@ -20,7 +20,7 @@
  *     successes needs more failures in a row than a stranger does.
  *   - An unanswered ARP request for a dark address (a switched LAN's probe
  *     of nobody) counts only for a walk that has a failure on a real port;
- *     up to WW_WALK_HELD of them wait for that first failure.
+ *     WW_WALK_HELD of them (one) waits for that first failure.
  *
  * Outcomes are taken in the order the contacts were made (a refusal takes
  * milliseconds, a timeout seconds, and later successes must not jump ahead
@@ -39,8 +39,8 @@
 
 #define WW_WALK_SAMPLES 8
 #define WW_WALK_QUEUE 8
-#define WW_WALK_HELD 2
-#define WW_WALK_SUCCESSES 4
+#define WW_WALK_HELD 1
+#define WW_WALK_SUCCESSES 2
 
 enum ww_walk_contact_state { WW_WALK_WAITING, WW_WALK_SUCCEEDED, WW_WALK_FAILED };
 
