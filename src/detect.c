@@ -468,7 +468,11 @@ static void apply_event(struct ww_detector *d, void *record, struct rule_state *
         walk_event(d, record, s, r, ev, kind, dark);
         return;
     }
-    bool counts = (r->count == WW_COUNT_ALL ? attempt : failed) &&
+    /* A name query to a host the source tried over SMB is the name of a
+       peer it talks to (Windows looks them up by NBSTAT), not a sweep. */
+    bool peer = probe->proto == WW_IPPROTO_UDP &&
+                ww_contacts_first_port(contacts_of(record), probe->dst) >= 0;
+    bool counts = (r->count == WW_COUNT_ALL ? attempt : failed) && !peer &&
                   (!r->home_targets || ww_prefix_list_contains(&d->rules->home_nets, probe->dst));
     if (counts)
         count_rule(d, record, s, r, probe, attempt ? probe->ts_ns : ev->outcome_ts_ns);
@@ -534,7 +538,9 @@ static void judge_event(struct ww_detector *d, void *record, const struct ww_pro
     /* One look at the contact ring serves every rule. */
     enum ww_contact_port port = ww_contact_port_of(probe->proto, probe->dport);
     enum ww_contact_kind kind = WW_CONTACT_NEW;
-    if (ev->kind == WW_PROBE_ATTEMPT)
+    if (port == WW_CONTACT_OTHER)
+        ; /* the ring holds SMB hosts only: name queries are judged apart */
+    else if (ev->kind == WW_PROBE_ATTEMPT)
         kind = ww_contacts_attempt(contacts_of(record), probe->dst, port, probe->ts_ns);
     else
         ww_contacts_result(contacts_of(record), probe->dst, port,

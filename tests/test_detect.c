@@ -377,6 +377,26 @@ static void test_late_outcome_outside_window_does_not_count(void **state)
 
 /* --- suppression ------------------------------------------------------------------------ */
 
+/* A name query to a host the source tried over SMB looks up a peer's name
+   (Windows does, by NBSTAT): it is no sweep, and does not count. */
+static void test_name_queries_of_smb_peers_do_not_count(void **state)
+{
+    (void)state;
+    start(BASE_RULES);
+    for (int i = 1; i <= 3; i++)
+        probe_with(SCANNER, TARGET(i), 445, AT_S(i), WW_OUTCOME_ACCEPTED);
+    for (int i = 1; i <= 3; i++)
+        attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
+                                   .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(5)});
+    assert_alert_count(0);
+    for (int i = 4; i <= 6; i++)
+        attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
+                                   .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(6)});
+    assert_alert_count(1); /* BASE_RULES: 3 name-query targets */
+    assert_int_equal(alerts[0].targets, 3);
+    assert_int_equal(alerts[0].probe.dst, TARGET(6));
+}
+
 static void test_one_alert_per_source_and_rule_per_suppress_interval(void **state)
 {
     (void)state;
@@ -390,7 +410,7 @@ static void test_one_alert_per_source_and_rule_per_suppress_interval(void **stat
     /* Another source, and the same source on another rule, are not held back. */
     for (int i = 1; i <= 3; i++)
         probe_with(OTHER_SCANNER, TARGET(i), 445, AT_S(5), WW_OUTCOME_REJECTED);
-    for (int i = 1; i <= 3; i++)
+    for (int i = 21; i <= 23; i++) /* hosts it never tried over SMB (see below) */
         attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
                                    .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(6)});
     assert_alert_count(3);
@@ -1361,6 +1381,7 @@ int main(void)
         T(test_window_boundary),
         T(test_late_outcome_outside_window_does_not_count),
         T(test_one_alert_per_source_and_rule_per_suppress_interval),
+        T(test_name_queries_of_smb_peers_do_not_count),
         T(test_suppress_zero_alerts_on_every_tipping_probe),
         T(test_alert_reports_targets_up_to_threshold),
         T(test_never_flag_source),
