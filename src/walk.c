@@ -40,7 +40,6 @@ static void conclude_benign(struct ww_walk *w, const struct ww_walk_env *env)
     env->stats->benign++;
     w->llr = env->lower;
     w->first_contacts = w->failed_contacts = 0;
-    w->failures = 0.0;
     w->sample_count = w->sample_next = 0;
     w->success_count = w->success_next = 0;
     w->have_newest = 0;
@@ -54,7 +53,6 @@ static void step_failure(struct ww_walk *w, const struct ww_walk_env *env,
                          const struct ww_walk_contact *c, double weight)
 {
     w->failed_contacts++;
-    w->failures += weight;
     w->llr += weight * env->fail_step;
     add_sample(w, c->target);
     if (!w->have_newest || c->ts_ns >= w->newest.ts_ns) {
@@ -72,7 +70,6 @@ static void absorb_held(struct ww_walk *w, const struct ww_walk_env *env)
     for (uint8_t i = 0; i < w->held_count; i++) {
         w->first_contacts++;
         w->failed_contacts++;
-        w->failures += 1.0;
         w->llr += env->fail_step;
         add_sample(w, w->held[i].target);
     }

@@ -58,8 +58,7 @@ struct ww_walk_contact {
 struct ww_walk {
     double llr;                 /* ln likelihood ratio, scanner vs benign */
     uint32_t first_contacts;    /* judged since the last benign verdict */
-    double failures;            /* ... of which failed, weighted */
-    uint32_t failed_contacts;   /* ... of which failed */
+    uint32_t failed_contacts;   /* ... of which failed (a half failure counts one here) */
     uint32_t port_failures;     /* failures on a real port (not ARP misses), ever */
     uint32_t sample[WW_WALK_SAMPLES]; /* newest failed first contacts, a ring */
     uint8_t sample_count, sample_next;
@@ -75,12 +74,12 @@ struct ww_walk {
 struct ww_walk_stats {
     uint64_t benign;       /* walks that concluded "benign" */
     uint64_t forced;       /* first contacts judged failed for waiting too long */
-    uint64_t half_failures;/* failed redirector pairs, counted half */
+    uint64_t half_failures; /* failed redirector pairs, counted half */
     uint64_t port_checks;  /* successes turned failures by a check of the other port */
 };
 
 /* Called when a failure takes the walk to the upper bound; `tipping` is
-   the contact whose failure did. */
+   the newest failed contact the walk has taken (the evidence's date). */
 typedef void (*ww_walk_tip_fn)(void *ctx, const struct ww_walk *walk,
                                const struct ww_walk_contact *tipping);
 
