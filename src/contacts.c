@@ -73,19 +73,23 @@ enum ww_contact_kind ww_contacts_attempt(struct ww_contacts *c, uint32_t addr,
         uint32_t since = (uint32_t)(ts_ns / NS_PER_MS) - h->accepted_ms; /* modulo 2^32 */
         return since <= WW_CONTACT_PORT_CHECK_MS ? WW_CONTACT_PORT_CHECK : WW_CONTACT_AGAIN;
     }
+    if (h->failed & (uint8_t)(first << 4))
+        return WW_CONTACT_SILENT_FALLBACK;
     if (h->failed & first)
         return WW_CONTACT_FALLBACK;
     return WW_CONTACT_PAIRED;
 }
 
 void ww_contacts_result(struct ww_contacts *c, uint32_t addr, enum ww_contact_port port,
-                        int failed, uint64_t ts_ns)
+                        enum ww_contact_fate fate, uint64_t ts_ns)
 {
     struct ww_contact_host *h = find(c, addr);
     if (!h || !(h->tried & bit(port)))
         return;
-    if (failed) {
+    if (fate != WW_FATE_ACCEPTED) {
         h->failed |= bit(port);
+        if (fate == WW_FATE_SILENT)
+            h->failed |= (uint8_t)(bit(port) << 4);
     } else {
         if (!h->accepted)
             h->accepted_ms = (uint32_t)(ts_ns / NS_PER_MS);

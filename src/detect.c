@@ -544,13 +544,17 @@ static void judge_event(struct ww_detector *d, void *record, const struct ww_pro
         kind = ww_contacts_attempt(contacts_of(record), probe->dst, port, probe->ts_ns);
     else
         ww_contacts_result(contacts_of(record), probe->dst, port,
-                           ev->outcome != WW_OUTCOME_ACCEPTED, ev->outcome_ts_ns);
+                           ev->outcome == WW_OUTCOME_ACCEPTED ? WW_FATE_ACCEPTED
+                           : ev->outcome == WW_OUTCOME_UNANSWERED || ev->by_icmp ? WW_FATE_SILENT
+                                                                                 : WW_FATE_REFUSED,
+                           ev->outcome_ts_ns);
     for (size_t i = 0; i < d->rules->rule_count; i++) {
         const struct ww_rule *r = &d->rules->rule[i];
         if (rule_watches(r, probe))
             apply_event(d, record, block_of(d, record, i), r, ev, kind, dark);
-        else if (r->type == WW_RULE_SEQUENTIAL && (kind == WW_CONTACT_PAIRED ||
-                                                   kind == WW_CONTACT_PORT_CHECK))
+        else if (r->type == WW_RULE_SEQUENTIAL &&
+                 (kind == WW_CONTACT_PAIRED || kind == WW_CONTACT_PORT_CHECK ||
+                  kind == WW_CONTACT_SILENT_FALLBACK))
             walk_other_port(d, record, block_of(d, record, i), r, ev, kind);
     }
 }

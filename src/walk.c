@@ -174,6 +174,25 @@ static void port_check(struct ww_walk *w, const struct ww_walk_env *env,
     }
 }
 
+/* A silent host tried on its other port once the first went unanswered: the
+   redirector's fallback, half a failure like a pair. Still queued, the first
+   contact is marked; taken already (among the newest failures), half of its
+   weight is given back, once. */
+static void silent_fallback(struct ww_walk *w, const struct ww_walk_env *env, uint32_t target)
+{
+    for (uint8_t i = 0; i < w->queue_len; i++)
+        if (queued(w, i)->target == target) {
+            queued(w, i)->paired = 1;
+            return;
+        }
+    for (uint8_t i = 0; i < w->sample_count; i++)
+        if (w->sample[(w->sample_next + WW_WALK_SAMPLES - 1 - i) % WW_WALK_SAMPLES] == target) {
+            w->llr -= 0.5 * env->fail_step;
+            env->stats->half_failures++;
+            return;
+        }
+}
+
 static void note_other_port(struct ww_walk *w, const struct ww_walk_env *env,
                             const struct ww_probe *probe, enum ww_contact_kind kind, bool own_port)
 {
@@ -181,6 +200,8 @@ static void note_other_port(struct ww_walk *w, const struct ww_walk_env *env,
         for (uint8_t i = 0; i < w->queue_len; i++)
             if (queued(w, i)->target == probe->dst)
                 queued(w, i)->paired = 1;
+    } else if (kind == WW_CONTACT_SILENT_FALLBACK) {
+        silent_fallback(w, env, probe->dst);
     } else if (kind == WW_CONTACT_PORT_CHECK) {
         port_check(w, env, probe, own_port);
     }

@@ -50,15 +50,19 @@ static void test_second_port_by_first_fate(void **state)
     assert_int_equal(try(HOST(1), WW_CONTACT_NBSS, MS(2)), WW_CONTACT_PAIRED); /* 445 waits */
 
     assert_int_equal(try(HOST(2), WW_CONTACT_SMB, MS(0)), WW_CONTACT_NEW);
-    ww_contacts_result(&ring, HOST(2), WW_CONTACT_SMB, 1, MS(5));
+    ww_contacts_result(&ring, HOST(2), WW_CONTACT_SMB, WW_FATE_REFUSED, MS(5));
     assert_int_equal(try(HOST(2), WW_CONTACT_NBSS, MS(300)), WW_CONTACT_FALLBACK);
 
     assert_int_equal(try(HOST(3), WW_CONTACT_NBSS, MS(0)), WW_CONTACT_NEW);
-    ww_contacts_result(&ring, HOST(3), WW_CONTACT_NBSS, 0, MS(1));
+    ww_contacts_result(&ring, HOST(3), WW_CONTACT_NBSS, WW_FATE_ACCEPTED, MS(1));
     assert_int_equal(try(HOST(3), WW_CONTACT_SMB, MS(2001)), WW_CONTACT_PORT_CHECK);
 
+    assert_int_equal(try(HOST(6), WW_CONTACT_SMB, MS(0)), WW_CONTACT_NEW);
+    ww_contacts_result(&ring, HOST(6), WW_CONTACT_SMB, WW_FATE_SILENT, MS(14000));
+    assert_int_equal(try(HOST(6), WW_CONTACT_NBSS, MS(21000)), WW_CONTACT_SILENT_FALLBACK);
+
     assert_int_equal(try(HOST(4), WW_CONTACT_SMB, MS(0)), WW_CONTACT_NEW);
-    ww_contacts_result(&ring, HOST(4), WW_CONTACT_SMB, 0, MS(1));
+    ww_contacts_result(&ring, HOST(4), WW_CONTACT_SMB, WW_FATE_ACCEPTED, MS(1));
     assert_int_equal(try(HOST(4), WW_CONTACT_NBSS, MS(2002)), WW_CONTACT_AGAIN);
 
     /* ARP says nothing of ports, and a port after an ARP request is no news. */
@@ -75,7 +79,7 @@ static void test_port_check_window_wraps(void **state)
     (void)state;
     uint64_t accept = MS(0xFFFFFF00ull); /* 256 ms before the low 32 bits wrap */
     assert_int_equal(try(HOST(1), WW_CONTACT_SMB, accept - MS(1)), WW_CONTACT_NEW);
-    ww_contacts_result(&ring, HOST(1), WW_CONTACT_SMB, 0, accept);
+    ww_contacts_result(&ring, HOST(1), WW_CONTACT_SMB, WW_FATE_ACCEPTED, accept);
     assert_int_equal(try(HOST(1), WW_CONTACT_NBSS, accept + MS(1000)), WW_CONTACT_PORT_CHECK);
 }
 
@@ -91,7 +95,7 @@ static void test_ring_remembers_32_hosts(void **state)
     assert_int_equal(try(HOST(200), WW_CONTACT_SMB, MS(200)), WW_CONTACT_NEW);
     assert_int_equal(try(HOST(0), WW_CONTACT_SMB, MS(201)), WW_CONTACT_NEW); /* forgotten */
     assert_int_equal(try(HOST(2), WW_CONTACT_SMB, MS(202)), WW_CONTACT_REPEAT);
-    ww_contacts_result(&ring, HOST(250), WW_CONTACT_SMB, 1, MS(203)); /* unknown: ignored */
+    ww_contacts_result(&ring, HOST(250), WW_CONTACT_SMB, WW_FATE_REFUSED, MS(203)); /* unknown: ignored */
     assert_int_equal(ring.count, WW_CONTACT_HOSTS);
 }
 

@@ -1307,6 +1307,30 @@ static void test_fallback_and_repeats_are_no_new_contacts(void **state)
     assert_int_equal(alerts[0].walk_failures, 4);
 }
 
+/* The fallback after a silent 445 is the redirector's too: the silent host
+   weighs half once its 139 try shows it. Known only after the 445 failure
+   was taken, the half comes back then, so five such hosts in a row stay
+   below ln 99 and a sixth's 445 failure tips the walk before its fallback. */
+static void test_silent_fallback_counts_half(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 6; i++) {
+        uint64_t at = AT_S(30 * i);
+        struct ww_probe smb = probe_from(SCANNER, TARGET(i), 445, at);
+        attempt(&smb);
+        outcome(&smb, WW_OUTCOME_UNANSWERED, at + 14 * NS_PER_SEC);
+        if (i == 6)
+            break;
+        probe_with(SCANNER, TARGET(i), 139, at + 21 * NS_PER_SEC, WW_OUTCOME_UNANSWERED);
+        assert_alert_count(0);
+    }
+    assert_int_equal(stats()->walks_half_failures, 5);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(6));
+    assert_true(fabs(alerts[0].llr - 3.5 * LN4) < 1e-9);
+}
+
 /* A scanner checking both SMB ports of each host: an accept followed within 2 s
    by the other port was a check, a failure; the same a minute later is not. */
 static void test_port_check_turns_an_accept_into_a_failure(void **state)
@@ -1368,6 +1392,7 @@ int main(void)
         T(test_silent_redirector_pairs_count_half),
         T(test_refusing_pairs_count_whole),
         T(test_fallback_and_repeats_are_no_new_contacts),
+        T(test_silent_fallback_counts_half),
         T(test_port_check_turns_an_accept_into_a_failure),
         T(test_arp_miss_waits_for_a_port_failure),
         T(test_alert_at_threshold_not_before),

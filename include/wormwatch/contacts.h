@@ -12,7 +12,8 @@
  * depends on the first one's fate:
  *
  *   - first still waiting: the redirector's pair; one client, one server.
- *   - first failed: the redirector's fallback; nothing new.
+ *   - first failed: the redirector's fallback; nothing new (and when the
+ *     host was silent, the same client reaching for a server that is gone).
  *   - first accepted moments ago: nobody who just reached a server tries
  *     its other SMB port; a scanner checking each port does.
  *
@@ -35,7 +36,8 @@ enum ww_contact_kind {
     WW_CONTACT_NEW,        /* a host not in the ring */
     WW_CONTACT_REPEAT,     /* the same host and port again */
     WW_CONTACT_PAIRED,     /* another port of the host, tried while the first waits */
-    WW_CONTACT_FALLBACK,   /* another port, after the first failed */
+    WW_CONTACT_FALLBACK,   /* another port, after the first was refused (RST) */
+    WW_CONTACT_SILENT_FALLBACK, /* another port, after the first went unanswered */
     WW_CONTACT_PORT_CHECK, /* another port, right after the first was accepted */
     WW_CONTACT_AGAIN       /* another port, long after an accept: nothing new */
 };
@@ -44,7 +46,7 @@ struct ww_contact_host {
     uint32_t addr;
     uint32_t accepted_ms;  /* low 32 bits of the first acceptance's time in ms */
     uint8_t tried;         /* bit per enum ww_contact_port */
-    uint8_t failed;        /* ... of which failed */
+    uint8_t failed;        /* ... of which failed; the same bit << 4: by silence or ICMP */
     uint8_t accepted;      /* ... of which accepted */
     uint8_t first;         /* enum ww_contact_port of the first contact */
 };
@@ -60,9 +62,12 @@ enum ww_contact_port ww_contact_port_of(uint8_t proto, uint16_t port);
 /* Notes an attempt on `addr` (ts in ns) and says how it relates to the past. */
 enum ww_contact_kind ww_contacts_attempt(struct ww_contacts *c, uint32_t addr,
                                          enum ww_contact_port port, uint64_t ts_ns);
-/* Notes an attempt's outcome (a host out of the ring is left alone). */
+enum ww_contact_fate { WW_FATE_ACCEPTED, WW_FATE_REFUSED, WW_FATE_SILENT };
+
+/* Notes an attempt's outcome: accepted, refused by the host (RST), or silent
+   (no answer, or an ICMP unreachable). A host out of the ring is left alone. */
 void ww_contacts_result(struct ww_contacts *c, uint32_t addr, enum ww_contact_port port,
-                        int failed, uint64_t ts_ns);
+                        enum ww_contact_fate fate, uint64_t ts_ns);
 /* The port `addr` was first contacted on, or -1 if it is not in the ring. */
 int ww_contacts_first_port(const struct ww_contacts *c, uint32_t addr);
 
