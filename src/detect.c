@@ -2,8 +2,9 @@
  * Detector: lays out each source's record and judges probe events against
  * the rules.
  *
- * A record is the source's Conficker evidence followed by one block per
- * rule: a common header (counters, suppression) and the rule type's state.
+ * A record is the source's Conficker evidence, its contact ring, then one
+ * block per rule: a common header (counters, suppression) and the rule
+ * type's state.
  *
  * A count rule's state is a small set of the most recently counted distinct
  * targets, at most `threshold` of them. That is enough for an exact answer
@@ -42,6 +43,7 @@
 #include "wormwatch/walk.h"
 
 #define NS_PER_MS 1000000ULL
+
 struct counted_target {
     uint32_t addr;
     uint32_t ms_before_newest; /* decided this long before newest_ms (saturating) */
