@@ -7,8 +7,9 @@
  * Markdown table row with the number of the scanner's probes (entries of its
  * truth `probes` list, each a first contact) whose timestamp is at or before
  * the detection point of four detectors, "never" when a detector never flags
- * it. Under the table: the false alarms (flagged sources not in `expect`) and
- * one summary line per detector. docs/latency.md shows the output.
+ * it. Under the table: the median per capture and kind and per kind over all
+ * captures, the false alarms (flagged sources not in `expect`) and one
+ * summary line per detector. docs/latency.md shows the output.
  *
  * The detectors:
  *
@@ -630,8 +631,17 @@ struct detector_summary {
     size_t *probe_counts; /* probes to detection, one per flagged scanner */
 };
 
+/* The scanners of one kind in one capture (or in all: capture ""). */
+struct group {
+    char capture[128];
+    char kind[32];
+    struct detector_summary det[DET__COUNT];
+};
+
 struct report {
     struct detector_summary det[DET__COUNT];
+    struct group *groups;
+    size_t group_count;
     FILE *notes; /* printed under the table: false alarms */
     char *notes_text;
     size_t notes_len;
@@ -703,13 +713,49 @@ static void print_table_header(void)
     printf("\n");
 }
 
+/* The kind as the table prints it: "tcp445", or "tcp445+tcp139" for a list. */
+static void kind_text(const json_t *kind, char *out, size_t len)
+{
+    if (json_is_string(kind)) {
+        snprintf(out, len, "%s", json_string_value(kind));
+        return;
+    }
+    size_t i, used = 0;
+    json_t *item;
+    out[0] = '\0';
+    json_array_foreach(kind, i, item) {
+        int n = snprintf(out + used, len - used, "%s%s", i ? "+" : "", json_string_value(item));
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static struct group *group_of(struct report *r, const char *capture, const char *kind)
+{
+    for (size_t i = 0; i < r->group_count; i++)
+        if (!strcmp(r->groups[i].capture, capture) && !strcmp(r->groups[i].kind, kind))
+            return &r->groups[i];
+    r->groups = realloc(r->groups, (r->group_count + 1) * sizeof *r->groups);
+    if (!r->groups)
+        die("out of memory");
+    struct group *g = &r->groups[r->group_count++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->capture, sizeof g->capture, "%s", capture);
+    snprintf(g->kind, sizeof g->kind, "%s", kind);
+    return g;
+}
+
 /* One cell: the probes `src` sent up to a detector's detection point, or "never". */
 static void report_cell(struct report *r, enum detector d, const struct findings *findings,
-                        uint32_t src, const json_t *probes)
+                        uint32_t src, const json_t *probes, struct group *per_capture,
+                        struct group *per_kind)
 {
     const struct detection *found = recmap_find(&findings->by_detector[d], src);
     size_t probes_seen = found ? probes_until(probes, found->ts_ns) : 0;
     summary_add(&r->det[d], found, probes_seen);
+    summary_add(&per_capture->det[d], found, probes_seen);
+    summary_add(&per_kind->det[d], found, probes_seen);
     if (!found)
         printf(" never |");
     else if (d == DET_WORMWATCH)
@@ -726,14 +772,19 @@ static void report_scanner(struct report *r, const char *capture_name, const cha
     uint32_t src;
     if (!parse_ipv4(src_text, &src))
         die("%s: expect key '%s' is not an IPv4 address", capture_name, src_text);
+    char kind[32];
+    kind_text(json_object_get(expected, "kind"), kind, sizeof kind);
+    group_of(r, capture_name, kind); /* both made first: group_of may move them */
+    struct group *per_kind = group_of(r, "", kind);
+    struct group *per_capture = group_of(r, capture_name, kind);
     printf("| %s | %s | ", capture_name, src_text);
     print_kind(json_object_get(expected, "kind"));
     printf(" | %zu |", json_array_size(probes));
-    report_cell(r, DET_WORMWATCH, findings, src, probes);
+    report_cell(r, DET_WORMWATCH, findings, src, probes, per_capture, per_kind);
     printf(" %s / %s |", likely_text(recmap_find(&findings->by_detector[DET_WORMWATCH], src)),
            claim_text(json_object_get(expected, "conficker")));
     for (int d = DET_WORMWATCH + 1; d < DET__COUNT; d++)
-        report_cell(r, d, findings, src, probes);
+        report_cell(r, d, findings, src, probes, per_capture, per_kind);
     printf("\n");
 }
 
@@ -828,8 +879,46 @@ static double median(size_t *values, size_t count)
                      : (values[count / 2 - 1] + values[count / 2]) / 2.0;
 }
 
+/* A group's median for one detector: "4", "4.5", or "never"; then how many were flagged. */
+static void print_group_cell(struct detector_summary *s)
+{
+    if (s->flagged)
+        printf(" %g (%zu/%zu) |", median(s->probe_counts, s->flagged), s->flagged, s->scanners);
+    else
+        printf(" never (0/%zu) |", s->scanners);
+}
+
+/* Medians per capture and kind, then per kind over every capture. */
+static void print_groups(struct report *r)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        printf(pass == 0 ? "\nMedian probes to detection per capture and kind (flagged/scanners):\n\n"
+                         : "\nMedian probes to detection per kind, all captures:\n\n");
+        printf("| %skind |", pass == 0 ? "capture | " : "");
+        for (int d = 0; d < DET__COUNT; d++)
+            printf(" %s |", detector_names[d]);
+        printf("\n|%s---|", pass == 0 ? "---|" : "");
+        for (int d = 0; d < DET__COUNT; d++)
+            printf("---:|");
+        printf("\n");
+        for (size_t i = 0; i < r->group_count; i++) {
+            struct group *g = &r->groups[i];
+            if ((pass == 0) != (g->capture[0] != '\0'))
+                continue;
+            if (pass == 0)
+                printf("| %s | %s |", g->capture, g->kind);
+            else
+                printf("| %s |", g->kind);
+            for (int d = 0; d < DET__COUNT; d++)
+                print_group_cell(&g->det[d]);
+            printf("\n");
+        }
+    }
+}
+
 static void print_summary(struct report *r)
 {
+    print_groups(r);
     printf("\nFalse alarms (flagged sources not in `expect`):\n\n%s",
            r->notes_len ? r->notes_text : "- none\n");
     printf("\nSummary:\n\n");
@@ -870,5 +959,9 @@ int main(int argc, char **argv)
     free(report.notes_text);
     for (int d = 0; d < DET__COUNT; d++)
         free(report.det[d].probe_counts);
+    for (size_t i = 0; i < report.group_count; i++)
+        for (int d = 0; d < DET__COUNT; d++)
+            free(report.groups[i].det[d].probe_counts);
+    free(report.groups);
     return 0;
 }

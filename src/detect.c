@@ -2,8 +2,9 @@
  * Detector: lays out each source's record and judges probe events against
  * the rules.
  *
- * A record is the source's Conficker evidence followed by one block per
- * rule: a common header (counters, suppression) and the rule type's state.
+ * A record is the source's Conficker evidence, its contact ring, then one
+ * block per rule: a common header (counters, suppression) and the rule
+ * type's state.
  *
  * A count rule's state is a small set of the most recently counted distinct
  * targets, at most `threshold` of them. That is enough for an exact answer
@@ -27,29 +28,21 @@
  * records of real scanners; when the record table itself is full, the
  * least-evidenced of its 8 oldest records goes.
  *
- * A sequential rule's state is the random walk, the WALK_CONTACTS targets
- * contacted most recently (only first contacts move the walk: a target
- * tried again after that many others counts anew, as a fresh look), and the
- * first contacts still waiting for their outcome, in the order they were
- * made. The walk takes outcomes in that order, as the test is defined: a
- * refusal or an accept arrives in milliseconds, a timeout seconds later, and
- * taking them as they come would let later successes jump ahead of earlier
- * failures. When more than WALK_QUEUE first contacts are waiting, the oldest
- * is judged failed: no answer while that many newer ones were made.
+ * A sequential rule's state is its random walk (walk.h). Which attempt is
+ * a first contact, and what a second port of the same host says, comes from
+ * the source's contact ring (contacts.h), one per record and shared by the
+ * rules: a host is one contact whatever SMB ports the source tries on it.
  */
 #include "wormwatch/detect.h"
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wormwatch/hash.h"
+#include "wormwatch/walk.h"
 
 #define NS_PER_MS 1000000ULL
-#define WALK_SAMPLES 8
-#define WALK_QUEUE 8             /* first contacts awaiting an outcome, in order */
-#define WALK_CONTACTS 16         /* recent targets remembered exactly, a ring */
 
 struct counted_target {
     uint32_t addr;
@@ -72,32 +65,6 @@ struct count_state {
     uint32_t target_count;      /* used entries of targets[] */
     uint32_t reserved;
     struct counted_target targets[]; /* rule->threshold entries */
-};
-
-enum contact_state { CONTACT_WAITING, CONTACT_SUCCEEDED, CONTACT_FAILED };
-
-/* A first contact whose outcome the walk has not taken yet. */
-struct first_contact {
-    uint64_t ts_ns;    /* its probe's time */
-    uint32_t target;
-    uint16_t sport;
-    uint8_t state;     /* enum contact_state */
-    uint8_t proto;     /* the rule's protocol, or WW_PROTO_ARP for a dark ARP miss */
-};
-
-/* A sequential rule's state, after the common header. */
-struct walk_state {
-    double llr;                 /* ln likelihood ratio, scanner vs benign */
-    uint32_t first_contacts, failures;
-    uint32_t port_failures;     /* failures on the rule's own port (not ARP misses) */
-    uint32_t sample[WALK_SAMPLES]; /* newest failed first contacts, a ring */
-    uint8_t sample_count, sample_next;
-    uint8_t contacted_count;    /* used entries of contacted[] */
-    uint8_t contacted_next;     /* where the next one goes (the oldest once full) */
-    uint8_t queue_head, queue_len;
-    uint8_t reserved[2];
-    uint32_t contacted[WALK_CONTACTS];
-    struct first_contact queue[WALK_QUEUE];
 };
 
 /* A source seen once: its first contact, waiting for a second target. */
@@ -127,6 +94,7 @@ struct ww_detector {
     ww_alert_sink sink;
     void *sink_ctx;
     struct ww_detect_stats stats;
+    struct ww_walk_stats walk_stats;   /* the walks' counters, copied into stats */
 };
 
 static size_t round8(size_t n)
@@ -137,7 +105,7 @@ static size_t round8(size_t n)
 static size_t block_size(const struct ww_rule *r)
 {
     size_t specific = r->type == WW_RULE_SEQUENTIAL
-                          ? sizeof(struct walk_state)
+                          ? sizeof(struct ww_walk)
                           : sizeof(struct count_state) + r->threshold * sizeof(struct counted_target);
     return round8(sizeof(struct rule_state) + specific);
 }
@@ -168,7 +136,7 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
     d->key = *key;
     d->sink = sink;
     d->sink_ctx = sink_ctx;
-    size_t record = round8(sizeof(struct ww_evidence));
+    size_t record = round8(sizeof(struct ww_evidence)) + round8(sizeof(struct ww_contacts));
     for (size_t i = 0; i < rules->rule_count; i++) {
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
@@ -236,9 +204,14 @@ static struct count_state *count_of(struct rule_state *s)
     return (struct count_state *)(void *)(s + 1);
 }
 
-static struct walk_state *walk_of(struct rule_state *s)
+static struct ww_contacts *contacts_of(void *record)
 {
-    return (struct walk_state *)(void *)(s + 1);
+    return (struct ww_contacts *)(void *)((uint8_t *)record + round8(sizeof(struct ww_evidence)));
+}
+
+static struct ww_walk *walk_of(struct rule_state *s)
+{
+    return (struct ww_walk *)(void *)(s + 1);
 }
 
 /* --- raising an alert (both rule types) ----------------------------------- */
@@ -387,133 +360,84 @@ static void count_rule(struct ww_detector *d, void *record, struct rule_state *s
 
 /* --- sequential rules (threshold random walk) -------------------------------- */
 
-/* Whether this is the source's first contact with `addr` under this rule. */
-static bool first_contact(struct walk_state *w, uint32_t addr)
-{
-    for (unsigned i = 0; i < w->contacted_count; i++)
-        if (w->contacted[i] == addr)
-            return false;
-    w->contacted[w->contacted_next] = addr;
-    w->contacted_next = (uint8_t)((w->contacted_next + 1) % WALK_CONTACTS);
-    if (w->contacted_count < WALK_CONTACTS)
-        w->contacted_count++;
-    return true;
-}
+/* What a walk's tip needs to raise its alert. */
+struct tip_ctx {
+    struct ww_detector *d;
+    void *record;
+    struct rule_state *s;
+    const struct ww_rule *r;
+    const struct ww_probe *like; /* the event that moved the walk */
+};
 
-static void walk_reset(struct walk_state *w)
-{
-    w->llr = 0.0;
-    w->first_contacts = w->failures = w->port_failures = 0;
-    w->sample_count = w->sample_next = 0;
-}
-
-/* The probe a queued first contact was, for the alert; the event that
-   drained it may be another kind of contact (an ARP miss, or a TCP result). */
-static struct ww_probe contact_probe(const struct ww_probe *like, const struct ww_rule *r,
-                                     const struct first_contact *c)
+/* The probe a first contact was, for the alert; the event that decided it
+   may be another kind of contact (an ARP miss, or a TCP result). */
+static struct ww_probe contact_probe(const struct ww_probe *like, const struct ww_walk_contact *c)
 {
     struct ww_probe p = *like;
     p.dst = c->target;
     p.sport = c->sport;
     p.ts_ns = c->ts_ns;
     p.proto = c->proto;
-    p.dport = c->proto == WW_PROTO_ARP ? 0 : r->port;
+    p.dport = c->proto == WW_PROTO_ARP ? 0 : c->dport;
     return p;
 }
 
-static void walk_alert(struct ww_detector *d, void *record, struct rule_state *s,
-                       const struct ww_rule *r, const struct ww_probe *probe)
+static void walk_tipped(void *ctx, const struct ww_walk *w, const struct ww_walk_contact *tipping)
 {
-    struct walk_state *w = walk_of(s);
+    struct tip_ctx *t = ctx;
+    struct ww_probe probe = contact_probe(t->like, tipping);
+    if (!may_alert(t->d, t->s, t->r, probe.ts_ns))
+        return;
     struct ww_alert a;
-    fill_alert(d, record, s, r, probe, &a);
-    a.targets = w->failures;
+    fill_alert(t->d, t->record, t->s, t->r, &probe, &a);
+    a.targets = w->failed_contacts;
     a.llr = w->llr;
     a.first_contacts = w->first_contacts;
-    a.walk_failures = w->failures;
+    a.walk_failures = w->failed_contacts;
     for (uint32_t i = 0; i < w->sample_count && a.sample_count < WW_ALERT_SAMPLES; i++)
-        a.sample[a.sample_count++] = w->sample[(w->sample_next + WALK_SAMPLES - 1 - i) % WALK_SAMPLES];
-    d->sink(d->sink_ctx, &a);
+        a.sample[a.sample_count++] =
+            w->sample[(w->sample_next + WW_WALK_SAMPLES - 1 - i) % WW_WALK_SAMPLES];
+    t->d->sink(t->d->sink_ctx, &a);
 }
 
-/* One first-contact outcome moves the walk; it may cross either boundary. */
-static void walk_step(struct ww_detector *d, void *record, struct rule_state *s,
-                      const struct ww_rule *r, const struct ww_probe *probe, bool failed)
+static void walk_env(struct ww_detector *d, const struct ww_rule *r, struct tip_ctx *ctx,
+                     struct ww_walk_env *env)
 {
-    struct walk_state *w = walk_of(s);
-    w->first_contacts++;
-    if (failed) {
-        w->failures++;
-        w->port_failures += probe->proto != WW_PROTO_ARP;
-        w->llr += log((1.0 - r->theta1) / (1.0 - r->theta0));
-        w->sample[w->sample_next] = probe->dst;
-        w->sample_next = (uint8_t)((w->sample_next + 1) % WALK_SAMPLES);
-        if (w->sample_count < WALK_SAMPLES)
-            w->sample_count++;
-    } else {
-        w->llr += log(r->theta1 / r->theta0);
-    }
-    /* Only a failure can tip: a success that leaves the walk above the bound is
-       not new evidence of scanning, and must not raise or re-raise an alert. */
-    if (failed && w->llr >= log(r->detection / r->false_alarm)) {
-        if (may_alert(d, s, r, probe->ts_ns))
-            walk_alert(d, record, s, r, probe);
-    } else if (w->llr <= log((1.0 - r->detection) / (1.0 - r->false_alarm))) {
-        d->stats.walks_benign++;
-        walk_reset(w);
-    }
+    ww_walk_env_init(env, r->theta0, r->theta1, r->detection, r->false_alarm, walk_tipped, ctx,
+                     &d->walk_stats);
 }
 
-/* Feeds the walk every decided first contact at the head of the queue. */
-static void walk_drain(struct ww_detector *d, void *record, struct rule_state *s,
-                       const struct ww_rule *r, const struct ww_probe *like)
+/* Another port's attempt on a host the rule's walk may hold. */
+static void walk_other_port(struct ww_detector *d, void *record, struct rule_state *s,
+                            const struct ww_rule *r, const struct ww_probe_event *ev,
+                            enum ww_contact_kind kind)
 {
-    struct walk_state *w = walk_of(s);
-    while (w->queue_len > 0) {
-        struct first_contact *head = &w->queue[w->queue_head];
-        if (head->state == CONTACT_WAITING)
-            return;
-        struct ww_probe probe = contact_probe(like, r, head);
-        bool failed = head->state == CONTACT_FAILED;
-        w->queue_head = (uint8_t)((w->queue_head + 1) % WALK_QUEUE);
-        w->queue_len--;
-        walk_step(d, record, s, r, &probe, failed);
-    }
+    struct tip_ctx ctx = {d, record, s, r, &ev->probe};
+    struct ww_walk_env env;
+    walk_env(d, r, &ctx, &env);
+    ww_walk_other_port(walk_of(s), &env, &ev->probe, kind);
+    d->stats.walks_port_checks = d->walk_stats.port_checks;
 }
 
-/* A new attempt: queue it if it is a first contact (decided at once if dark). */
-static void walk_attempt(struct ww_detector *d, void *record, struct rule_state *s,
-                         const struct ww_rule *r, const struct ww_probe *probe, bool dark)
+/* One event for one sequential rule: an attempt of the given kind, or an outcome. */
+static void walk_event(struct ww_detector *d, void *record, struct rule_state *s,
+                       const struct ww_rule *r, const struct ww_probe_event *ev,
+                       enum ww_contact_kind kind, bool dark)
 {
-    struct walk_state *w = walk_of(s);
-    if (!first_contact(w, probe->dst))
-        return;
-    if (w->queue_len == WALK_QUEUE) { /* the oldest waited through 8 newer contacts */
-        w->queue[w->queue_head].state = CONTACT_FAILED;
-        d->stats.walks_forced++;
-        walk_drain(d, record, s, r, probe);
-    }
-    struct first_contact *c = &w->queue[(w->queue_head + w->queue_len++) % WALK_QUEUE];
-    *c = (struct first_contact){.ts_ns = probe->ts_ns, .target = probe->dst,
-                                .sport = probe->sport,
-                                .state = dark ? CONTACT_FAILED : CONTACT_WAITING,
-                                .proto = probe->proto};
-    walk_drain(d, record, s, r, probe);
-}
-
-/* An outcome: settle the matching waiting first contact, then drain. */
-static void walk_result(struct ww_detector *d, void *record, struct rule_state *s,
-                        const struct ww_rule *r, const struct ww_probe *probe, bool failed)
-{
-    struct walk_state *w = walk_of(s);
-    for (uint8_t i = 0; i < w->queue_len; i++) {
-        struct first_contact *c = &w->queue[(w->queue_head + i) % WALK_QUEUE];
-        if (c->target == probe->dst && c->state == CONTACT_WAITING) {
-            c->state = failed ? CONTACT_FAILED : CONTACT_SUCCEEDED;
-            walk_drain(d, record, s, r, probe);
-            return;
-        }
-    }
+    struct tip_ctx ctx = {d, record, s, r, &ev->probe};
+    struct ww_walk_env env;
+    walk_env(d, r, &ctx, &env);
+    if (ev->probe.proto == WW_PROTO_ARP)
+        ww_walk_arp_miss(walk_of(s), &env, &ev->probe);
+    else if (ev->kind == WW_PROBE_ATTEMPT)
+        ww_walk_attempt(walk_of(s), &env, &ev->probe, kind, dark);
+    else
+        ww_walk_result(walk_of(s), &env, ev->probe.dst, ev->probe.dport, ev->outcome,
+                       ev->by_icmp);
+    d->stats.walks_benign = d->walk_stats.benign;
+    d->stats.walks_forced = d->walk_stats.forced;
+    d->stats.walks_half_failures = d->walk_stats.half_failures;
+    d->stats.walks_port_checks = d->walk_stats.port_checks;
 }
 
 /* --- events ----------------------------------------------------------------- */
@@ -529,7 +453,8 @@ static void note_attempt(struct rule_state *s, const struct ww_probe *probe)
 }
 
 static void apply_event(struct ww_detector *d, void *record, struct rule_state *s,
-                        const struct ww_rule *r, const struct ww_probe_event *ev, bool dark)
+                        const struct ww_rule *r, const struct ww_probe_event *ev,
+                        enum ww_contact_kind kind, bool dark)
 {
     const struct ww_probe *probe = &ev->probe;
     bool attempt = ev->kind == WW_PROBE_ATTEMPT;
@@ -542,13 +467,15 @@ static void apply_event(struct ww_detector *d, void *record, struct rule_state *
         s->accepted += s->accepted < UINT32_MAX;
 
     if (r->type == WW_RULE_SEQUENTIAL) {
-        if (attempt)
-            walk_attempt(d, record, s, r, probe, dark);
-        else
-            walk_result(d, record, s, r, probe, failed);
+        walk_event(d, record, s, r, ev, kind, dark);
         return;
     }
-    bool counts = r->count == WW_COUNT_ALL ? attempt : failed;
+    /* A name query to a host the source tried over SMB is the name of a
+       peer it talks to (Windows looks them up by NBSTAT), not a sweep. */
+    bool peer = probe->proto == WW_IPPROTO_UDP &&
+                ww_contacts_first_port(contacts_of(record), probe->dst) >= 0;
+    bool counts = (r->count == WW_COUNT_ALL ? attempt : failed) && !peer &&
+                  (!r->home_targets || ww_prefix_list_contains(&d->rules->home_nets, probe->dst));
     if (counts)
         count_rule(d, record, s, r, probe, attempt ? probe->ts_ns : ev->outcome_ts_ns);
 }
@@ -557,7 +484,8 @@ static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
 {
     if (probe->proto == WW_PROTO_ARP)
         return r->arp_misses;
-    return r->proto == probe->proto && r->port == probe->dport;
+    return r->proto == probe->proto &&
+           (r->port == probe->dport || (r->also_port && r->also_port == probe->dport));
 }
 
 /*
@@ -570,19 +498,21 @@ static bool rule_watches(const struct ww_rule *r, const struct ww_probe *probe)
 static void arp_miss(struct ww_detector *d, const struct ww_probe_event *ev, uint32_t hash)
 {
     void *record = ww_table_find(d->table, ev->probe.src, hash);
-    if (!record) { /* a newcomer whose one contact failed: the dark address is its second */
+    if (!record) { /* a newcomer whose one contact did not succeed: the dark address is its second */
         struct newcomer *n = ww_table_find(d->probation, ev->probe.src, hash);
-        if (!n || n->outcome == NEWCOMER_WAITING || n->outcome == WW_OUTCOME_ACCEPTED + 1)
+        if (!n || n->outcome == WW_OUTCOME_ACCEPTED + 1)
             return;
         record = promote(d, ev->probe.src, hash, n);
     }
     struct ww_evidence *evidence = evidence_of(record);
     evidence->arp_misses += evidence->arp_misses < UINT16_MAX;
+    if (ww_contacts_attempt(contacts_of(record), ev->probe.dst, WW_CONTACT_ARP, ev->probe.ts_ns) !=
+        WW_CONTACT_NEW)
+        return; /* a host the source already tried: not a new dark address */
     for (size_t i = 0; i < d->rules->rule_count; i++) {
         const struct ww_rule *r = &d->rules->rule[i];
-        struct rule_state *s = block_of(d, record, i);
-        if (rule_watches(r, &ev->probe) && walk_of(s)->port_failures > 0)
-            walk_attempt(d, record, s, r, &ev->probe, true);
+        if (rule_watches(r, &ev->probe))
+            walk_event(d, record, block_of(d, record, i), r, ev, WW_CONTACT_NEW, true);
     }
 }
 
@@ -607,10 +537,27 @@ static void judge_event(struct ww_detector *d, void *record, const struct ww_pro
     const struct ww_probe *probe = &ev->probe;
     bool dark = is_dark_contact(d, ev);
     gather_evidence(d, record, ev);
+    /* One look at the contact ring serves every rule. */
+    enum ww_contact_port port = ww_contact_port_of(probe->proto, probe->dport);
+    enum ww_contact_kind kind = WW_CONTACT_NEW;
+    if (port == WW_CONTACT_OTHER)
+        ; /* the ring holds SMB hosts only: name queries are judged apart */
+    else if (ev->kind == WW_PROBE_ATTEMPT)
+        kind = ww_contacts_attempt(contacts_of(record), probe->dst, port, probe->ts_ns);
+    else
+        ww_contacts_result(contacts_of(record), probe->dst, port,
+                           ev->outcome == WW_OUTCOME_ACCEPTED ? WW_FATE_ACCEPTED
+                           : ev->outcome == WW_OUTCOME_UNANSWERED || ev->by_icmp ? WW_FATE_SILENT
+                                                                                 : WW_FATE_REFUSED,
+                           ev->outcome_ts_ns);
     for (size_t i = 0; i < d->rules->rule_count; i++) {
         const struct ww_rule *r = &d->rules->rule[i];
         if (rule_watches(r, probe))
-            apply_event(d, record, block_of(d, record, i), r, ev, dark);
+            apply_event(d, record, block_of(d, record, i), r, ev, kind, dark);
+        else if (r->type == WW_RULE_SEQUENTIAL &&
+                 (kind == WW_CONTACT_PAIRED || kind == WW_CONTACT_PORT_CHECK ||
+                  kind == WW_CONTACT_SILENT_FALLBACK))
+            walk_other_port(d, record, block_of(d, record, i), r, ev, kind);
     }
 }
 

@@ -328,6 +328,8 @@ static json_t *detect_object(const struct ww_detect_stats *d)
     set_u64(o, "dark_contacts", d->dark_contacts);
     set_u64(o, "walks_benign", d->walks_benign);
     set_u64(o, "walks_forced", d->walks_forced);
+    set_u64(o, "walks_half_failures", d->walks_half_failures);
+    set_u64(o, "walks_port_checks", d->walks_port_checks);
     return o;
 }
 

@@ -6,6 +6,11 @@
  * 6 s after the second, later than the timeout) is still known as one and
  * never counted as a new attempt; an answer arriving then is a late answer.
  *
+ * An ARP request asked again is judged at once: on a LAN an answer takes
+ * microseconds, so the asker's own retry (a second later, for Windows and
+ * Linux) says the first went unanswered, five seconds before the timeout
+ * would, while the source's next SYNs are still few.
+ *
  * The clock is the newest packet time seen, so a capture whose timestamps
  * step backwards (stitched files) never makes deadlines run backwards. A
  * deadline is set from that clock on every (re)transmission and the entry is
@@ -63,11 +68,14 @@ void ww_probe_config_from_rules(const struct ww_ruleset *rules, uint32_t capacit
             cfg->nbns = true;
             continue;
         }
-        bool known = false;
-        for (uint32_t p = 0; p < cfg->tcp_port_count; p++)
-            known |= cfg->tcp_ports[p] == r->port;
-        if (!known && cfg->tcp_port_count < WW_MAX_WATCHED_PORTS)
-            cfg->tcp_ports[cfg->tcp_port_count++] = r->port;
+        uint16_t ports[2] = {r->port, r->also_port};
+        for (int k = 0; k < 2 && ports[k]; k++) {
+            bool known = false;
+            for (uint32_t p = 0; p < cfg->tcp_port_count; p++)
+                known |= cfg->tcp_ports[p] == ports[k];
+            if (!known && cfg->tcp_port_count < WW_MAX_WATCHED_PORTS)
+                cfg->tcp_ports[cfg->tcp_port_count++] = ports[k];
+        }
     }
     cfg->home_nets = &rules->home_nets;
     cfg->timeout_ns = rules->attempt_timeout_ns;
@@ -150,7 +158,7 @@ static uint32_t find_pending(const struct ww_probe_tracker *t, const struct atte
 }
 
 static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_outcome outcome,
-                   uint64_t when_ns)
+                   uint64_t when_ns, bool by_icmp)
 {
     if (p->probe.proto == WW_PROTO_ARP) {
         /* Only a request for an address never seen live says anything. */
@@ -165,7 +173,8 @@ static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_
         }
     }
     struct ww_probe_event ev = {
-        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .probe = p->probe};
+        .kind = WW_PROBE_RESULT, .outcome = outcome, .outcome_ts_ns = when_ns, .by_icmp = by_icmp,
+        .probe = p->probe};
     t->sink(t->sink_ctx, &ev);
 }
 
@@ -173,7 +182,7 @@ static void report(struct ww_probe_tracker *t, const struct pending *p, enum ww_
 static void judge_unanswered(struct ww_probe_tracker *t, uint32_t slot)
 {
     struct pending *p = &t->slots[slot];
-    report(t, p, WW_OUTCOME_UNANSWERED, p->deadline_ns);
+    report(t, p, WW_OUTCOME_UNANSWERED, p->deadline_ns, false);
     p->state = JUDGED;
     p->deadline_ns = t->clock_ns + t->cfg.timeout_ns;
     ww_index_touch(&t->index, slot);
@@ -181,14 +190,14 @@ static void judge_unanswered(struct ww_probe_tracker *t, uint32_t slot)
 
 /* An answer or refusal: the attempt is settled and leaves the table. */
 static void settle(struct ww_probe_tracker *t, uint32_t slot, enum ww_outcome outcome,
-                   uint64_t when_ns)
+                   uint64_t when_ns, bool by_icmp)
 {
     struct pending p = t->slots[slot];
     ww_index_remove(&t->index, slot);
     if (p.state == JUDGED)
         t->stats.late_answers++; /* already reported unanswered */
     else
-        report(t, &p, outcome, when_ns);
+        report(t, &p, outcome, when_ns, by_icmp);
 }
 
 /* Frees the oldest slot; a waiting attempt in it is judged unanswered first. */
@@ -197,7 +206,7 @@ static void drop_oldest(struct ww_probe_tracker *t)
     uint32_t slot = ww_index_oldest(&t->index);
     if (t->slots[slot].state == WAITING) {
         t->stats.pending_evicted++;
-        report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->clock_ns);
+        report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->clock_ns, false);
     }
     ww_index_remove(&t->index, slot);
 }
@@ -226,7 +235,8 @@ void ww_probe_flush(struct ww_probe_tracker *t)
     uint32_t slot;
     while ((slot = ww_index_oldest(&t->index)) != WW_INDEX_NONE) {
         if (t->slots[slot].state == WAITING)
-            report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns);
+            report(t, &t->slots[slot], WW_OUTCOME_UNANSWERED, t->slots[slot].deadline_ns,
+                   false);
         ww_index_remove(&t->index, slot);
     }
 }
@@ -287,6 +297,10 @@ static void attempt_seen(struct ww_probe_tracker *t, struct attempt_key k,
         ww_index_touch(&t->index, slot);
         if (k.proto != WW_PROTO_ARP)
             t->stats.retransmits++;
+        else if (p->state == WAITING) { /* asked again: nobody answered the first */
+            report(t, p, WW_OUTCOME_UNANSWERED, t->clock_ns, false);
+            p->state = JUDGED;
+        }
         return;
     }
     if (ww_index_full(&t->index))
@@ -321,7 +335,7 @@ static void answer_seen(struct ww_probe_tracker *t, struct attempt_key k, uint64
 {
     uint32_t slot = find_pending(t, &k);
     if (slot != WW_INDEX_NONE)
-        settle(t, slot, outcome, when_ns);
+        settle(t, slot, outcome, when_ns, false);
 }
 
 static bool is_watched_tcp_port(const struct ww_probe_tracker *t, uint16_t port)
@@ -380,7 +394,9 @@ static void nbns_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
     const struct ww_nbns *nb = &pkt->nbns;
     if (pkt->dport == WW_NBNS_PORT &&
         is_name_query(nb, pkt->cut & WW_CUT_BIT(WW_CUT_NBNS_QUESTION))) {
-        if (nb->broadcast || is_group_destination(t, pkt))
+        /* The destination decides, not the B flag: nbtscan sets it on its
+           unicast queries, and a query to one host probes that host. */
+        if (is_group_destination(t, pkt))
             t->stats.nbns_broadcast++;
         else
             attempt_seen(t, key_of(pkt), pkt);
@@ -399,7 +415,7 @@ static void icmp_packet(struct ww_probe_tracker *t, const struct ww_packet *pkt)
         return;
     if (t->slots[slot].state == WAITING)
         t->stats.rejected_icmp++;
-    settle(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns);
+    settle(t, slot, WW_OUTCOME_REJECTED, pkt->ts_ns, true);
 }
 
 /*

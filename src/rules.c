@@ -396,6 +396,15 @@ static bool rule_key(struct parser *p, const char *key, char *value)
             return fail(p, "arp_misses must be 'yes' or 'no', not '%s'", value);
         return true;
     }
+    if (!strcmp(key, "home_targets")) {
+        if (!strcmp(value, "yes"))
+            r->home_targets = true;
+        else if (!strcmp(value, "no"))
+            r->home_targets = false;
+        else
+            return fail(p, "home_targets must be 'yes' or 'no', not '%s'", value);
+        return true;
+    }
     if (!strcmp(key, "theta0"))
         return parse_probability(p, key, value, 1.0, &r->theta0);
     if (!strcmp(key, "theta1"))
@@ -419,6 +428,12 @@ static bool rule_key(struct parser *p, const char *key, char *value)
         if (!rule_number(p, key, value, 1, 65535, &v))
             return false;
         r->port = (uint16_t)v;
+        return true;
+    }
+    if (!strcmp(key, "also_port")) {
+        if (!rule_number(p, key, value, 1, 65535, &v))
+            return false;
+        r->also_port = (uint16_t)v;
         return true;
     }
     if (!strcmp(key, "count")) {
@@ -474,10 +489,16 @@ static bool finish_rule(struct parser *p)
                     r->sid);
     if (r->type == WW_RULE_SEQUENTIAL && !(r->false_alarm < r->detection))
         return fail(p, "[rule %u]: false_alarm must be below detection", r->sid);
+    if (r->home_targets && r->type != WW_RULE_COUNT)
+        return fail(p, "[rule %u]: home_targets needs type = count", r->sid);
     if (r->arp_misses && r->type != WW_RULE_SEQUENTIAL)
         return fail(p, "[rule %u]: arp_misses needs type = sequential", r->sid);
     if (r->proto == WW_IPPROTO_UDP && r->port != WW_NBNS_PORT)
         return fail(p, "[rule %u]: udp rules watch NetBIOS name service only (port 137)", r->sid);
+    if (r->also_port && (r->type != WW_RULE_SEQUENTIAL || r->proto != WW_IPPROTO_TCP ||
+                         r->also_port == r->port))
+        return fail(p, "[rule %u]: also_port needs a sequential tcp rule and another port",
+                    r->sid);
     p->line = line;
     return true;
 }

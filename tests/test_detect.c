@@ -377,6 +377,26 @@ static void test_late_outcome_outside_window_does_not_count(void **state)
 
 /* --- suppression ------------------------------------------------------------------------ */
 
+/* A name query to a host the source tried over SMB looks up a peer's name
+   (Windows does, by NBSTAT): it is no sweep, and does not count. */
+static void test_name_queries_of_smb_peers_do_not_count(void **state)
+{
+    (void)state;
+    start(BASE_RULES);
+    for (int i = 1; i <= 3; i++)
+        probe_with(SCANNER, TARGET(i), 445, AT_S(i), WW_OUTCOME_ACCEPTED);
+    for (int i = 1; i <= 3; i++)
+        attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
+                                   .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(5)});
+    assert_alert_count(0);
+    for (int i = 4; i <= 6; i++)
+        attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
+                                   .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(6)});
+    assert_alert_count(1); /* BASE_RULES: 3 name-query targets */
+    assert_int_equal(alerts[0].targets, 3);
+    assert_int_equal(alerts[0].probe.dst, TARGET(6));
+}
+
 static void test_one_alert_per_source_and_rule_per_suppress_interval(void **state)
 {
     (void)state;
@@ -390,7 +410,7 @@ static void test_one_alert_per_source_and_rule_per_suppress_interval(void **stat
     /* Another source, and the same source on another rule, are not held back. */
     for (int i = 1; i <= 3; i++)
         probe_with(OTHER_SCANNER, TARGET(i), 445, AT_S(5), WW_OUTCOME_REJECTED);
-    for (int i = 1; i <= 3; i++)
+    for (int i = 21; i <= 23; i++) /* hosts it never tried over SMB (see below) */
         attempt(&(struct ww_probe){.src = SCANNER, .dst = TARGET(i), .sport = 137, .dport = 137,
                                    .proto = WW_IPPROTO_UDP, .ts_ns = AT_S(6)});
     assert_alert_count(3);
@@ -823,26 +843,6 @@ static void test_repeated_contact_is_not_a_new_first_contact(void **state)
  * starts afresh, so four failures after them tip it (without the reset they
  * would only bring it back to 0).
  */
-static void test_lower_boundary_resets_walk(void **state)
-{
-    (void)state;
-    start(SEQ_RULES);
-    contacts(SCANNER, 445, "SSS", 1, AT_S(0));
-    assert_int_equal(stats()->walks_benign, 0);
-    contacts(SCANNER, 445, "S", 4, AT_S(3));
-    assert_int_equal(stats()->walks_benign, 1);
-    contacts(SCANNER, 445, "FFF", 5, AT_S(4));
-    assert_alert_count(0);
-    contacts(SCANNER, 445, "F", 8, AT_S(7));
-    assert_alert_count(1);
-    assert_walk(&alerts[0], TARGET(8), 4, 4, 4);
-    assert_int_equal(alerts[0].accepted, 4);
-    assert_int_equal(alerts[0].failed, 4);
-    assert_int_equal(alerts[0].attempts, 8);
-    const int failures_only[] = {8, 7, 6, 5};
-    assert_targets_newest_first(&alerts[0], failures_only, 4);
-}
-
 /* Three successes stay above the lower boundary: they must all be outweighed. */
 static void test_walk_above_lower_boundary_keeps_its_successes(void **state)
 {
@@ -856,18 +856,44 @@ static void test_walk_above_lower_boundary_keeps_its_successes(void **state)
     assert_walk(&alerts[0], TARGET(10), 10, 7, 4);
 }
 
-/* A benign verdict forgets the failures before it, samples included. */
+/* A benign verdict ends the test and the next starts from the lower bound,
+   ln(1/99): after four successes a host needs seven failures in a row. */
+static void test_lower_boundary_floors_walk(void **state)
+{
+    (void)state;
+    start(SEQ_RULES);
+    contacts(SCANNER, 445, "SSS", 1, AT_S(0));
+    assert_int_equal(stats()->walks_benign, 0);
+    contacts(SCANNER, 445, "S", 4, AT_S(3));
+    assert_int_equal(stats()->walks_benign, 1);
+    contacts(SCANNER, 445, "FFFFFF", 5, AT_S(4));
+    assert_alert_count(0);
+    contacts(SCANNER, 445, "F", 11, AT_S(10));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(11));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    assert_true(fabs(alerts[0].llr - (log(1.0 / 99.0) + 7 * LN4)) < 1e-9);
+    assert_int_equal(alerts[0].accepted, 4);
+    assert_int_equal(alerts[0].failed, 7);
+    assert_int_equal(alerts[0].attempts, 11);
+    const int failures_only[] = {11, 10, 9, 8, 7, 6, 5};
+    assert_targets_newest_first(&alerts[0], failures_only, 7);
+}
+
 static void test_reset_forgets_earlier_failures(void **state)
 {
     (void)state;
     start(SEQ_RULES);
     contacts(SCANNER, 445, "FSSSSS", 1, AT_S(0)); /* ln 4 - 5 ln 4 crosses ln(1/99) */
     assert_int_equal(stats()->walks_benign, 1);
-    contacts(SCANNER, 445, "FFFF", 7, AT_S(6));
+    contacts(SCANNER, 445, "FFFFFFF", 7, AT_S(6));
     assert_alert_count(1);
-    assert_walk(&alerts[0], TARGET(10), 4, 4, 4);
-    const int since_reset[] = {10, 9, 8, 7};
-    assert_targets_newest_first(&alerts[0], since_reset, 4);
+    assert_int_equal(alerts[0].probe.dst, TARGET(13));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    const int since_reset[] = {13, 12, 11, 10, 9, 8, 7}; /* not target 1 */
+    assert_targets_newest_first(&alerts[0], since_reset, 7);
 }
 
 /* The walk keeps its 8 newest failures as samples (docs/events.md: up to 8). */
@@ -1007,8 +1033,9 @@ static void test_sequential_alert_suppressed_within_interval(void **state)
     assert_int_equal(alerts[0].ts_ns, AT_S(3));
     assert_int_equal(stats()->suppressed, 1); /* the fifth failure tipped it again */
 
-    /* The same source on the other rule is not held back. */
-    contacts(SCANNER, 139, "FFFF", 1, AT_S(10));
+    /* The same source on the other rule is not held back (other hosts: a
+       host already tried on 445 is no new contact on 139). */
+    contacts(SCANNER, 139, "FFFF", 11, AT_S(10));
     assert_alert_count(2);
     assert_ptr_equal(alerts[1].rule, &rules.rule[1]);
 
@@ -1209,6 +1236,149 @@ static void test_queued_contacts_keep_their_kind(void **state)
     assert_int_equal(a->probe.ts_ns, AT_S(3));
 }
 
+/* --- hosts, not ports: pairs, fallbacks, port checks (contacts.h, walk.h) ---------------- */
+
+static const char SMB_RULES[] = "[rule 1000004]\n"
+                                "name = trw smb\ntype = sequential\nproto = tcp\nport = 445\n"
+                                "also_port = 139\narp_misses = yes\nsuppress = 10m\n"
+                                "[rule 1000005]\n"
+                                "name = trw 139\ntype = sequential\nproto = tcp\nport = 139\n";
+
+/* A Windows client opening \\host: 445 and 139 together; `result` for both, 14 s later. */
+static void redirector_pair(uint32_t dst, uint64_t ts, enum ww_outcome result)
+{
+    struct ww_probe smb = probe_from(SCANNER, dst, 445, ts);
+    struct ww_probe nbss = probe_from(SCANNER, dst, 139, ts + NS_PER_MS);
+    attempt(&smb);
+    attempt(&nbss);
+    outcome(&smb, result, ts + 14 * NS_PER_SEC);
+    outcome(&nbss, result, ts + 14 * NS_PER_SEC + NS_PER_MS);
+}
+
+/* A laptop away from its servers: 6 silent hosts on both ports are 3 failures;
+   a 7th makes 3.5, past ln 99. */
+static void test_silent_redirector_pairs_count_half(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 6; i++)
+        redirector_pair(TARGET(i), AT_S(i), WW_OUTCOME_UNANSWERED);
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_half_failures, 6);
+    redirector_pair(TARGET(7), AT_S(7), WW_OUTCOME_UNANSWERED);
+    assert_alert_count(1);
+    assert_ptr_equal(alerts[0].rule, &rules.rule[0]);
+    assert_int_equal(alerts[0].probe.dst, TARGET(7));
+    assert_int_equal(alerts[0].first_contacts, 7);
+    assert_int_equal(alerts[0].walk_failures, 7);
+    assert_true(fabs(alerts[0].llr - 3.5 * LN4) < 1e-9);
+}
+
+/* A host that refuses both ports is there and says no: a whole failure. */
+static void test_refusing_pairs_count_whole(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 4; i++)
+        redirector_pair(TARGET(i), AT_S(i), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(4));
+    assert_int_equal(alerts[0].walk_failures, 4);
+    assert_int_equal(stats()->walks_half_failures, 0);
+}
+
+/* 139 after 445 failed on the same host is the fallback: no new contact, for
+   either rule; the same dead hosts at every logon are no new contacts either. */
+static void test_fallback_and_repeats_are_no_new_contacts(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int logon = 0; logon < 5; logon++)
+        for (int i = 1; i <= 3; i++) {
+            uint64_t at = AT_S(100 * logon + 2 * i);
+            probe_with(SCANNER, TARGET(i), 445, at, WW_OUTCOME_REJECTED);
+            probe_with(SCANNER, TARGET(i), 139, at + 300 * NS_PER_MS, WW_OUTCOME_REJECTED);
+        }
+    assert_alert_count(0);
+    probe_with(SCANNER, TARGET(4), 445, AT_S(600), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_ptr_equal(alerts[0].rule, &rules.rule[0]);
+    assert_int_equal(alerts[0].first_contacts, 4);
+    assert_int_equal(alerts[0].walk_failures, 4);
+}
+
+/* The fallback after a silent 445 is the redirector's too: the silent host
+   weighs half once its 139 try shows it. Known only after the 445 failure
+   was taken, the half comes back then, so five such hosts in a row stay
+   below ln 99 and a sixth's 445 failure tips the walk before its fallback. */
+static void test_silent_fallback_counts_half(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    for (int i = 1; i <= 6; i++) {
+        uint64_t at = AT_S(30 * i);
+        struct ww_probe smb = probe_from(SCANNER, TARGET(i), 445, at);
+        attempt(&smb);
+        outcome(&smb, WW_OUTCOME_UNANSWERED, at + 14 * NS_PER_SEC);
+        if (i == 6)
+            break;
+        probe_with(SCANNER, TARGET(i), 139, at + 21 * NS_PER_SEC, WW_OUTCOME_UNANSWERED);
+        assert_alert_count(0);
+    }
+    assert_int_equal(stats()->walks_half_failures, 5);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(6));
+    assert_true(fabs(alerts[0].llr - 3.5 * LN4) < 1e-9);
+}
+
+/* A scanner checking both SMB ports of each host: an accept followed within 2 s
+   by the other port was a check, a failure; the same a minute later is not. */
+static void test_port_check_turns_an_accept_into_a_failure(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    probe_with(SCANNER, TARGET(1), 139, AT_MS(0), WW_OUTCOME_ACCEPTED);
+    probe_with(SCANNER, TARGET(1), 445, AT_MS(16), WW_OUTCOME_REJECTED);
+    probe_with(SCANNER, TARGET(2), 445, AT_MS(330), WW_OUTCOME_ACCEPTED);
+    assert_alert_count(0);
+    probe_with(SCANNER, TARGET(2), 139, AT_MS(340), WW_OUTCOME_REJECTED);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(2));
+    assert_int_equal(alerts[0].probe.dport, 139); /* the check is the evidence, and its date */
+    assert_int_equal(alerts[0].ts_ns, AT_MS(340));
+    assert_int_equal(alerts[0].walk_failures, 4);
+    assert_int_equal(stats()->walks_port_checks, 2);
+
+    ww_detector_free(det);
+    alert_count = 0;
+    start(SMB_RULES);
+    probe_with(SCANNER, TARGET(1), 445, AT_S(0), WW_OUTCOME_ACCEPTED);
+    probe_with(SCANNER, TARGET(1), 139, AT_S(60), WW_OUTCOME_REJECTED);
+    assert_int_equal(stats()->walks_port_checks, 0);
+    contacts(SCANNER, 445, "FFF", 2, AT_S(61));
+    assert_alert_count(0); /* the success stands: 3 failures do not outweigh it */
+}
+
+/* An ARP miss before the source's first port failure waits for it, then
+   counts; the alert is dated by a port failure, never by the miss. */
+static void test_arp_miss_waits_for_a_port_failure(void **state)
+{
+    (void)state;
+    start(SMB_RULES);
+    contacts(SCANNER, 445, "SS", 1, AT_S(0)); /* -2 ln 4 */
+    arp_miss(SCANNER, DARK(1), AT_S(3));      /* no port failure yet: held */
+    contacts(SCANNER, 445, "FFFF", 3, AT_S(4));
+    assert_alert_count(0);                    /* -2 + 1 + 4 = 3 ln 4 */
+    contacts(SCANNER, 445, "F", 7, AT_S(8));
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.dst, TARGET(7));
+    assert_int_equal(alerts[0].first_contacts, 8);
+    assert_int_equal(alerts[0].walk_failures, 6);
+    assert_true(fabs(alerts[0].llr - 4 * LN4) < 1e-9);
+    const uint32_t newest_first[] = {TARGET(7), TARGET(6), TARGET(5), TARGET(4), TARGET(3), DARK(1)};
+    assert_samples(&alerts[0], newest_first, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1219,6 +1389,12 @@ int main(void)
         T(test_arp_misses_alone_never_alert),
         T(test_arp_misses_add_to_a_failing_walk),
         T(test_queued_contacts_keep_their_kind),
+        T(test_silent_redirector_pairs_count_half),
+        T(test_refusing_pairs_count_whole),
+        T(test_fallback_and_repeats_are_no_new_contacts),
+        T(test_silent_fallback_counts_half),
+        T(test_port_check_turns_an_accept_into_a_failure),
+        T(test_arp_miss_waits_for_a_port_failure),
         T(test_alert_at_threshold_not_before),
         T(test_repeated_failures_to_one_target_count_once),
         T(test_accepted_outcomes_do_not_count),
@@ -1230,6 +1406,7 @@ int main(void)
         T(test_window_boundary),
         T(test_late_outcome_outside_window_does_not_count),
         T(test_one_alert_per_source_and_rule_per_suppress_interval),
+        T(test_name_queries_of_smb_peers_do_not_count),
         T(test_suppress_zero_alerts_on_every_tipping_probe),
         T(test_alert_reports_targets_up_to_threshold),
         T(test_never_flag_source),
@@ -1242,7 +1419,7 @@ int main(void)
         T(test_walk_takes_outcomes_in_contact_order),
         T(test_fast_success_does_not_overtake_older_failures),
         T(test_repeated_contact_is_not_a_new_first_contact),
-        T(test_lower_boundary_resets_walk),
+        T(test_lower_boundary_floors_walk),
         T(test_walk_above_lower_boundary_keeps_its_successes),
         T(test_reset_forgets_earlier_failures),
         T(test_walk_samples_hold_newest_eight),

@@ -219,12 +219,15 @@ static void test_arp_miss_reported_for_dark_address(void **state)
         feed(&requests[i]);
     struct ww_packet reply = arp_packet(WW_ARP_REPLY, answering, SCANNER, T0 + 4);
     feed(&reply);
-    assert_event_count(0); /* ARP never reports attempts */
+    /* ARP never reports attempts; the dark address asked again was judged at
+       once (its miss is the one event), not at the timeout. */
+    assert_event_count(1);
+    assert_int_equal(fx.events[0].outcome_ts_ns, T0 + 1000);
     assert_int_equal(stats()->arp_requests, 3);
     assert_int_equal(stats()->retransmits, 0); /* the repeated request is not a SYN retransmit */
 
     ww_probe_advance(fx.tracker, T0 + 1000 + TIMEOUT + 1);
-    assert_event_count(1);
+    assert_event_count(1); /* and only once */
     const struct ww_probe_event *ev = &fx.events[0];
     assert_int_equal(ev->kind, WW_PROBE_RESULT);
     assert_int_equal(ev->outcome, WW_OUTCOME_UNANSWERED);
@@ -700,9 +703,6 @@ static void test_nbns_broadcast_queries_are_chatter(void **state)
 {
     (void)state;
     start(16);
-    struct ww_packet flagged = nbstat_query_to(TARGET, T0);
-    flagged.nbns.broadcast = true; /* B flag, even to a unicast address */
-    feed(&flagged);
     struct ww_packet l2 = nbstat_query_to(TARGET, T0);
     l2.l2_group = true;
     feed(&l2);
@@ -714,9 +714,24 @@ static void test_nbns_broadcast_queries_are_chatter(void **state)
         feed(&q);
     }
     assert_event_count(0);
-    assert_int_equal(stats()->nbns_broadcast, 7);
+    assert_int_equal(stats()->nbns_broadcast, 6);
     assert_int_equal(stats()->nbns_attempts, 0);
     assert_int_equal(ww_probe_pending(fx.tracker), 0);
+}
+
+/* The destination decides: nbtscan sets the B flag on its unicast queries,
+   and a query to one host's address and MAC probes that host. */
+static void test_nbns_b_flag_to_one_host_is_a_probe(void **state)
+{
+    (void)state;
+    start(16);
+    struct ww_packet flagged = nbstat_query_to(TARGET, T0);
+    flagged.nbns.broadcast = true;
+    feed(&flagged);
+    assert_event_count(1);
+    assert_int_equal(fx.events[0].kind, WW_PROBE_ATTEMPT);
+    assert_int_equal(stats()->nbns_broadcast, 0);
+    assert_int_equal(stats()->nbns_attempts, 1);
 }
 
 static void test_nbns_non_queries_not_probes(void **state)
@@ -982,6 +997,7 @@ int main(void)
         T(test_nbns_unicast_query_answered),
         T(test_nbns_unicast_query_unanswered),
         T(test_nbns_broadcast_queries_are_chatter),
+        T(test_nbns_b_flag_to_one_host_is_a_probe),
         T(test_nbns_non_queries_not_probes),
         T(test_nbns_only_responses_answer),
         T(test_nbns_ignored_when_not_watched),

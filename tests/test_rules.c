@@ -105,11 +105,13 @@ static void test_default_rules(void **state)
 
     /* In file order: the sequential rules first, then the count rules. */
     assert_default_sequential(&ruleset.rule[0], 1000004, 445,
-                              "WORMWATCH SMB worm scan on TCP/445 (sequential test)");
+                              "WORMWATCH SMB worm scan on TCP/445 and 139 (sequential test)");
     assert_default_sequential(&ruleset.rule[1], 1000005, 139,
                               "WORMWATCH SMB worm scan on TCP/139 (sequential test)");
     assert_true(ruleset.rule[0].arp_misses); /* 445 takes dark ARP misses, 139 does not */
     assert_false(ruleset.rule[1].arp_misses);
+    assert_int_equal(ruleset.rule[0].also_port, 139); /* one walk over both SMB ports */
+    assert_int_equal(ruleset.rule[1].also_port, 0);
 
     const struct ww_rule *smb = &ruleset.rule[2];
     assert_rule(smb, 1000001, WW_IPPROTO_TCP, 445, WW_COUNT_FAILED, 10, 300 * NS_PER_SEC);
@@ -129,7 +131,9 @@ static void test_default_rules(void **state)
     assert_int_equal(netbios->suppress_ns, 3600 * NS_PER_SEC);
 
     const struct ww_rule *nbns = &ruleset.rule[4];
-    assert_rule(nbns, 1000003, WW_IPPROTO_UDP, 137, WW_COUNT_ALL, 10, 60 * NS_PER_SEC);
+    assert_rule(nbns, 1000003, WW_IPPROTO_UDP, 137, WW_COUNT_ALL, 5, 60 * NS_PER_SEC);
+    assert_true(nbns->home_targets);
+    assert_false(smb->home_targets);
     assert_int_equal(nbns->type, WW_RULE_COUNT);
     assert_string_equal(nbns->name, "WORMWATCH NetBIOS name-service probing on UDP/137");
     assert_string_equal(nbns->category, "Detection of a Network Scan");
@@ -568,6 +572,31 @@ static void test_arp_misses_key(void **state)
                 "[rule 1000001]: arp_misses needs type = sequential");
 }
 
+static void test_also_port_key(void **state)
+{
+    (void)state;
+    parse_ok(SEQUENTIAL_RULE("1000004") "also_port = 139\n");
+    assert_int_equal(ruleset.rule[0].also_port, 139);
+    parse_fails(SEQUENTIAL_RULE("1000004") "also_port = 0\n", "t.rules:6: ", "also_port");
+    parse_fails(SEQUENTIAL_RULE("1000004") "also_port = 445\n", "t.rules:1: ",
+                "[rule 1000004]: also_port needs a sequential tcp rule and another port");
+    parse_fails(MINIMAL_RULE("1000001") "also_port = 139\n", "t.rules:1: ",
+                "[rule 1000001]: also_port needs a sequential tcp rule and another port");
+}
+
+static void test_home_targets_key(void **state)
+{
+    (void)state;
+    parse_ok(MINIMAL_RULE("1000001") "home_targets = yes\n");
+    assert_true(ruleset.rule[0].home_targets);
+    parse_ok(MINIMAL_RULE("1000001") "home_targets = no\n");
+    assert_false(ruleset.rule[0].home_targets);
+    parse_fails(MINIMAL_RULE("1000001") "home_targets = some\n", "t.rules:7: ",
+                "home_targets must be 'yes' or 'no', not 'some'");
+    parse_fails(SEQUENTIAL_RULE("1000004") "home_targets = yes\n", "t.rules:1: ",
+                "[rule 1000004]: home_targets needs type = count");
+}
+
 /* Whole-rule checks: the error names the [rule SID] line, not the offending key's. */
 static void test_error_theta1_not_below_theta0(void **state)
 {
@@ -645,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_sequential_rule_needs_no_threshold_or_window),
         cmocka_unit_test(test_dark_nets_and_conficker_section),
         cmocka_unit_test(test_arp_misses_key),
+        cmocka_unit_test(test_also_port_key),
+        cmocka_unit_test(test_home_targets_key),
         cmocka_unit_test(test_error_rule_type),
         cmocka_unit_test(test_error_theta1_not_below_theta0),
         cmocka_unit_test(test_error_false_alarm_not_below_detection),

@@ -7,10 +7,11 @@
  *   when `threshold` of them fall in the sliding window, and (for
  *   failure-counting rules) enough of the source's attempts failed.
  * - sequential: a threshold random walk (Jung et al., IEEE S&P 2004) over
- *   the outcomes of the source's FIRST contacts with each target: a failure
- *   (or any contact with a dark address) moves the log-likelihood ratio up,
- *   a success down; it tips as soon as it crosses ln(P_D / P_F), and a source
- *   that falls below ln((1 - P_D) / (1 - P_F)) is judged benign and starts over.
+ *   the outcomes of the source's FIRST contacts with each host, whatever SMB
+ *   port it tries (walk.h, contacts.h): a failure (or any contact with a
+ *   dark address) moves the log-likelihood ratio up, a success down; it tips
+ *   as soon as it crosses ln(P_D / P_F), and a source that falls below
+ *   ln((1 - P_D) / (1 - P_F)) is judged benign and starts over from there.
  * Every alert carries the Conficker verdict of the source (verdict.h). One
  * alert per (source, rule) per suppression interval. Detect never formats
  * output; alerts leave through a callback.
@@ -61,6 +62,8 @@ struct ww_detect_stats {
     uint64_t dark_contacts;    /* attempts to dark_nets */
     uint64_t walks_benign;     /* sequential tests that concluded "benign" */
     uint64_t walks_forced;     /* first contacts judged failed for waiting too long */
+    uint64_t walks_half_failures; /* failed 445+139 pairs of a silent host, counted half */
+    uint64_t walks_port_checks;   /* successes turned failures: the host's other port checked */
     uint64_t newcomers;        /* sources put on probation (first contact) */
     uint64_t promotions;       /* newcomers given a record (second target) */
 };

@@ -75,6 +75,7 @@ struct ww_probe_event {
     enum ww_probe_event_kind kind;
     enum ww_outcome outcome;  /* RESULT only */
     uint64_t outcome_ts_ns;   /* RESULT only: when the outcome became known */
+    bool by_icmp;             /* RESULT only: rejected by an ICMP unreachable, not a RST */
     struct ww_probe probe;
 };
 

@@ -51,6 +51,8 @@ struct ww_rule {
     enum ww_rule_type type;
     uint8_t proto;                   /* WW_IPPROTO_TCP or WW_IPPROTO_UDP */
     uint16_t port;                   /* probed port (UDP: only 137, NBNS) */
+    uint16_t also_port;              /* sequential TCP: a second port whose contacts are
+                                        contacts of the same host (0: none) */
     enum ww_count_mode count;
     uint32_t threshold;              /* distinct targets within window */
     uint64_t window_ns;              /* sliding window length */
@@ -61,6 +63,7 @@ struct ww_rule {
     double theta1;                   /* P(first contact succeeds | scanner) */
     double detection;                /* wanted P_D */
     double false_alarm;              /* wanted P_F */
+    bool home_targets;               /* count: only targets inside home_nets count */
     bool arp_misses;                 /* sequential: an unanswered ARP for a dark home
                                         address counts as a failed first contact */
 };

@@ -74,7 +74,7 @@ enum { ICMP_CODE_HOST_UNREACHABLE = 1, ICMP_CODE_PORT_UNREACHABLE = 3,
 #define TCP_RULE_WINDOW SEC(300)
 #define TCP_RULE_MIN_FAILED 10
 #define NETBIOS_RULE_WINDOW SEC(60)
-#define NETBIOS_RULE_MIN_TARGETS 10
+#define NETBIOS_RULE_MIN_TARGETS 5 /* distinct home targets: the rule counts no others */
 #define UNANSWERED_AFTER SEC(5) /* silence after the last SYN that means "unanswered" */
 /* Stories written for the next detector, a sequential test on first contacts. */
 #define SEQUENTIAL_MIN_FAILED 4        /* failed 445 targets of every expected source */
@@ -585,6 +585,7 @@ struct trace {
     service_map service;
     bool cycle_vlan_tags;
     bool sequential_expectations; /* expect/benign are for the sequential test */
+    bool benign_failures;         /* benign hosts fail on purpose: only `expect` is checked */
     struct packet *packets;
     size_t n_packets, packets_cap;
     size_t *index_of_serial;
@@ -2661,6 +2662,262 @@ static void tell_internet_24(struct trace *t)
     set_free(&outside);
 }
 
+/* ---- the hosts every LAN has: lan_monitor, lan_logon, lan_printer, lan_laptop ---- */
+
+/* The four captures below are told for the sequential test's false alarms:
+ * each has hosts whose few failed SMB contacts are everyday business, and a
+ * real scanner among them. The clients sit on 10.1.N.0/24, their servers on
+ * routed subnets, so a dead server is a SYN nobody answers (or the router's
+ * ICMP host unreachable), never an ARP request. */
+
+/* Stations .2-.60 exist: SMB open on even ones, refused on odd ones. */
+static enum service office_lan_service(uint32_t ip, uint16_t port)
+{
+    unsigned host = ip & 0xff;
+    if (host == 1)
+        return SERVICE_CLOSED;
+    if (host < 2 || host > 60)
+        return SERVICE_ABSENT;
+    if (port != PORT_SMB && port != PORT_NBSS && port != PORT_NBNS)
+        return SERVICE_CLOSED;
+    return host % 2 == 0 ? SERVICE_OPEN : SERVICE_CLOSED;
+}
+
+enum server_state { SERVER_UP, SERVER_SILENT, SERVER_UNREACHABLE, SERVER_REFUSING };
+
+/* How a routed server answers on `port`, as its state says. */
+static struct tcp_attempt server_answer(struct trace *t, uint32_t client, uint32_t server,
+                                        uint16_t port, enum server_state state)
+{
+    struct tcp_attempt a = {.client = client, .server = server, .port = port};
+    switch (state) {
+    case SERVER_UP: a.answer = ANSWER_SYN_ACK; break;
+    case SERVER_SILENT: a.answer = ANSWER_NONE; break;
+    case SERVER_REFUSING: a.answer = ANSWER_RST; break;
+    case SERVER_UNREACHABLE:
+        a.answer = ANSWER_ICMP;
+        a.icmp_from = t->gateway;
+        a.icmp_code = ICMP_CODE_HOST_UNREACHABLE;
+        break;
+    }
+    return a;
+}
+
+/* A Windows client opening \\server: 445, and 139 for a server that does
+ * not answer 445 (at once, both SYNs together, as XP and later do; or
+ * once 445 failed). A live server is used on 445. */
+static void open_share(struct trace *t, nstime at, uint32_t client, uint32_t server,
+                       enum server_state state, bool parallel)
+{
+    struct attempt_result smb = smb_attempt(t, at, server_answer(t, client, server, PORT_SMB, state));
+    if (state == SERVER_UP)
+        return;
+    nstime nbss_at = parallel ? at + rng_duration(t, USEC(100), MSEC(15))
+                              : (smb.answered_at ? smb.answered_at : smb.finished_at) +
+                                    rng_duration(t, MSEC(1), MSEC(300));
+    smb_attempt(t, nbss_at, server_answer(t, client, server, PORT_NBSS, state));
+}
+
+struct server {
+    uint32_t address;
+    enum server_state state;
+};
+
+/* ---- lan_monitor.pcap ---- */
+
+/* A monitoring server checking 445 on each server in address order, one a
+ * second or so, every `period`. */
+static void monitor_polls(struct trace *t, uint32_t monitor, const struct server *servers,
+                          size_t n_servers, nstime start, nstime period, unsigned rounds)
+{
+    for (unsigned r = 0; r < rounds; r++)
+        for (size_t s = 0; s < n_servers; s++)
+            smb_attempt(t, start + r * period + s * MSEC(900) + rng_duration(t, 0, MSEC(200)),
+                        server_answer(t, monitor, servers[s].address, PORT_SMB, servers[s].state));
+}
+
+static void tell_lan_monitor(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 11, 0);
+    const uint32_t nagios = lan | 5, scom = lan | 6, infected = lan | 66;
+    struct server farm[20], branch[12];
+    use_lan(t, lan, office_lan_service);
+    t->benign_failures = true;
+    set_stack(t, nagios, &LINUX);
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
+    /* 20 servers, 5 down: one the router reports unreachable, then (after
+       six live ones) one whose SMB service stopped (RST) and three powered
+       off, four failures in a row after many successes. */
+    for (unsigned i = 0; i < COUNT_OF(farm); i++) {
+        farm[i] = (struct server){IPV4(10, 1, 111, 10 + i), SERVER_UP};
+        note_benign(t, farm[i].address);
+    }
+    farm[4].state = SERVER_UNREACHABLE;
+    farm[11].state = SERVER_REFUSING;
+    farm[12].state = farm[13].state = farm[14].state = SERVER_SILENT;
+    /* A branch's 12 servers, 4 down: the 5th to the 8th in poll order, right
+       after four live ones (one refuses, the others are off). */
+    for (unsigned i = 0; i < COUNT_OF(branch); i++)
+        branch[i] = (struct server){IPV4(10, 1, 112, 20 + 3 * i),
+                                    i == 6 ? SERVER_REFUSING : i >= 4 && i <= 7 ? SERVER_SILENT : SERVER_UP};
+
+    web_background(t, lan | 100, 10, 20, SEC(0), SEC(330));
+    file_server_sessions(t, farm[0].address, lan | 100, 10, SEC(5), SEC(320));
+    monitor_polls(t, nagios, farm, COUNT_OF(farm), SEC(10), SEC(60), 5);
+    monitor_polls(t, scom, branch, COUNT_OF(branch), SEC(25), SEC(90), 3);
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(150),
+                                     .duration = SEC(60), .mean_gap = SEC(1)});
+    web_visit(t, SEC(335), lan | 100); /* closing: every attempt settles before the end, whatever the seed */
+}
+
+/* ---- lan_logon.pcap ---- */
+
+/* One logon: the script maps each drive in turn, a second or two apart. */
+static void logon_script(struct trace *t, nstime at, uint32_t client, const struct server *drives,
+                         size_t n_drives, bool parallel)
+{
+    for (size_t d = 0; d < n_drives; d++) {
+        at += rng_duration(t, MSEC(300), SEC(2));
+        open_share(t, at, client, drives[d].address, drives[d].state, parallel);
+    }
+}
+
+static void tell_lan_logon(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 12, 0);
+    const uint32_t infected = lan | 77;
+    /* Live file servers, three decommissioned ones (gone, or their address
+       now on a box without SMB) and one the router cannot reach. */
+    const struct server live[] = {{IPV4(10, 1, 121, 10), SERVER_UP},
+                                  {IPV4(10, 1, 121, 11), SERVER_UP},
+                                  {IPV4(10, 1, 121, 12), SERVER_UP}};
+    const struct server gone[] = {{IPV4(10, 1, 121, 40), SERVER_SILENT},
+                                  {IPV4(10, 1, 121, 41), SERVER_SILENT},
+                                  {IPV4(10, 1, 121, 42), SERVER_REFUSING},
+                                  {IPV4(10, 1, 122, 7), SERVER_UNREACHABLE}};
+    use_lan(t, lan, office_lan_service);
+    t->benign_failures = true;
+    set_stack(t, infected, &WINDOWS_7);
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_NO);
+    for (size_t i = 0; i < COUNT_OF(live); i++)
+        note_benign(t, live[i].address);
+
+    web_background(t, lan | 100, 8, 20, SEC(0), SEC(330));
+    /* Eight clients, each with 1-3 live drives and 1-4 dead ones in its
+       script (dead ones first for some), logging on 2-4 times. */
+    for (unsigned c = 0; c < 8; c++) {
+        uint32_t client = lan | (100 + c);
+        struct server drives[8];
+        size_t n = 0;
+        size_t n_live = 1 + c % 3, n_gone = 1 + (c * 5 + 1) % 4;
+        if (c % 2)
+            for (size_t g = 0; g < n_gone; g++)
+                drives[n++] = gone[(c + g) % COUNT_OF(gone)];
+        for (size_t l = 0; l < n_live; l++)
+            drives[n++] = live[(c + l) % COUNT_OF(live)];
+        if (c % 2 == 0)
+            for (size_t g = 0; g < n_gone; g++)
+                drives[n++] = gone[(c + g) % COUNT_OF(gone)];
+        if (c >= 6)
+            set_stack(t, client, &WINDOWS_7);
+        unsigned logons = 2 + c % 3;
+        for (unsigned l = 0; l < logons; l++)
+            logon_script(t, SEC(5) + l * SEC(300) / logons + rng_duration(t, 0, SEC(30)), client,
+                         drives, n, c % 4 != 3);
+    }
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(200), .duration = SEC(40),
+                                     .mean_gap = MSEC(700),
+                                     .internet_target = uniform_internet_target});
+    web_visit(t, SEC(335), lan | 100); /* closing: every attempt settles before the end, whatever the seed */
+}
+
+/* ---- lan_printer.pcap ---- */
+
+/* A device that saves each job to a share: three tries 10 s apart when
+ * the share does not answer, the next job `period` later. */
+static void scan_to_folder(struct trace *t, uint32_t device, const struct server *shares,
+                           size_t n_shares, bool nbss, nstime start, nstime period, unsigned jobs)
+{
+    for (unsigned j = 0; j < jobs; j++)
+        for (unsigned try = 0; try < 3; try++) {
+            nstime at = start + j * period + try * SEC(10) + rng_duration(t, 0, MSEC(500));
+            for (size_t s = 0; s < n_shares; s++) {
+                struct tcp_attempt a = server_answer(t, device, shares[s].address,
+                                                     nbss && try % 2 ? PORT_NBSS : PORT_SMB,
+                                                     shares[s].state);
+                smb_attempt(t, at + s * MSEC(50), a);
+            }
+        }
+}
+
+static void tell_lan_printer(struct trace *t)
+{
+    const uint32_t lan = IPV4(10, 1, 13, 0);
+    const uint32_t mfp = lan | 40, copier = lan | 41, printer = lan | 42;
+    const uint32_t infected = lan | 88, nbtscan = lan | 200, wins = lan | 2;
+    const struct server dead_share[] = {{IPV4(10, 1, 131, 50), SERVER_SILENT}};
+    const struct server moved_share[] = {{IPV4(10, 1, 131, 51), SERVER_REFUSING}};
+    const struct server dfs_targets[] = {{IPV4(10, 1, 131, 52), SERVER_SILENT},
+                                         {IPV4(10, 1, 132, 9), SERVER_UNREACHABLE}};
+    use_lan(t, lan, office_lan_service);
+    t->benign_failures = true;
+    set_stack(t, mfp, &LINUX);
+    set_stack(t, copier, &LINUX);
+    set_stack(t, nbtscan, &LINUX);
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
+    expect_alert(t, nbtscan, ALERT_NETBIOS, CONFICKER_UNSPECIFIED);
+
+    web_background(t, lan | 100, 8, 15, SEC(0), SEC(330));
+    unicast_name_lookups(t, lan | 40, 3, &wins, 1, SEC(5), SEC(300), dead_share[0].address);
+    scan_to_folder(t, mfp, dead_share, 1, false, SEC(10), SEC(70), 4);
+    scan_to_folder(t, copier, moved_share, 1, true, SEC(20), SEC(45), 6);
+    scan_to_folder(t, printer, dfs_targets, 2, true, SEC(30), SEC(100), 3);
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(120),
+                                     .duration = SEC(50), .mean_gap = MSEC(1500)});
+    nbstat_sweep(t, nbtscan, lan | 1, 40, SEC(240), MSEC(120));
+    web_visit(t, SEC(335), lan | 100); /* closing: every attempt settles before the end, whatever the seed */
+}
+
+/* ---- lan_laptop.pcap ---- */
+
+/* Laptops waking on a branch or home network where none of their usual
+ * servers is reachable. */
+static void tell_lan_laptop(struct trace *t)
+{
+    const uint32_t lan = IPV4(192, 168, 7, 0);
+    const uint32_t infected = lan | 66;
+    /* The laptops' own office: DC, DNS/DHCP, file, print and home-folder
+       servers, none reachable from here. */
+    const uint32_t usual[] = {IPV4(10, 10, 0, 10), IPV4(10, 10, 1, 20), IPV4(10, 10, 1, 21),
+                              IPV4(10, 10, 0, 11), IPV4(10, 10, 2, 5),  IPV4(10, 10, 1, 30)};
+    use_network(t, lan, 24, office_lan_service);
+    t->benign_failures = true;
+    expect_alert(t, infected, ALERT_TCP445, CONFICKER_YES);
+
+    web_background(t, lan | 100, 6, 15, SEC(0), SEC(340));
+    /* Five laptops wake one after another and try 3-6 usual servers, each
+       on 445 and 139 together, again a minute later and after that; one of
+       them is told by the router that a server is unreachable. */
+    for (unsigned l = 0; l < 5; l++) {
+        uint32_t laptop = lan | (50 + l);
+        static const size_t servers_of[] = {3, 4, 5, 6, 6};
+        size_t n_servers = servers_of[l];
+        if (l % 2)
+            set_stack(t, laptop, &WINDOWS_7);
+        nstime wake = SEC(10) + l * SEC(35);
+        for (unsigned round = 0; round < 3; round++) {
+            nstime at = wake + round * SEC(60) + rng_duration(t, 0, SEC(5));
+            for (size_t s = 0; s < n_servers; s++)
+                open_share(t, at + s * rng_duration(t, MSEC(5), MSEC(400)), laptop,
+                           usual[(l + s) % COUNT_OF(usual)],
+                           l == 3 && s == 0 ? SERVER_UNREACHABLE : SERVER_SILENT, true);
+        }
+    }
+    conficker_scan(t, &(struct worm){.infected = infected, .start = SEC(100),
+                                     .duration = SEC(60), .mean_gap = SEC(1)});
+    web_visit(t, SEC(345), lan | 100); /* closing: every attempt settles before the end, whatever the seed */
+}
+
 /* ================================================================== */
 /* Finalizing: time order, IPv4 IDs, probe times                       */
 /* ================================================================== */
@@ -3179,6 +3436,19 @@ static void verify_sequential_test(const struct trace *t, uint32_t src, const st
             ipv4_text(src).s, failed, e ? "few" : "many");
 }
 
+/* For the stories of benign failures: an expected source has what the
+ * sequential test needs (or, for NetBIOS, what the count rule needs);
+ * the benign ones fail as much as their story says, which is the point. */
+static void verify_scanner_only(const struct trace *t, uint32_t src, const struct expectation *e)
+{
+    if (!e)
+        return;
+    if (e->kinds[ALERT_TCP445])
+        verify_sequential_test(t, src, e);
+    if (e->kinds[ALERT_NETBIOS] && !rule_fires(t, src, ALERT_NETBIOS))
+        die("%s: %s would not trip netbios", t->spec->name, ipv4_text(src).s);
+}
+
 /* Dies unless the sources expected to be flagged are exactly those that
  * would be: by the count rules, or for stories written for the sequential
  * test by its needs. */
@@ -3188,7 +3458,9 @@ static void verify_story(const struct trace *t)
     for (size_t i = 0; i < t->actors.count; i++) {
         uint32_t src = t->actors.items[i];
         const struct expectation *e = expectation_for(t, src);
-        if (t->sequential_expectations)
+        if (t->benign_failures)
+            verify_scanner_only(t, src, e);
+        else if (t->sequential_expectations)
             verify_sequential_test(t, src, e);
         else
             verify_count_rules(t, src, e);
@@ -3328,6 +3600,10 @@ static const struct capture_spec CAPTURES[] = {
     {"malformed.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0xBADF002009A09ULL, tell_malformed},
     {"split_scan.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x5B1172009A0AULL, tell_split_scan},
     {"internet_24.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x1E7282009A0BULL, tell_internet_24},
+    {"lan_monitor.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x404170E2009A0CULL, tell_lan_monitor},
+    {"lan_logon.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x1060A2009A0DULL, tell_lan_logon},
+    {"lan_printer.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x9817E2009A0EULL, tell_lan_printer},
+    {"lan_laptop.pcap", FORMAT_PCAP_USEC, &LINK_ETHERNET, 0x1A9709A2009A0FULL, tell_lan_laptop},
 };
 
 /* Tells a capture's story and renders it; the caller owns both results. */
@@ -3963,9 +4239,25 @@ int main(int argc, char **argv)
         write_bench_capture(argv[2], packets);
         return EXIT_SUCCESS;
     }
+    if (argc >= 2 && strcmp(argv[1], "--reseed") == 0) {
+        /* The same story told with another seed: another capture of its
+           class, for tests that must hold for any of them (not committed). */
+        char *end = NULL;
+        unsigned long long n = argc == 5 ? strtoull(argv[2], &end, 10) : 0;
+        if (argc != 5 || !end || *end || n == 0) {
+            fprintf(stderr, "usage: %s --reseed N OUTDIR NAME (N >= 1)\n", argv[0]);
+            return EXIT_FAILURE;
+        }
+        struct capture_spec spec = *capture_named(argv[4]);
+        spec.seed ^= mix64(n);
+        write_capture_and_truth(argv[3], &spec);
+        return EXIT_SUCCESS;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n", argv[0],
-                argv[0]);
+        fprintf(stderr,
+                "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n"
+                "       %s --reseed N OUTDIR NAME\n",
+                argv[0], argv[0], argv[0]);
         return EXIT_FAILURE;
     }
     const char *outdir = argv[1], *only = argc == 3 ? argv[2] : NULL;
