@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "wormwatch/decode.h"
-#include "wormwatch/p2p.h"
 #include "wormwatch/triage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,9 +31,6 @@ static struct ww_interest *interest(void)
         ww_port_bit_set(w->udp_ports, 67);
         ww_port_bit_set(w->udp_ports, 68);
         w->smb = w->p2p = true;
-        for (uint32_t port = 0; port < 65536; port += 32)
-            if (ww_p2p_port_excluded((uint16_t)port))
-                w->p2p_excluded[port >> 10] |= 1u << ((port >> 5) & 31);
         ww_addr_filter_add(&talkers, 0x0A000001u);
         w->smb_answers_due = &answers_due;
         w->p2p_talkers = &talkers;

@@ -18,13 +18,6 @@
 
 #include "wormwatch/bytes.h"
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86DD
-#define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88A8
-#define ETHERTYPE_QINQ_OLD 0x9100
-
 /* libpcap DLT_ numbers (stable across platforms except RAW, which is 12 or 14). */
 #define DLT_NULL_ 0
 #define DLT_EN10MB_ 1
@@ -309,7 +302,7 @@ static enum ww_invalid decode_arp(struct ww_decode_stats *st, struct ww_cursor *
     if (!ww_get_be16(c, &htype) || !ww_get_be16(c, &ptype) || !ww_get_u8(c, &hlen) ||
         !ww_get_u8(c, &plen) || !ww_get_be16(c, &a->op))
         return WW_INVALID_ARP_TRUNCATED;
-    if (ptype != ETHERTYPE_IPV4 || hlen != 6 || plen != 4) {
+    if (ptype != WW_ETHERTYPE_IPV4 || hlen != 6 || plen != 4) {
         st->other_l3++;
         return WW_INVALID_NONE;
     }
@@ -324,16 +317,11 @@ static enum ww_invalid decode_arp(struct ww_decode_stats *st, struct ww_cursor *
 
 /* --- link ----------------------------------------------------------------- */
 
-static bool is_vlan_ethertype(uint16_t type)
-{
-    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
-}
-
 /* Walks any stack of 802.1Q/802.1ad tags, then dispatches on the inner type. */
 static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cursor *c,
                                         uint16_t type, struct ww_packet *pkt)
 {
-    while (is_vlan_ethertype(type)) {
+    while (ww_is_vlan_ethertype(type)) {
         if (pkt->vlan_depth == WW_MAX_VLAN_TAGS)
             return WW_INVALID_VLAN_TOO_DEEP;
         const uint8_t *tag = ww_take_bytes(c, 4);
@@ -347,9 +335,9 @@ static enum ww_invalid decode_ethertype(struct ww_decode_stats *st, struct ww_cu
         }
     }
     switch (type) {
-    case ETHERTYPE_IPV4: return decode_ipv4(st, c, pkt);
-    case ETHERTYPE_IPV6: return decode_ipv6(st, c, pkt);
-    case ETHERTYPE_ARP: return decode_arp(st, c, pkt);
+    case WW_ETHERTYPE_IPV4: return decode_ipv4(st, c, pkt);
+    case WW_ETHERTYPE_IPV6: return decode_ipv6(st, c, pkt);
+    case WW_ETHERTYPE_ARP: return decode_arp(st, c, pkt);
     default: st->other_l3++; return WW_INVALID_NONE;
     }
 }

@@ -162,9 +162,6 @@ static void describe_interest(struct ww_pipeline *p, const struct ww_ruleset *ru
     }
     w->smb = rules->payload.smb;
     w->p2p = rules->payload.p2p;
-    for (uint32_t port = 0; port < 65536; port += 32)
-        if (ww_p2p_port_excluded((uint16_t)port))
-            w->p2p_excluded[port >> 10] |= 1u << ((port >> 5) & 31);
     w->smb_answers_due = ww_payload_smb_answers_due(p->payload);
     w->smb_skips = ww_payload_smb_skips(p->payload);
     w->p2p_talkers = ww_payload_p2p_talkers(p->payload);
@@ -405,8 +402,9 @@ bool ww_pipeline_run_capture(struct ww_pipeline *p, struct ww_capture *cap, char
     enum ww_capture_status status = WW_CAPTURE_END;
     p->files++;
     ww_capture_on_interrupt(cap, on_read_interrupted, p);
-    /* Signals are looked at every REQUEST_CHECK frames (a few µs of replay),
-       not on every one; a read blocked on a pipe answers them at once. */
+    /* Signals are looked at when the capture says one came (frame.attention),
+       at each dropped frame it returns, and every REQUEST_CHECK frames; a
+       read blocked on a pipe answers them at once. */
     unsigned until_check = REQUEST_CHECK;
     ww_capture_set_triage(cap, &p->want, p->triage ? &p->decode : NULL);
     ww_capture_set_attention(cap, p->control ? p->control->attention : NULL);

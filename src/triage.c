@@ -9,22 +9,17 @@
 #include "wormwatch/bytes.h"
 #include "wormwatch/dga.h"
 #include "wormwatch/dns.h"
-
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_IPV6 0x86DD
-#define ETHERTYPE_ARP 0x0806
-#define ETHERTYPE_VLAN 0x8100
-#define ETHERTYPE_QINQ 0x88A8
-#define ETHERTYPE_QINQ_OLD 0x9100
+#include "wormwatch/p2p.h"
 
 #define TRIAGE_MAX_TAGS 2 /* deeper stacks are the decoder's (it counts the limit) */
 
 /* What a dropped frame adds to the counters, on top of packets, bytes and link. */
 enum dropped_as { AS_TCP, AS_UDP, AS_OTHER_IPV4, AS_IPV6, AS_OTHER_L3 };
 
-static bool p2p_may_use(const struct ww_interest *w, uint16_t port)
+/* Only the layered test asks: the worm's own exclusion list (p2p.c) decides. */
+static bool p2p_may_use(uint16_t port)
 {
-    return !((w->p2p_excluded[port >> 10] >> ((port >> 5) & 31)) & 1);
+    return !ww_p2p_port_excluded(port);
 }
 
 /* `h`: the 20 bytes of the TCP header; `data`: the segment carries payload. */
@@ -35,7 +30,7 @@ static inline bool tcp_wanted(const struct ww_interest *w, uint32_t src, uint32_
     uint8_t flags = h[13];
     if (flags & (WW_TCP_SYN | WW_TCP_RST)) {
         if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
-            if (ww_port_bit(w->probe_ports, dport) || (w->p2p && p2p_may_use(w, dport)))
+            if (ww_port_bit(w->probe_ports, dport) || (w->p2p && p2p_may_use(dport)))
                 return true;
         } else if (ww_port_bit(w->probe_ports, sport)) {
             return true; /* an answer or a refusal */
@@ -58,12 +53,7 @@ static inline bool udp_wanted(const struct ww_interest *w, const uint8_t *h)
     uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
     if (ww_port_bit(w->udp_ports, sport) || ww_port_bit(w->udp_ports, dport))
         return true;
-    return w->p2p && (p2p_may_use(w, dport) || p2p_may_use(w, sport));
-}
-
-static bool is_vlan(uint16_t type)
-{
-    return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD;
+    return w->p2p && (p2p_may_use(dport) || p2p_may_use(sport));
 }
 
 /*
@@ -125,13 +115,13 @@ static inline bool ipv4_droppable(const struct ww_interest *w, struct ww_cursor 
 static inline bool l3_droppable(const struct ww_interest *w, struct ww_cursor *c, uint16_t type,
                                 enum dropped_as *as)
 {
-    if (type == ETHERTYPE_IPV4)
+    if (type == WW_ETHERTYPE_IPV4)
         return ipv4_droppable(w, c, as);
-    if (type == ETHERTYPE_IPV6) {
+    if (type == WW_ETHERTYPE_IPV6) {
         *as = AS_IPV6;
         return ww_skip(c, 40);
     }
-    if (type == ETHERTYPE_ARP || is_vlan(type)) /* a tag here is past TRIAGE_MAX_TAGS */
+    if (type == WW_ETHERTYPE_ARP || ww_is_vlan_ethertype(type)) /* a tag here is past TRIAGE_MAX_TAGS */
         return false;
     *as = AS_OTHER_L3;
     return true;
@@ -146,9 +136,9 @@ static inline bool link_type(enum ww_link link, struct ww_cursor *c, uint16_t *t
         if (!(h = ww_take_bytes(c, 14)))
             return false;
         *type = ww_load_be16(h + 12);
-        if (*type == ETHERTYPE_IPV4)
+        if (*type == WW_ETHERTYPE_IPV4)
             return true;
-        for (int tags = 0; tags < TRIAGE_MAX_TAGS && is_vlan(*type); tags++) {
+        for (int tags = 0; tags < TRIAGE_MAX_TAGS && ww_is_vlan_ethertype(*type); tags++) {
             if (!(h = ww_take_bytes(c, 4)))
                 return false;
             *type = ww_load_be16(h + 2);
@@ -159,17 +149,17 @@ static inline bool link_type(enum ww_link link, struct ww_cursor *c, uint16_t *t
         if (!(h = ww_take_bytes(c, 16)))
             return false;
         *type = ww_load_be16(h + 14);
-        return !is_vlan(*type);
+        return !ww_is_vlan_ethertype(*type);
     case WW_LINK_SLL2:
         if (!(h = ww_take_bytes(c, 20)))
             return false;
         *type = ww_load_be16(h);
-        return !is_vlan(*type);
+        return !ww_is_vlan_ethertype(*type);
     case WW_LINK_RAW: {
         uint8_t vhl;
         if (!ww_peek_u8(c, 0, &vhl))
             return false;
-        *type = (vhl >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+        *type = (vhl >> 4) == 6 ? WW_ETHERTYPE_IPV6 : WW_ETHERTYPE_IPV4;
         return true;
     }
     default: return false; /* BSD loopback and the rest: rare */

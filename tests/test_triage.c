@@ -21,7 +21,6 @@
 #include "test_key.h"
 #include "wormwatch/capture.h"
 #include "wormwatch/output.h"
-#include "wormwatch/p2p.h"
 #include "wormwatch/pipeline.h"
 #include "wormwatch/rules.h"
 #include "wormwatch/triage.h"
@@ -105,9 +104,6 @@ static struct ww_interest *default_interest(uint32_t *answers_due, struct ww_add
     ww_port_bit_set(w->udp_ports, 68);
     w->smb = true;
     w->p2p = true;
-    for (uint32_t port = 0; port < 65536; port += 32)
-        if (ww_p2p_port_excluded((uint16_t)port))
-            w->p2p_excluded[port >> 10] |= 1u << ((port >> 5) & 31);
     w->smb_answers_due = answers_due;
     w->p2p_talkers = talkers;
     return w;

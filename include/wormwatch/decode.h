@@ -62,6 +62,20 @@ enum ww_cut {
 };
 #define WW_CUT_BIT(what) (1u << (what))
 
+/* Ethertypes the decoder (and triage) know. */
+#define WW_ETHERTYPE_IPV4 0x0800
+#define WW_ETHERTYPE_IPV6 0x86DD
+#define WW_ETHERTYPE_ARP 0x0806
+#define WW_ETHERTYPE_VLAN 0x8100
+#define WW_ETHERTYPE_QINQ 0x88A8
+#define WW_ETHERTYPE_QINQ_OLD 0x9100
+
+/* An 802.1Q or 802.1ad tag: another ethertype follows it. */
+static inline bool ww_is_vlan_ethertype(uint16_t type)
+{
+    return type == WW_ETHERTYPE_VLAN || type == WW_ETHERTYPE_QINQ || type == WW_ETHERTYPE_QINQ_OLD;
+}
+
 /* TCP flag bits (RFC 793 order). */
 #define WW_TCP_FIN 0x01
 #define WW_TCP_SYN 0x02

@@ -105,7 +105,6 @@ struct ww_interest {
     uint8_t udp_ports[WW_PORT_BITMAP_BYTES];   /* UDP datagrams from or to them */
     bool smb;        /* TCP/445 and /139: the clients' data, FIN and RST */
     bool p2p;        /* SYNs and datagrams that may hit Conficker.C's computed ports */
-    uint32_t p2p_excluded[64]; /* ports P2P never uses, a bit per 32 (p2p.c's list) */
     const uint32_t *smb_answers_due;       /* while nonzero, the servers' data too; may be NULL */
     const struct ww_flow_skips *smb_skips; /* clients' bytes already done; may be NULL */
     bool dns_shape;  /* UDP/53 only when its first name has the A/B lists' shape (dga.h) */
