@@ -165,12 +165,6 @@ static struct ww_flow_skip *skip_slot(struct ww_stream_store *s, const struct ww
     return &s->skips.slot[ww_flow_skip_slot(k->client, k->server, k->client_port, k->server_port)];
 }
 
-static bool skip_is_of(const struct ww_flow_skip *e, const struct ww_stream_key *k)
-{
-    return e->valid && e->client == k->client && e->server == k->server &&
-           e->client_port == k->client_port && e->server_port == k->server_port;
-}
-
 /* The client's next `n` bytes are done with: noted for the store and for triage. */
 static void skip_ahead(struct ww_stream_store *s, struct flow *f, size_t n)
 {
@@ -187,7 +181,7 @@ static void skip_ahead(struct ww_stream_store *s, struct flow *f, size_t n)
 static void forget_skip(struct ww_stream_store *s, const struct ww_stream_key *k)
 {
     struct ww_flow_skip *e = skip_slot(s, k);
-    if (skip_is_of(e, k)) {
+    if (ww_flow_skip_is(e, k->client, k->server, k->client_port, k->server_port)) {
         e->valid = false;
         s->skips.valid--;
     }

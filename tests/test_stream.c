@@ -38,6 +38,7 @@ struct fixture {
     uint8_t bytes[2][4096]; /* DATA bytes by direction, concatenated */
     size_t byte_count[2];
     bool give_up;           /* the consumer refuses more after its first chunk */
+    size_t skip_next;       /* asked for after the next client DATA chunk, once */
     uint32_t state_seen;    /* the counter the consumer kept in the last flow's state */
 };
 
@@ -55,6 +56,10 @@ static bool consumer(void *ctx, const struct ww_stream_key *key, void *state,
         assert_true(*n + chunk->len <= sizeof f->bytes[0]);
         memcpy(f->bytes[chunk->dir] + *n, chunk->data, chunk->len);
         *n += chunk->len;
+    }
+    if (f->skip_next && chunk->skip) {
+        *chunk->skip = f->skip_next;
+        f->skip_next = 0;
     }
     uint32_t *counter = state;
     (*counter)++;
@@ -386,6 +391,38 @@ static void test_fin_and_rst_end_a_flow(void **state)
     assert_int_equal(ww_stream_active(fx.store), 0);
 }
 
+/*
+ * Bytes the consumer skips are never delivered: the store moves past them,
+ * a segment inside them is old news, one straddling their end gives its
+ * tail, and the table triage reads names the flow until the flow ends.
+ */
+static void test_skipped_bytes_are_never_delivered(void **state)
+{
+    (void)state;
+    start();
+    const struct ww_flow_skips *sk = ww_stream_skips(fx.store);
+    fx.skip_next = 100;
+    client(1000, 0, 10); /* asks to skip bytes 10-109 */
+    assert_int_equal(sk->valid, 1);
+    assert_true(ww_flow_skips_covers(sk, KEY.client, KEY.server, KEY.client_port,
+                                     KEY.server_port, 1000 + 10, 100));
+    assert_false(ww_flow_skips_covers(sk, KEY.client, KEY.server, KEY.client_port,
+                                      KEY.server_port, 1000 + 10, 101));
+    client(1000, 10, 50);  /* inside: dropped */
+    client(1000, 60, 60);  /* straddles the end: bytes 110-119 delivered */
+    assert_int_equal(fx.chunks, 2);
+    assert_chunk(1, WW_STREAM_DATA, WW_STREAM_TO_SERVER, 10);
+    assert_int_equal(fx.bytes[WW_STREAM_TO_SERVER][10], pattern[110]);
+    const struct ww_stream_stats *st = ww_stream_stats(fx.store);
+    assert_int_equal(st->skipped_bytes, 100);
+    assert_int_equal(st->retransmitted, 1);
+    assert_int_equal(st->gaps, 0);
+    send_on(&KEY, WW_STREAM_TO_SERVER, T0, 1000 + 120, 120, 0, WW_TCP_ACK | WW_TCP_FIN);
+    assert_int_equal(sk->valid, 0); /* the flow is gone: nothing may be dropped for it */
+    assert_false(ww_flow_skips_covers(sk, KEY.client, KEY.server, KEY.client_port,
+                                      KEY.server_port, 1000 + 10, 1));
+}
+
 static void test_syn_on_a_known_flow_starts_it_again(void **state)
 {
     (void)state;
@@ -488,6 +525,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_only_client_data_creates_a_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_and_rst_end_a_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skipped_bytes_are_never_delivered, setup, teardown),
+
         cmocka_unit_test_setup_teardown(test_syn_on_a_known_flow_starts_it_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_flow_expires_in_packet_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_store_evicts_the_least_recently_active, setup,

@@ -176,6 +176,24 @@ static void test_tcp(void **state)
     due = 0;
     f = tcp_frame(SERVER, CLIENT, 445, 50000, FIN | ACK, 0);
     assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    /* Client bytes the SMB parser skipped: their segments are dropped, the next one read. */
+    struct ww_flow_skips *skips = calloc(1, sizeof *skips);
+    assert_non_null(skips);
+    w->smb_skips = skips;
+    f = tcp_frame(CLIENT, SERVER, 50000, 445, ACK, 1000);
+    put32(f.b + 14 + 20 + 4, 5000); /* seq */
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    skips->slot[ww_flow_skip_slot(CLIENT, SERVER, 50000, 445)] =
+        (struct ww_flow_skip){CLIENT, SERVER, 50000, 445, 6000, true};
+    skips->valid = 1;
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DROP);
+    put32(f.b + 14 + 20 + 4, 5001); /* one byte past what was skipped */
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    f = tcp_frame(CLIENT, SERVER, 50001, 445, ACK, 1000); /* another flow */
+    put32(f.b + 14 + 20 + 4, 5000);
+    assert_int_equal(judge(w, &f), WW_TRIAGE_DECODE);
+    w->smb_skips = NULL;
+    free(skips);
     /* TCP data of a source the P2P stage follows. */
     f = tcp_frame(CLIENT, SERVER, 50000, 30000, ACK | PSH, 60);
     assert_int_equal(judge(w, &f), WW_TRIAGE_DROP);

@@ -88,6 +88,14 @@ static inline uint32_t ww_flow_skip_slot(uint32_t client, uint32_t server, uint1
     return h >> (32 - WW_FLOW_SKIP_BITS);
 }
 
+/* Whether the entry is that flow's. */
+static inline bool ww_flow_skip_is(const struct ww_flow_skip *e, uint32_t client, uint32_t server,
+                                   uint16_t client_port, uint16_t server_port)
+{
+    return e->valid && e->client == client && e->server == server &&
+           e->client_port == client_port && e->server_port == server_port;
+}
+
 /* Whether a client segment [seq, seq + len) of that flow lies wholly in bytes already done. */
 static inline bool ww_flow_skips_covers(const struct ww_flow_skips *sk, uint32_t client,
                                         uint32_t server, uint16_t client_port,
@@ -95,8 +103,7 @@ static inline bool ww_flow_skips_covers(const struct ww_flow_skips *sk, uint32_t
 {
     const struct ww_flow_skip *e =
         &sk->slot[ww_flow_skip_slot(client, server, client_port, server_port)];
-    return e->valid && e->client == client && e->server == server &&
-           e->client_port == client_port && e->server_port == server_port &&
+    return ww_flow_skip_is(e, client, server, client_port, server_port) &&
            (int32_t)(seq + len - e->until) <= 0;
 }
 
