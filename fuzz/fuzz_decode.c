@@ -1,15 +1,13 @@
 /*
- * Fuzz target: the decoder and the probe stage on one frame.
- * The first byte picks the link type (its low bits) and whether the frame
- * was cut by a snap length (its top bit: the wire length is then longer);
- * the rest is the frame. The frame is copied into a buffer of exactly its
- * size, so any read past it is caught.
+ * Fuzz target: the decoder and the probe stage on one frame (the input
+ * format is frame_input.h's).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_input.h"
 #include "wormwatch/decode.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
@@ -42,23 +40,16 @@ static struct ww_probe_tracker *tracker(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    struct fuzz_frame f;
+    if (!fuzz_frame_from(data, size, &f))
         return 0;
-    enum ww_link link = (enum ww_link)((data[0] & 0x7f) % WW_LINK__COUNT);
-    bool cut = data[0] & 0x80;
-    size_t len = size - 1;
-    uint8_t *frame = malloc(len ? len : 1);
-    if (!frame)
-        return 0;
-    memcpy(frame, data + 1, len);
     struct ww_decode_stats stats = {0};
     struct ww_packet pkt;
     static uint64_t clock_ns;
     clock_ns += 1000000; /* 1 ms per frame, so timeouts happen */
-    uint32_t wire_len = (uint32_t)len + (cut ? 1500 : 0);
-    if (ww_decode(&stats, link, clock_ns, frame, (uint32_t)len, wire_len, &pkt) ==
+    if (ww_decode(&stats, f.link, clock_ns, f.bytes, f.cap_len, f.wire_len, &pkt) ==
         WW_DECODED_IPV4)
         ww_probe_packet(tracker(), &pkt);
-    free(frame);
+    free(f.bytes);
     return 0;
 }
