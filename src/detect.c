@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "wormwatch/hash.h"
+#include "wormwatch/sender.h"
 
 #define NS_PER_MS 1000000ULL
 #define WALK_SAMPLES 8
@@ -120,6 +121,8 @@ struct newcomer {
 struct ww_detector {
     const struct ww_ruleset *rules;
     size_t block_offset[WW_MAX_RULES]; /* where each rule's block starts in a record */
+    size_t sender_offset;              /* where the sender record starts (sender.h) */
+    struct ww_flood_watch flood;       /* new sources a second, and the flood's victim */
     struct ww_table *table;            /* sources seen at two targets or more */
     struct ww_table *probation;        /* sources seen at one target */
     struct ww_hash_key key;            /* keys both tables and the evidence sketches */
@@ -169,6 +172,9 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
     d->sink = sink;
     d->sink_ctx = sink_ctx;
     size_t record = round8(sizeof(struct ww_evidence));
+    d->sender_offset = record;
+    record += round8(sizeof(struct ww_sender));
+    ww_flood_init(&d->flood, rules->flood_sources, &d->stats.flood);
     for (size_t i = 0; i < rules->rule_count; i++) {
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
@@ -224,6 +230,25 @@ const struct ww_table_stats *ww_detector_probation_stats(const struct ww_detecto
 static struct ww_evidence *evidence_of(void *record)
 {
     return record;
+}
+
+static struct ww_sender *sender_of(const struct ww_detector *d, void *record)
+{
+    return (struct ww_sender *)(void *)((uint8_t *)record + d->sender_offset);
+}
+
+/*
+ * During a flood, an alert of a TCP rule needs a sign of one real sender
+ * (sender.h); held otherwise, until the next failure judges again.
+ */
+static bool sender_vouched(struct ww_detector *d, void *record, const struct ww_rule *r,
+                           uint32_t failures)
+{
+    if (r->proto != WW_IPPROTO_TCP ||
+        ww_sender_vouched(sender_of(d, record), failures, d->rules->flood_failures))
+        return true;
+    d->stats.flood.held++;
+    return false;
 }
 
 static struct rule_state *block_of(const struct ww_detector *d, void *record, size_t rule)
@@ -376,7 +401,8 @@ static void count_rule(struct ww_detector *d, void *record, struct rule_state *s
     struct count_state *c = count_of(s);
     count_target(c, r, probe->dst, decided_ns);
     uint32_t count = targets_in_window(c, r, decided_ns);
-    if (count < r->threshold || !failed_enough(s, r) || !may_alert(d, s, r, probe->ts_ns))
+    if (count < r->threshold || !failed_enough(s, r) || !sender_vouched(d, record, r, count) ||
+        !may_alert(d, s, r, probe->ts_ns))
         return;
     struct ww_alert a;
     fill_alert(d, record, s, r, probe, &a);
@@ -456,7 +482,7 @@ static void walk_step(struct ww_detector *d, void *record, struct rule_state *s,
     /* Only a failure can tip: a success that leaves the walk above the bound is
        not new evidence of scanning, and must not raise or re-raise an alert. */
     if (failed && w->llr >= log(r->detection / r->false_alarm)) {
-        if (may_alert(d, s, r, probe->ts_ns))
+        if (sender_vouched(d, record, r, w->failures) && may_alert(d, s, r, probe->ts_ns))
             walk_alert(d, record, s, r, probe);
     } else if (w->llr <= log((1.0 - r->detection) / (1.0 - r->false_alarm))) {
         d->stats.walks_benign++;
@@ -700,7 +726,7 @@ static void *admit(struct ww_detector *d, const struct ww_probe_event *ev, uint3
     const struct ww_probe *probe = &ev->probe;
     struct newcomer *n = ww_table_find(d->probation, probe->src, hash);
     if (!n) {
-        if (ev->kind == WW_PROBE_ATTEMPT)
+        if (ev->kind == WW_PROBE_ATTEMPT && !ww_flood_newcomer(&d->flood, probe))
             remember_newcomer(d, probe, hash);
         return NULL; /* else: an outcome for a newcomer already forgotten */
     }
@@ -741,5 +767,9 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
     void *record = ww_table_touch(d->table, probe->src, hash, d->clock_ns);
     if (!record && !(record = admit(d, ev, hash)))
         return;
+    if (ev->kind == WW_PROBE_ATTEMPT)
+        ww_sender_attempt(sender_of(d, record), probe, ww_flood_on(&d->flood, probe->ts_ns));
+    else
+        ww_sender_result(sender_of(d, record), ev);
     judge_event(d, record, ev);
 }

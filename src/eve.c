@@ -328,6 +328,10 @@ static json_t *detect_object(const struct ww_detect_stats *d)
     set_u64(o, "dark_contacts", d->dark_contacts);
     set_u64(o, "walks_benign", d->walks_benign);
     set_u64(o, "walks_forced", d->walks_forced);
+    set_u64(o, "flood_seconds", d->flood.seconds);
+    set_u64(o, "flood_peak_sources", d->flood.peak_sources);
+    set_u64(o, "flood_skipped", d->flood.skipped);
+    set_u64(o, "flood_held", d->flood.held);
     return o;
 }
 
