@@ -122,7 +122,7 @@ static void write_control_rules(const char *path)
     char *defaults = slurp_path(WW_RULES);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fprintf(f, "[global]\nflood_failures = 1\n%s", defaults);
+    fprintf(f, "%s\n[global]\nflood_failures = 1\n", defaults); /* the last word */
     assert_int_equal(fclose(f), 0);
     free(defaults);
 }
