@@ -713,6 +713,8 @@ static void *promote(struct ww_detector *d, uint32_t src, uint32_t hash, const s
     bool created;
     void *record = ww_table_upsert(d->table, src, hash, d->clock_ns, &created);
     d->stats.promotions++;
+    if (first.proto == WW_IPPROTO_TCP)
+        ww_sender_remember(sender_of(d, record), first.target, first.sport);
     replay_first_contact(d, record, src, &first);
     return record;
 }

@@ -21,7 +21,13 @@
  * retransmission is the strongest sign: a kernel resends an unanswered SYN
  * (Windows after 3 s, Linux after 1 s) with the same ports and sequence
  * number; a flood tool writes each spoofed SYN once, and two draws of one
- * spoofed address almost never share a port pair. The TTL is a weaker,
+ * spoofed address almost never share a port pair. The probe tracker folds
+ * retransmissions into their attempt and says how many there were; but a
+ * flood whose victim stops answering fills its pending table, an attempt is
+ * pushed out before its retransmission, and the retransmission arrives as a
+ * new attempt of the same target and port. So the record also keeps its
+ * source's newest few (target, port) pairs, and a new attempt repeating one
+ * counts as a retransmission too. The TTL is a weaker,
  * negative sign: one tool sends all its spoofed SYNs with one TTL (so a
  * spoofed address drawn four times looks consistent), but bots spoofing the
  * same address, or a tool randomizing TTLs, give it several.
@@ -81,13 +87,34 @@ bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns)
     return w->on_until != 0 && ts_ns / NS_PER_SEC <= w->on_until;
 }
 
+/* Whether (dst, sport) is among the newest attempts; remembered if not. */
+static bool seen_recently(struct ww_sender *s, uint32_t dst, uint16_t sport)
+{
+    for (unsigned i = 0; i < WW_SENDER_RECENT; i++)
+        if (s->recent_dst[i] == dst && s->recent_sport[i] == sport && dst != 0)
+            return true;
+    s->recent_dst[s->recent_next] = dst;
+    s->recent_sport[s->recent_next] = sport;
+    s->recent_next = (uint8_t)((s->recent_next + 1) % WW_SENDER_RECENT);
+    return false;
+}
+
+void ww_sender_remember(struct ww_sender *s, uint32_t dst, uint16_t sport)
+{
+    seen_recently(s, dst, sport);
+}
+
 void ww_sender_attempt(struct ww_sender *s, const struct ww_probe *probe, bool flood_on)
 {
     if (flood_on)
         s->flags |= WW_SENDER_FLOODED;
+    if (probe->proto != WW_IPPROTO_TCP)
+        return;
+    if (seen_recently(s, probe->dst, probe->sport) && s->retransmitted < UINT8_MAX)
+        s->retransmitted++; /* its first SYN left the tracker's table before this one */
     uint8_t ttl = probe->shape.ttl;
-    if (probe->proto != WW_IPPROTO_TCP || ttl == 0)
-        return; /* no SYN shape (cut by the snap length), or not a SYN */
+    if (ttl == 0)
+        return; /* no SYN shape (cut by the snap length) */
     if (s->ttl == 0)
         s->ttl = ttl;
     else if ((ttl > s->ttl ? ttl - s->ttl : s->ttl - ttl) > WW_SENDER_TTL_SLACK)

@@ -172,13 +172,13 @@ static void test_sender_during_flood(void **state)
     assert_false(ww_sender_vouched(&s, 4, 8));
     assert_false(ww_sender_vouched(&s, 7, 8));
     assert_true(ww_sender_vouched(&s, 8, 8));
-    p.shape.ttl = 119; /* within the slack: a route change */
+    p.dst = 3, p.shape.ttl = 119; /* another target; within the slack: a route change */
     ww_sender_attempt(&s, &p, true);
     struct ww_probe_event again = result_of(&p, 2);
     ww_sender_result(&s, &again);
     assert_int_equal(s.retransmitted, 1);
     assert_true(ww_sender_vouched(&s, 4, 8));
-    p.shape.ttl = 117 + WW_SENDER_TTL_SLACK + 1; /* beyond it: not one sender */
+    p.dst = 4, p.shape.ttl = 117 + WW_SENDER_TTL_SLACK + 1; /* beyond it: not one sender */
     ww_sender_attempt(&s, &p, false);
     assert_true(s.flags & WW_SENDER_TTL_MIXED);
     assert_false(ww_sender_vouched(&s, 4, 8));
@@ -206,6 +206,35 @@ static void test_sender_ignores_unknown_ttl(void **state)
     assert_false(s.flags & WW_SENDER_TTL_MIXED);
 }
 
+/* A SYN seen again as a new attempt (the tracker forgot the first) is a retry; the
+   ring holds the newest WW_SENDER_RECENT attempts, and promotion seeds it. */
+static void test_sender_repeated_attempt_is_a_retransmission(void **state)
+{
+    (void)state;
+    struct ww_sender s = {0};
+    ww_sender_remember(&s, 100, 1030); /* its first contact, from probation */
+    struct ww_probe p = syn(1, 101, AT_MS(0), 117);
+    p.sport = 1031;
+    ww_sender_attempt(&s, &p, true);
+    p.dst = 102, p.sport = 1032;
+    ww_sender_attempt(&s, &p, true);
+    assert_int_equal(s.retransmitted, 0);
+    p.dst = 101, p.sport = 1033; /* the same target, another connection */
+    ww_sender_attempt(&s, &p, true);
+    assert_int_equal(s.retransmitted, 0);
+    p.dst = 100, p.sport = 1030; /* the first SYN again */
+    ww_sender_attempt(&s, &p, true);
+    assert_int_equal(s.retransmitted, 1);
+    assert_true(ww_sender_vouched(&s, 4, 8));
+    for (uint32_t i = 0; i < WW_SENDER_RECENT; i++) { /* pushed out by newer ones */
+        p.dst = 200 + i, p.sport = 2000;
+        ww_sender_attempt(&s, &p, true);
+    }
+    p.dst = 101, p.sport = 1031;
+    ww_sender_attempt(&s, &p, true);
+    assert_int_equal(s.retransmitted, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_sender_outside_a_flood_is_vouched),
         cmocka_unit_test(test_sender_during_flood),
         cmocka_unit_test(test_sender_ignores_unknown_ttl),
+        cmocka_unit_test(test_sender_repeated_attempt_is_a_retransmission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,9 @@
  * spoofed source's. The flood is seen for its whole length, its victim's
  * newcomers take no probation slot (no probation eviction), every spoofed
  * address that hit several hosts got a record and its alerts were held.
- * A third run with the sender test off (flood_failures = 1) shows the case has
+ * The flood again with the server overwhelmed (it answers none: the probe
+ * tracker's pending table overflows) must flag the same.
+ * A run with the sender test off (flood_failures = 1) shows the case has
  * teeth: spoofed addresses are flagged there, one per alert held here.
  * FLOOD_SECONDS is shorter in the sanitizer build (CMake sets it).
  */
@@ -50,7 +52,8 @@
 #define MAX_ALERTS 8
 
 struct run {
-    char alerts[MAX_ALERTS][96]; /* "sid dest_ip attempts", of the slow host */
+    char alerts[MAX_ALERTS][96]; /* "sid dest_ip timestamp", of the slow host */
+    long long attempts[MAX_ALERTS];
     size_t alert_count;
     size_t others;               /* alerts of any other source */
     json_t *stats;
@@ -76,11 +79,12 @@ static long run_program(char *const argv[])
     return usage.ru_maxrss;
 }
 
-static void generate(const char *capture, const char *rate)
+static void generate(const char *capture, const char *rate, const char *answered)
 {
     char seconds[16];
     snprintf(seconds, sizeof seconds, "%d", FLOOD_SECONDS);
-    char *gen[] = {WW_WWGEN, "--spoof-flood", (char *)capture, seconds, (char *)rate, NULL};
+    char *gen[] = {WW_WWGEN, "--spoof-flood", (char *)capture, seconds, (char *)rate,
+                   (char *)answered, NULL};
     run_program(gen);
 }
 
@@ -106,9 +110,9 @@ static void sense(const char *dir, const char *capture, const char *rules, struc
         assert_string_equal(str_at(e, "event_type"), "alert");
         if (!strcmp(str_at(e, "src_ip"), SLOW_HOST)) {
             assert_true(r->alert_count < MAX_ALERTS);
-            snprintf(r->alerts[r->alert_count++], sizeof r->alerts[0], "%lld %s %lld",
-                     int_at(e, "alert.signature_id"), str_at(e, "dest_ip"),
-                     int_at(e, "scan.attempts"));
+            r->attempts[r->alert_count] = int_at(e, "scan.attempts");
+            snprintf(r->alerts[r->alert_count++], sizeof r->alerts[0], "%lld %s %s",
+                     int_at(e, "alert.signature_id"), str_at(e, "dest_ip"), str_at(e, "timestamp"));
         } else {
             r->others++;
         }
@@ -139,13 +143,15 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     snprintf(capture, sizeof capture, "%s/spoof.pcap", dir);
     snprintf(rules, sizeof rules, "%s/control.rules", dir);
     snprintf(rate, sizeof rate, "%d", RATE);
-    struct run calm = {0}, flood = {0}, control = {0};
-    generate(capture, "0");
+    struct run calm = {0}, flood = {0}, control = {0}, overwhelmed = {0};
+    generate(capture, "0", "100");
     sense(dir, capture, NULL, &calm);
-    generate(capture, rate);
+    generate(capture, rate, "100");
     sense(dir, capture, NULL, &flood);
     write_control_rules(rules);
     sense(dir, capture, rules, &control);
+    generate(capture, rate, "0");
+    sense(dir, capture, NULL, &overwhelmed);
     unlink(capture);
     unlink(rules);
     rmdir(dir);
@@ -153,14 +159,27 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     /* Without the flood: the slow host's sequential test tips at its 4th failure. */
     assert_int_equal(calm.others, 0);
     assert_true(calm.alert_count >= 1);
-    assert_string_equal(calm.alerts[0], "1000004 198.51.100.77 6");
+    assert_string_equal(calm.alerts[0], "1000004 198.51.100.77 2009-03-30T00:00:16.000686+0000");
+    assert_int_equal(calm.attempts[0], 6);
     assert_int_equal(int_at(calm.stats, "stats.detect.flood_seconds"), 0);
 
     /* With it: no spoofed source, and the slow host exactly as without. */
     assert_int_equal(flood.others, 0);
     assert_int_equal(flood.alert_count, calm.alert_count);
-    for (size_t i = 0; i < calm.alert_count; i++)
+    for (size_t i = 0; i < calm.alert_count; i++) {
         assert_string_equal(flood.alerts[i], calm.alerts[i]);
+        assert_int_equal(flood.attempts[i], calm.attempts[i]);
+    }
+    /* A server that stops answering: the tracker's pending table overflows, attempts
+       are judged before their retransmissions, which arrive as new attempts (more of
+       them in the alert); the record knows them as retries, and the alerts tip at the
+       same probes, at the same times. */
+    assert_int_equal(overwhelmed.others, 0);
+    assert_int_equal(overwhelmed.alert_count, calm.alert_count);
+    for (size_t i = 0; i < calm.alert_count; i++)
+        assert_string_equal(overwhelmed.alerts[i], calm.alerts[i]);
+    assert_true(int_at(overwhelmed.stats, "stats.probes.pending_evicted") > RATE);
+    assert_int_equal(int_at(overwhelmed.stats, "stats.probes.retransmits"), 0);
     /* The sender test is what keeps them quiet: off, spoofed addresses are flagged,
        each the one alert the flooded run held back. */
     print_message("with the sender test off, %zu spoofed sources flagged\n", control.others);
@@ -197,6 +216,7 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     json_decref(calm.stats);
     json_decref(flood.stats);
     json_decref(control.stats);
+    json_decref(overwhelmed.stats);
 }
 
 int main(void)

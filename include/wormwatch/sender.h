@@ -63,18 +63,24 @@ void ww_flood_init(struct ww_flood_watch *w, uint32_t threshold, struct ww_flood
 bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe);
 bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns);
 
+#define WW_SENDER_RECENT 4 /* newest attempts remembered: a Windows retry comes 3 s later */
+
 /* Per source, inside its record (zeroed when the record is made). */
 struct ww_sender {
+    uint32_t recent_dst[WW_SENDER_RECENT]; /* its newest attempts (a ring), so that */
+    uint16_t recent_sport[WW_SENDER_RECENT]; /* one seen again is known as a retry */
     uint8_t ttl;           /* TTL of its first SYN seen, 0 if none yet */
     uint8_t flags;         /* WW_SENDER_* */
     uint8_t retransmitted; /* attempts whose SYN it retransmitted (saturating) */
-    uint8_t reserved;
+    uint8_t recent_next;   /* where the next attempt goes in the ring */
 };
 
 #define WW_SENDER_FLOODED 0x01  /* made an attempt while a flood was on */
 #define WW_SENDER_TTL_MIXED 0x02 /* SYNs with TTLs further apart than the slack */
 
 void ww_sender_attempt(struct ww_sender *s, const struct ww_probe *probe, bool flood_on);
+/* An attempt known only from probation (its TTL lost): remembered for retries. */
+void ww_sender_remember(struct ww_sender *s, uint32_t dst, uint16_t sport);
 void ww_sender_result(struct ww_sender *s, const struct ww_probe_event *result);
 /* Whether an alert of a TCP rule may go out for a source with `failures`. */
 bool ww_sender_vouched(const struct ww_sender *s, uint32_t failures, uint32_t flood_failures);

@@ -29,7 +29,7 @@
  *
  * Usage: wwgen OUTDIR [NAME]      (OUTDIR must exist)
  *        wwgen --bench OUTFILE PACKETS
- *        wwgen --spoof-flood OUTFILE [SECONDS [RATE]]   (see "The spoofed flood")
+ *        wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]]   ("The spoofed flood")
  * Build: cc -std=c11 -Wall -Wextra -Werror -O2 -o wwgen tests/gen/wwgen.c
  */
 
@@ -3960,7 +3960,7 @@ static void write_bench_capture(const char *path, uint64_t packets)
 }
 
 /* ================================================================== */
-/* The spoofed flood: wwgen --spoof-flood OUTFILE [SECONDS [RATE]]     */
+/* The spoofed flood: wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]] */
 /* ================================================================== */
 
 /*
@@ -3971,7 +3971,8 @@ static void write_bench_capture(const char *path, uint64_t packets)
  * path, no DF, window 512, no options), a random source, port and sequence
  * number each, never sent twice.  The server answers every one with a
  * SYN-ACK (SYN cookies: once, no retransmission) that goes to an address
- * where nobody answers.  Sources are drawn independently, so with millions
+ * where nobody answers; or, overwhelmed, only ANSWERED percent of them
+ * (100), dropping the rest unanswered.  Sources are drawn independently, so with millions
  * of them some address is drawn twice (a collision, at the same server).
  *
  * Among them, SPOOF_MULTI_SOURCES spoofed addresses that each hit 3 or 4
@@ -4071,7 +4072,7 @@ static void tell_spoofed_multi_hits(struct trace *t, nstime from, nstime until)
 struct spoof_flood {
     struct rng rng;
     nstime next_syn, start, end;
-    uint32_t rate, sent;
+    uint32_t rate, answered_percent; /* SYNs a second; the share the server answers */
     uint8_t ttl;                 /* every SYN's: one tool, one path */
     struct flood_answer {
         nstime at;
@@ -4150,6 +4151,10 @@ static void flood_until(struct bench_writer *w, nstime before, void *ctx)
         uint16_t port = (uint16_t)(1024 + rng_below(&f->rng, 64512));
         uint32_t seq = (uint32_t)rng_next(&f->rng);
         flood_frame(w, f, f->next_syn, true, client, port, seq, (uint16_t)rng_next(&f->rng));
+        f->syns++;
+        f->next_syn = flood_syn_time(f, f->syns);
+        if (rng_below(&f->rng, 100) >= f->answered_percent)
+            continue; /* its backlog full: this SYN is dropped */
         /* The server's turnaround, in order behind the SYN-ACKs before it. */
         nstime at = f->next_syn + USEC(150) + rng_below(&f->rng, 550) * USEC(1);
         if (f->count > 0) {
@@ -4159,12 +4164,11 @@ static void flood_until(struct bench_writer *w, nstime before, void *ctx)
         }
         f->answers[(f->head + f->count++) % SPOOF_ANSWERS] =
             (struct flood_answer){at, client, seq, port};
-        f->syns++;
-        f->next_syn = flood_syn_time(f, f->syns);
     }
 }
 
-static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32_t rate)
+static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32_t rate,
+                                      uint32_t answered_percent)
 {
     static const struct capture_spec spec = {"spoof_flood.pcap", FORMAT_PCAP_USEC,
                                              &LINK_ETHERNET, SPOOF_SEED, NULL};
@@ -4175,7 +4179,7 @@ static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32
         die("out of memory");
     const nstime flood_end = SPOOF_FLOOD_START + SEC(seconds);
     *flood = (struct spoof_flood){.rng = rng_from_seed(SPOOF_FLOOD_SEED), .rate = rate,
-                                  .start = SPOOF_FLOOD_START, .next_syn = SPOOF_FLOOD_START,
+                                  .answered_percent = answered_percent, .start = SPOOF_FLOOD_START, .next_syn = SPOOF_FLOOD_START,
                                   .end = rate ? flood_end : 0, .ttl = SPOOF_TOOL.ttl - 11};
     station_mac(SPOOF_ISP_ROUTER, flood->isp_mac);
     station_mac(SPOOF_NETWORK | 1, flood->router_mac);
@@ -4230,25 +4234,29 @@ int main(int argc, char **argv)
         return EXIT_SUCCESS;
     }
     if (argc >= 2 && strcmp(argv[1], "--spoof-flood") == 0) {
-        unsigned long seconds = SPOOF_DEFAULT_SECONDS, rate = SPOOF_DEFAULT_RATE;
+        unsigned long seconds = SPOOF_DEFAULT_SECONDS, rate = SPOOF_DEFAULT_RATE, answered = 100;
         char *end = NULL;
-        bool ok = argc >= 3 && argc <= 5;
+        bool ok = argc >= 3 && argc <= 6;
         if (ok && argc >= 4)
             ok = (seconds = strtoul(argv[3], &end, 10)) >= 1 && seconds <= 3600 && !*end;
-        if (ok && argc == 5)
+        if (ok && argc >= 5)
             ok = (rate = strtoul(argv[4], &end, 10)) <= SPOOF_MAX_RATE && !*end;
+        if (ok && argc == 6)
+            ok = (answered = strtoul(argv[5], &end, 10)) <= 100 && !*end;
         if (!ok) {
-            fprintf(stderr, "usage: %s --spoof-flood OUTFILE [SECONDS (1-3600) [RATE (0-%u)]]\n",
+            fprintf(stderr,
+                    "usage: %s --spoof-flood OUTFILE [SECONDS (1-3600) [RATE (0-%u) "
+                    "[ANSWERED (0-100 %%)]]]\n",
                     argv[0], SPOOF_MAX_RATE);
             return EXIT_FAILURE;
         }
-        write_spoof_flood_capture(argv[2], (uint32_t)seconds, (uint32_t)rate);
+        write_spoof_flood_capture(argv[2], (uint32_t)seconds, (uint32_t)rate, (uint32_t)answered);
         return EXIT_SUCCESS;
     }
     if (argc < 2 || argc > 3) {
         fprintf(stderr,
                 "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n"
-                "       %s --spoof-flood OUTFILE [SECONDS [RATE]]\n",
+                "       %s --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]]\n",
                 argv[0], argv[0], argv[0]);
         return EXIT_FAILURE;
     }
