@@ -8,7 +8,7 @@
  * sequential test would flag after four. Two parts defend against that:
  *
  * - The flood watch (one per detector) counts new sources a second. While it
- *   counts more than `flood_sources`, a flood is on; if most of the new
+ *   counts at least `flood_sources`, a flood is on; if most of the new
  *   sources go to one (target, port), the flood's victim, a newcomer there is
  *   not given a probation slot: the flood cannot churn the probation table,
  *   so a slow scanner's first contact is still there when its second comes.
