@@ -25,7 +25,11 @@
  * one server is promoted too, at the cost of a record. A flood of spoofed
  * sources, one SYN each, churns the probation table and never touches the
  * records of real scanners; when the record table itself is full, the
- * least-evidenced of its 8 oldest records goes.
+ * least-evidenced of its 8 oldest records goes. A flood aimed at one
+ * server does not even churn it: its newcomers there are not kept (the
+ * flood watch, sender.h). Each record also holds a sender block (its SYNs'
+ * TTL, whether it retransmitted), and during a flood a TCP rule's alert
+ * waits for that sign of one real sender, or for flood_failures failures.
  *
  * A sequential rule's state is the random walk, the WALK_CONTACTS targets
  * contacted most recently (only first contacts move the walk: a target
