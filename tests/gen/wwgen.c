@@ -29,7 +29,7 @@
  *
  * Usage: wwgen OUTDIR [NAME]      (OUTDIR must exist)
  *        wwgen --bench OUTFILE PACKETS
- *        wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]]   ("The spoofed flood")
+ *        wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]]  ("The spoofed flood")
  * Build: cc -std=c11 -Wall -Wextra -Werror -O2 -o wwgen tests/gen/wwgen.c
  */
 
@@ -3960,7 +3960,7 @@ static void write_bench_capture(const char *path, uint64_t packets)
 }
 
 /* ================================================================== */
-/* The spoofed flood: wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]] */
+/* The spoofed flood: wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]] */
 /* ================================================================== */
 
 /*
@@ -3972,7 +3972,10 @@ static void write_bench_capture(const char *path, uint64_t packets)
  * number each, never sent twice.  The server answers every one with a
  * SYN-ACK (SYN cookies: once, no retransmission) that goes to an address
  * where nobody answers; or, overwhelmed, only ANSWERED percent of them
- * (100), dropping the rest unanswered.  Sources are drawn independently, so with millions
+ * (100), dropping the rest unanswered. With HOSTS above 1 (the default) the
+ * flood sprays .1 to .HOSTS of the /24 instead, each host answering as it
+ * does (a SYN-ACK, a RST, or nothing where no host exists): a flood with no
+ * one victim.  Sources are drawn independently, so with millions
  * of them some address is drawn twice (a collision, at the same server).
  *
  * Among them, SPOOF_MULTI_SOURCES spoofed addresses that each hit 3 or 4
@@ -4074,10 +4077,12 @@ struct spoof_flood {
     nstime next_syn, start, end;
     uint32_t rate, answered_percent; /* SYNs a second; the share the server answers */
     uint8_t ttl;                 /* every SYN's: one tool, one path */
+    uint32_t hosts;              /* 1: the server only; else .1 to .HOSTS of the /24 */
     struct flood_answer {
         nstime at;
-        uint32_t client, seq;
+        uint32_t client, server, seq;
         uint16_t port;
+        uint8_t flags;
     } answers[SPOOF_ANSWERS];
     size_t head, count;
     uint64_t syns, syn_acks;
@@ -4091,22 +4096,25 @@ static nstime flood_syn_time(const struct spoof_flood *f, uint64_t i)
     return f->start + i * SEC(1) / f->rate;
 }
 
-static void flood_frame(struct bench_writer *w, const struct spoof_flood *f, nstime ts, bool syn,
-                        uint32_t client, uint16_t port, uint32_t seq, uint16_t ip_id)
+/* A flood SYN from `client` to `server`, or the server's answer (SYN-ACK or RST). */
+static void flood_frame(struct bench_writer *w, const struct spoof_flood *f, nstime ts,
+                        uint8_t flags, uint32_t client, uint32_t server, uint16_t port,
+                        uint32_t seq, uint16_t ip_id)
 {
+    bool syn = flags == TCP_SYN, reset = (flags & TCP_RST) != 0;
     struct bytes *out = &w->frame;
     out->len = 0;
     put_data(out, syn ? f->router_mac : f->isp_mac, 6);
     put_data(out, syn ? f->isp_mac : f->router_mac, 6);
     put_be16(out, ETHERTYPE_IPV4);
-    struct tcp_options options = syn ? (struct tcp_options){.len = 0}
-                                     : syn_options(SYN_OPTIONS_LINUX, ts);
+    struct tcp_options options = syn || reset ? (struct tcp_options){.len = 0}
+                                              : syn_options(SYN_OPTIONS_LINUX, ts);
     struct tcp_segment s = {
         .src_port = syn ? port : PORT_SMB, .dst_port = syn ? PORT_SMB : port,
-        .seq = syn ? seq : seq * 2654435761u, .ack = syn ? 0 : seq + 1,
-        .flags = syn ? TCP_SYN : TCP_SYN | TCP_ACK,
-        .window = syn ? SPOOF_TOOL.window : LINUX.window, .options = &options};
-    uint32_t src = syn ? client : SPOOF_SERVER, dst = syn ? SPOOF_SERVER : client;
+        .seq = syn ? seq : reset ? 0 : seq * 2654435761u, .ack = syn ? 0 : seq + 1,
+        .flags = flags,
+        .window = syn ? SPOOF_TOOL.window : reset ? 0 : LINUX.window, .options = &options};
+    uint32_t src = syn ? client : server, dst = syn ? server : client;
     struct bytes segment = {0};
     put_tcp_segment(&segment, &s);
     seal_transport(segment.data, segment.len, PROTO_TCP,
@@ -4126,7 +4134,7 @@ static void flood_frame(struct bench_writer *w, const struct spoof_flood *f, nst
     w->written++;
 }
 
-/* Writes the flood's frames before `before`: SYNs, and the server's SYN-ACKs. */
+/* Writes the flood's frames before `before`: SYNs, and the targets' answers. */
 static void flood_until(struct bench_writer *w, nstime before, void *ctx)
 {
     struct spoof_flood *f = ctx;
@@ -4136,7 +4144,7 @@ static void flood_until(struct bench_writer *w, nstime before, void *ctx)
                            f->next_syn >= before);
         if (answer_due) {
             const struct flood_answer *a = &f->answers[f->head];
-            flood_frame(w, f, a->at, false, a->client, a->port, a->seq,
+            flood_frame(w, f, a->at, a->flags, a->client, a->server, a->port, a->seq,
                         (uint16_t)rng_next(&f->rng));
             f->head = (f->head + 1) % SPOOF_ANSWERS;
             f->count--;
@@ -4150,25 +4158,34 @@ static void flood_until(struct bench_writer *w, nstime before, void *ctx)
         uint32_t client = spoofed_address(&f->rng);
         uint16_t port = (uint16_t)(1024 + rng_below(&f->rng, 64512));
         uint32_t seq = (uint32_t)rng_next(&f->rng);
-        flood_frame(w, f, f->next_syn, true, client, port, seq, (uint16_t)rng_next(&f->rng));
+        uint32_t server = f->hosts <= 1 ? SPOOF_SERVER
+                                        : SPOOF_NETWORK | (uint32_t)(1 + rng_below(&f->rng, f->hosts));
+        nstime sent = f->next_syn;
+        flood_frame(w, f, sent, TCP_SYN, client, server, port, seq, (uint16_t)rng_next(&f->rng));
         f->syns++;
         f->next_syn = flood_syn_time(f, f->syns);
-        if (rng_below(&f->rng, 100) >= f->answered_percent)
+        uint8_t answer = TCP_SYN | TCP_ACK;
+        switch (internet_24_service(server, PORT_SMB)) {
+        case SERVICE_OPEN: break;
+        case SERVICE_CLOSED: answer = TCP_RST | TCP_ACK; break;
+        default: continue; /* nobody there, or a firewall dropping it */
+        }
+        if (server == SPOOF_SERVER && rng_below(&f->rng, 100) >= f->answered_percent)
             continue; /* its backlog full: this SYN is dropped */
-        /* The server's turnaround, in order behind the SYN-ACKs before it. */
-        nstime at = f->next_syn + USEC(150) + rng_below(&f->rng, 550) * USEC(1);
+        /* The host's turnaround, in order behind the answers before it. */
+        nstime at = sent + USEC(150) + rng_below(&f->rng, 550) * USEC(1);
         if (f->count > 0) {
             nstime last = f->answers[(f->head + f->count - 1) % SPOOF_ANSWERS].at;
             if (at <= last)
                 at = last + USEC(1);
         }
         f->answers[(f->head + f->count++) % SPOOF_ANSWERS] =
-            (struct flood_answer){at, client, seq, port};
+            (struct flood_answer){at, client, server, seq, port, answer};
     }
 }
 
 static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32_t rate,
-                                      uint32_t answered_percent)
+                                      uint32_t answered_percent, uint32_t hosts)
 {
     static const struct capture_spec spec = {"spoof_flood.pcap", FORMAT_PCAP_USEC,
                                              &LINK_ETHERNET, SPOOF_SEED, NULL};
@@ -4179,7 +4196,8 @@ static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32
         die("out of memory");
     const nstime flood_end = SPOOF_FLOOD_START + SEC(seconds);
     *flood = (struct spoof_flood){.rng = rng_from_seed(SPOOF_FLOOD_SEED), .rate = rate,
-                                  .answered_percent = answered_percent, .start = SPOOF_FLOOD_START, .next_syn = SPOOF_FLOOD_START,
+                                  .answered_percent = answered_percent, .hosts = hosts,
+                                  .start = SPOOF_FLOOD_START, .next_syn = SPOOF_FLOOD_START,
                                   .end = rate ? flood_end : 0, .ttl = SPOOF_TOOL.ttl - 11};
     station_mac(SPOOF_ISP_ROUTER, flood->isp_mac);
     station_mac(SPOOF_NETWORK | 1, flood->router_mac);
@@ -4206,10 +4224,11 @@ static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32
         bench_flush(&t, &w, from + BENCH_SLICE);
     if (fclose(w.file) != 0)
         die("cannot write %s", path);
-    printf("%s: %" PRIu64 " packets, %" PRIu64 " bytes; %" PRIu64 " spoofed SYNs and as many "
-           "SYN-ACKs to %s:445 in %u s; %u spoofed sources hitting 3-4 hosts; slow host %s\n",
-           path, w.written, w.bytes, flood->syns, ipv4_text(SPOOF_SERVER).s, rate ? seconds : 0,
-           rate ? SPOOF_MULTI_SOURCES : 0, ipv4_text(SPOOF_SLOW_HOST).s);
+    printf("%s: %" PRIu64 " packets, %" PRIu64 " bytes; %" PRIu64 " spoofed SYNs to %s:445 in "
+           "%u s, %" PRIu64 " answered; %u spoofed sources hitting 3-4 hosts; slow host %s\n",
+           path, w.written, w.bytes, flood->syns,
+           hosts <= 1 ? ipv4_text(SPOOF_SERVER).s : "the /24", rate ? seconds : 0,
+           flood->syn_acks, rate ? SPOOF_MULTI_SOURCES : 0, ipv4_text(SPOOF_SLOW_HOST).s);
     bytes_free(&w.buffer);
     bytes_free(&w.frame);
     bytes_free(&w.spare_arena);
@@ -4235,28 +4254,32 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "--spoof-flood") == 0) {
         unsigned long seconds = SPOOF_DEFAULT_SECONDS, rate = SPOOF_DEFAULT_RATE, answered = 100;
+        unsigned long hosts = 1;
         char *end = NULL;
-        bool ok = argc >= 3 && argc <= 6;
+        bool ok = argc >= 3 && argc <= 7;
         if (ok && argc >= 4)
             ok = (seconds = strtoul(argv[3], &end, 10)) >= 1 && seconds <= 3600 && !*end;
         if (ok && argc >= 5)
             ok = (rate = strtoul(argv[4], &end, 10)) <= SPOOF_MAX_RATE && !*end;
-        if (ok && argc == 6)
+        if (ok && argc >= 6)
             ok = (answered = strtoul(argv[5], &end, 10)) <= 100 && !*end;
+        if (ok && argc == 7)
+            ok = (hosts = strtoul(argv[6], &end, 10)) >= 1 && hosts <= 254 && !*end;
         if (!ok) {
             fprintf(stderr,
                     "usage: %s --spoof-flood OUTFILE [SECONDS (1-3600) [RATE (0-%u) "
-                    "[ANSWERED (0-100 %%)]]]\n",
+                    "[ANSWERED (0-100 %%) [HOSTS (1-254)]]]]\n",
                     argv[0], SPOOF_MAX_RATE);
             return EXIT_FAILURE;
         }
-        write_spoof_flood_capture(argv[2], (uint32_t)seconds, (uint32_t)rate, (uint32_t)answered);
+        write_spoof_flood_capture(argv[2], (uint32_t)seconds, (uint32_t)rate, (uint32_t)answered,
+                                  (uint32_t)hosts);
         return EXIT_SUCCESS;
     }
     if (argc < 2 || argc > 3) {
         fprintf(stderr,
                 "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n"
-                "       %s --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED]]]\n",
+                "       %s --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]]\n",
                 argv[0], argv[0], argv[0]);
         return EXIT_FAILURE;
     }
