@@ -181,7 +181,8 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     for (size_t i = 0; i < calm.alert_count; i++)
         assert_string_equal(overwhelmed.alerts[i], calm.alerts[i]);
     assert_true(int_at(overwhelmed.stats, "stats.probes.pending_evicted") > RATE);
-    assert_int_equal(int_at(overwhelmed.stats, "stats.probes.retransmits"), 0);
+    assert_true(int_at(overwhelmed.stats, "stats.probes.retransmits") <
+                int_at(flood.stats, "stats.probes.retransmits"));
     /* The sender test is what keeps them quiet: off, spoofed addresses are flagged,
        each the one alert the flooded run held back. */
     print_message("with the sender test off, %zu spoofed sources flagged\n", control.others);
@@ -205,7 +206,7 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     assert_int_equal(int_at(st, "stats.probes.pending_evicted"), 0);
     assert_int_equal(int_at(st, "stats.detect.flood_seconds"), FLOOD_SECONDS);
     long long peak = int_at(st, "stats.detect.flood_peak_sources");
-    assert_true(peak >= RATE && peak < RATE + 100);
+    assert_true(peak >= RATE && peak <= RATE + 4 * MULTI_HIT_SOURCES); /* and theirs */
     /* Every newcomer at the victim but the 999 before the flood was seen, and the
        multi-hit sources' own SYNs there. */
     long long skipped = int_at(st, "stats.detect.flood_skipped");
