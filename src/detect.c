@@ -164,6 +164,14 @@ static uint32_t evidence_score(const void *record, const void *ctx)
     return score > UINT32_MAX ? UINT32_MAX : (uint32_t)score;
 }
 
+/* Newcomers shaped like a flood's SYNs go first from a full probation table (sender.h). */
+static uint32_t newcomer_score(const void *record, const void *ctx)
+{
+    const struct ww_detector *d = ctx;
+    const struct newcomer *n = record;
+    return !ww_flood_shaped(&d->flood, n->stack, d->clock_ns);
+}
+
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
                                     const struct ww_hash_key *key, ww_alert_sink sink,
                                     void *sink_ctx)
@@ -191,6 +199,7 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
         return NULL;
     }
     ww_table_set_eviction(d->table, evidence_score, d, EVICTION_SAMPLE);
+    ww_table_set_eviction(d->probation, newcomer_score, d, EVICTION_SAMPLE);
     return d;
 }
 

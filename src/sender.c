@@ -17,6 +17,12 @@
  * first contact there (its record starts at its second target): a scanner
  * loses one probe if its first one hits the flooded server.
  *
+ * The same vote over the newcomers' stack class finds the flood's shape.
+ * It only orders evictions from a full probation table (the flood-shaped
+ * among the 8 oldest go first); nobody is refused for a shape, so a real
+ * scanner whose SYNs look like the flood tool's (masscan's and hping3's are
+ * both bare) is no worse off than without it: it churns with the flood.
+ *
  * The sender test reads what a spoofing tool does not leave. A
  * retransmission is the strongest sign: a kernel resends an unanswered SYN
  * (Windows after 3 s, Linux after 1 s) with the same ports and sequence
@@ -33,6 +39,8 @@
  * same address, or a tool randomizing TTLs, give it several.
  */
 #include "wormwatch/sender.h"
+
+#include "wormwatch/verdict.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -54,6 +62,18 @@ static void vote(struct ww_flood_watch *w, uint32_t target, uint16_t port)
     }
 }
 
+static void vote_stack(struct ww_flood_watch *w, uint8_t stack)
+{
+    if (w->stack_votes == 0) {
+        w->stack_candidate = stack;
+        w->stack_votes = 1;
+    } else if (w->stack_candidate == stack) {
+        w->stack_votes++;
+    } else {
+        w->stack_votes--;
+    }
+}
+
 bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe)
 {
     if (w->threshold == 0)
@@ -61,10 +81,12 @@ bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe)
     uint64_t second = probe->ts_ns / NS_PER_SEC;
     if (second > w->second) { /* a time that steps back counts in the current second */
         w->second = second;
-        w->newcomers = w->votes = 0;
+        w->newcomers = w->votes = w->stack_votes = 0;
     }
     w->newcomers++;
     vote(w, probe->dst, probe->dport);
+    vote_stack(w, probe->proto == WW_IPPROTO_TCP ? (uint8_t)ww_stack_of(&probe->shape)
+                                                 : (uint8_t)WW_STACK_UNKNOWN);
     if (w->newcomers > w->stats->peak_sources)
         w->stats->peak_sources = w->newcomers;
     if (w->newcomers >= w->threshold) {
@@ -74,6 +96,10 @@ bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe)
             w->victim = w->candidate;
             w->victim_port = w->candidate_port;
             w->has_victim = true;
+        }
+        if (2ULL * w->stack_votes >= w->newcomers) {
+            w->flood_stack = w->stack_candidate;
+            w->has_flood_stack = true;
         }
     }
     bool skip = ww_flood_on(w, probe->ts_ns) && w->has_victim && probe->dst == w->victim &&
@@ -85,6 +111,11 @@ bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe)
 bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns)
 {
     return w->on_until != 0 && ts_ns / NS_PER_SEC <= w->on_until;
+}
+
+bool ww_flood_shaped(const struct ww_flood_watch *w, uint8_t stack, uint64_t now_ns)
+{
+    return w->has_flood_stack && stack == w->flood_stack && ww_flood_on(w, now_ns);
 }
 
 /* Whether (dst, sport) is among the newest attempts; remembered if not. */

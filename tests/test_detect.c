@@ -1198,6 +1198,33 @@ static void test_flood_failures_flag_a_silent_scanner(void **state)
     assert_int_equal(alerts[1].targets, 6);
 }
 
+/* A flood with no victim fills the probation table; its newcomers' shape (bare SYNs)
+   goes first, so a Windows host's first contact outlives thousands of them. */
+static void test_flood_shaped_newcomers_go_first(void **state)
+{
+    (void)state;
+    start_with_memory(BASE_RULES, 64 * 1024);
+    struct ww_probe windows = probe_from(SCANNER, TARGET(7), 445, AT_MS(500));
+    windows.shape = (struct ww_syn_shape){.ttl = 117, .df = true, .window = 65535, .mss = 1460,
+                                          .option_count = 4,
+                                          .option_kinds = {WW_TCPOPT_MSS, WW_TCPOPT_NOP,
+                                                           WW_TCPOPT_NOP, WW_TCPOPT_SACK_PERM}};
+    for (uint32_t i = 0; i < 3000; i++) {
+        if (i == 1500) {
+            attempt(&windows);
+            outcome(&windows, WW_OUTCOME_UNANSWERED, windows.ts_ns);
+        }
+        struct ww_probe p = probe_from(IP4(100, 64, 0, 0) + i, TARGET(1 + i % 200), 445,
+                                       AT_MS(i / 3));
+        p.shape = (struct ww_syn_shape){.ttl = 52, .window = 512};
+        attempt(&p);
+    }
+    assert_int_equal(stats()->flood.skipped, 0);
+    assert_true(ww_detector_probation_stats(det)->evictions > 2000);
+    failed_smb(TARGET(8), AT_S(2)); /* its second target: still remembered, promoted */
+    assert_int_equal(stats()->promotions, 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 /* --- ARP misses -------------------------------------------------------------------------- */
@@ -1300,6 +1327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_one_syn_sources_stay_on_probation),
         T(test_flood_victim_takes_no_probation_slot),
+        T(test_flood_shaped_newcomers_go_first),
         T(test_flood_holds_alerts_without_a_sender),
         T(test_flood_failures_flag_a_silent_scanner),
         T(test_promotion_replays_first_contact),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "wormwatch/sender.h"
+#include "wormwatch/verdict.h"
 
 #define NS_PER_MS 1000000ULL
 #define NS_PER_SEC 1000000000ULL
@@ -235,6 +236,26 @@ static void test_sender_repeated_attempt_is_a_retransmission(void **state)
     assert_int_equal(s.retransmitted, 1);
 }
 
+/* The newcomers' stack class is voted on like their target: a flood of bare SYNs
+   (masscan, hping3) makes that class the flood's; another class is not. */
+static void test_flood_shape_is_the_majority_class(void **state)
+{
+    (void)state;
+    struct ww_flood_stats st = {0};
+    struct ww_flood_watch w;
+    ww_flood_init(&w, 100, &st);
+    for (uint32_t i = 0; i < 200; i++) { /* sprayed: no victim */
+        struct ww_probe p = syn(0x01000000u + i, VICTIM + i % 50, AT_MS(i), 52);
+        p.shape.window = 512; /* no options: the scan-tool class */
+        ww_flood_newcomer(&w, &p);
+    }
+    assert_int_equal(st.skipped, 0);
+    assert_true(ww_flood_shaped(&w, WW_STACK_SCAN_TOOL, AT_MS(300)));
+    assert_false(ww_flood_shaped(&w, WW_STACK_WINDOWS_XP, AT_MS(300)));
+    assert_false(ww_flood_shaped(&w, WW_STACK_SCAN_TOOL,
+                                 AT_MS((WW_FLOOD_HOLD_SECONDS + 1) * 1000)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_flood_on_at_threshold_and_victim_skipped),
         cmocka_unit_test(test_spread_flood_has_no_victim),
         cmocka_unit_test(test_victim_needs_a_clear_majority),
+        cmocka_unit_test(test_flood_shape_is_the_majority_class),
         cmocka_unit_test(test_threshold_zero_disables),
         cmocka_unit_test(test_time_stepping_back_counts_in_current_second),
         cmocka_unit_test(test_sender_outside_a_flood_is_vouched),

@@ -15,7 +15,8 @@
  * newcomers take no probation slot (no probation eviction), every spoofed
  * address that hit several hosts got a record and its alerts were held.
  * The flood again with the server overwhelmed (it answers none: the probe
- * tracker's pending table overflows) must flag the same.
+ * tracker's pending table overflows), and sprayed over the whole /24 (no
+ * victim: the probation table churns), must flag the same.
  * A run with the sender test off (flood_failures = 1) shows the case has
  * teeth: spoofed addresses are flagged there, one per alert held here.
  * FLOOD_SECONDS is shorter in the sanitizer build (CMake sets it).
@@ -81,12 +82,13 @@ static long run_program(char *const argv[])
     return usage.ru_maxrss;
 }
 
-static void generate(const char *capture, const char *rate, const char *answered)
+static void generate(const char *capture, const char *rate, const char *answered,
+                     const char *hosts)
 {
     char seconds[16];
     snprintf(seconds, sizeof seconds, "%d", FLOOD_SECONDS);
     char *gen[] = {WW_WWGEN, "--spoof-flood", (char *)capture, seconds, (char *)rate,
-                   (char *)answered, NULL};
+                   (char *)answered, (char *)hosts, NULL};
     run_program(gen);
 }
 
@@ -145,15 +147,17 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     snprintf(capture, sizeof capture, "%s/spoof.pcap", dir);
     snprintf(rules, sizeof rules, "%s/control.rules", dir);
     snprintf(rate, sizeof rate, "%d", RATE);
-    struct run calm = {0}, flood = {0}, control = {0}, overwhelmed = {0};
-    generate(capture, "0", "100");
+    struct run calm = {0}, flood = {0}, control = {0}, overwhelmed = {0}, sprayed = {0};
+    generate(capture, "0", "100", "1");
     sense(dir, capture, NULL, &calm);
-    generate(capture, rate, "100");
+    generate(capture, rate, "100", "1");
     sense(dir, capture, NULL, &flood);
     write_control_rules(rules);
     sense(dir, capture, rules, &control);
-    generate(capture, rate, "0");
+    generate(capture, rate, "0", "1");
     sense(dir, capture, NULL, &overwhelmed);
+    generate(capture, rate, "100", "254");
+    sense(dir, capture, NULL, &sprayed);
     unlink(capture);
     unlink(rules);
     rmdir(dir);
@@ -183,6 +187,16 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     assert_true(int_at(overwhelmed.stats, "stats.probes.pending_evicted") > RATE);
     assert_true(int_at(overwhelmed.stats, "stats.probes.retransmits") <
                 int_at(flood.stats, "stats.probes.retransmits"));
+    /* The flood sprayed over the /24: no victim, the probation table is full and
+       churns, but the flood tool's bare SYNs are turned out first, the slow host's
+       Windows SYN is kept: the same alerts again. */
+    assert_int_equal(sprayed.others, 0);
+    assert_int_equal(sprayed.alert_count, calm.alert_count);
+    for (size_t i = 0; i < calm.alert_count; i++)
+        assert_string_equal(sprayed.alerts[i], calm.alerts[i]);
+    assert_int_equal(int_at(sprayed.stats, "stats.detect.flood_skipped"), 0);
+    assert_true(int_at(sprayed.stats, "stats.table.probation.evictions") >
+                (long long)RATE * FLOOD_SECONDS / 2);
     /* The sender test is what keeps them quiet: off, spoofed addresses are flagged,
        each the one alert the flooded run held back. */
     print_message("with the sender test off, %zu spoofed sources flagged\n", control.others);
@@ -220,6 +234,7 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     json_decref(flood.stats);
     json_decref(control.stats);
     json_decref(overwhelmed.stats);
+    json_decref(sprayed.stats);
 }
 
 int main(void)

@@ -12,6 +12,10 @@
  *   sources go to one (target, port), the flood's victim, a newcomer there is
  *   not given a probation slot: the flood cannot churn the probation table,
  *   so a slow scanner's first contact is still there when its second comes.
+ *   A flood with no victim (sprayed over many hosts) still fills the
+ *   probation table, but one tool's SYNs share one stack class (verdict.h):
+ *   if most new sources have one, a full table turns out newcomers of that
+ *   class first, so a worm's first contact, in a Windows SYN, outlives them.
  *
  * - The sender record (one per source record) holds what only a real stack
  *   leaves: a SYN retransmitted when it went unanswered (a kernel's timer;
@@ -54,6 +58,10 @@ struct ww_flood_watch {
     uint32_t victim;          /* the (target, port) most new sources go to, while on */
     uint16_t victim_port;
     bool has_victim;
+    uint8_t stack_candidate;  /* majority vote over their SYNs' stack class */
+    uint32_t stack_votes;
+    uint8_t flood_stack;      /* the class most new sources' SYNs have, while on */
+    bool has_flood_stack;
     struct ww_flood_stats *stats; /* the owner's, counted into */
 };
 
@@ -62,6 +70,9 @@ void ww_flood_init(struct ww_flood_watch *w, uint32_t threshold, struct ww_flood
    should not be remembered. */
 bool ww_flood_newcomer(struct ww_flood_watch *w, const struct ww_probe *probe);
 bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns);
+/* Whether a newcomer whose SYN has stack class `stack` (enum ww_stack) looks like
+   the flood's, at `now_ns`: the first to go from a full probation table. */
+bool ww_flood_shaped(const struct ww_flood_watch *w, uint8_t stack, uint64_t now_ns);
 
 #define WW_SENDER_RECENT 4 /* newest attempts remembered: a Windows retry comes 3 s later */
 
