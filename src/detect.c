@@ -121,6 +121,7 @@ struct newcomer {
 
 #define NEWCOMER_WAITING 0
 #define EVICTION_SAMPLE 8
+#define FLOOD_EVICTION_SAMPLE 4 /* newcomers read per eviction while a flood's shape is known */
 
 struct ww_detector {
     const struct ww_ruleset *rules;
@@ -199,7 +200,7 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
         return NULL;
     }
     ww_table_set_eviction(d->table, evidence_score, d, EVICTION_SAMPLE);
-    ww_table_set_eviction(d->probation, newcomer_score, d, EVICTION_SAMPLE);
+    ww_table_set_eviction(d->probation, newcomer_score, d, 1);
     return d;
 }
 
@@ -687,6 +688,10 @@ static void replay_first_contact(struct ww_detector *d, void *record, uint32_t s
 static void remember_newcomer(struct ww_detector *d, const struct ww_probe *probe, uint32_t hash)
 {
     bool created;
+    /* Each newcomer sampled for eviction is a memory read: only while a flood's
+       shape is known is there a better one to turn out than the oldest. */
+    ww_table_set_eviction(d->probation, newcomer_score, d,
+                          ww_flood_shape_known(&d->flood, d->clock_ns) ? FLOOD_EVICTION_SAMPLE : 1);
     struct newcomer *n = ww_table_upsert(d->probation, probe->src, hash, d->clock_ns, &created);
     *n = (struct newcomer){.ts_ns = probe->ts_ns, .target = probe->dst, .sport = probe->sport,
                            .dport = probe->dport, .proto = probe->proto,

@@ -19,7 +19,7 @@
  *
  * The same vote over the newcomers' stack class finds the flood's shape.
  * It only orders evictions from a full probation table (the flood-shaped
- * among the 8 oldest go first); nobody is refused for a shape, so a real
+ * among the 4 oldest go first); nobody is refused for a shape, so a real
  * scanner whose SYNs look like the flood tool's (masscan's and hping3's are
  * both bare) is no worse off than without it: it churns with the flood.
  *
@@ -113,9 +113,14 @@ bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns)
     return w->on_until != 0 && ts_ns / NS_PER_SEC <= w->on_until;
 }
 
+bool ww_flood_shape_known(const struct ww_flood_watch *w, uint64_t now_ns)
+{
+    return w->has_flood_stack && ww_flood_on(w, now_ns);
+}
+
 bool ww_flood_shaped(const struct ww_flood_watch *w, uint8_t stack, uint64_t now_ns)
 {
-    return w->has_flood_stack && stack == w->flood_stack && ww_flood_on(w, now_ns);
+    return stack == w->flood_stack && ww_flood_shape_known(w, now_ns);
 }
 
 /* Whether (dst, sport) is among the newest attempts; remembered if not. */

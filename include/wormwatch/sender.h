@@ -73,6 +73,7 @@ bool ww_flood_on(const struct ww_flood_watch *w, uint64_t ts_ns);
 /* Whether a newcomer whose SYN has stack class `stack` (enum ww_stack) looks like
    the flood's, at `now_ns`: the first to go from a full probation table. */
 bool ww_flood_shaped(const struct ww_flood_watch *w, uint8_t stack, uint64_t now_ns);
+bool ww_flood_shape_known(const struct ww_flood_watch *w, uint64_t now_ns);
 
 #define WW_SENDER_RECENT 4 /* newest attempts remembered: a Windows retry comes 3 s later */
 
