@@ -26,7 +26,11 @@
  * one server is promoted too, at the cost of a record. A flood of spoofed
  * sources, one SYN each, churns the probation table and never touches the
  * records of real scanners; when the record table itself is full, the
- * least-evidenced of its 8 oldest records goes.
+ * least-evidenced of its 8 oldest records goes. A flood aimed at one
+ * server does not even churn it: its newcomers there are not kept (the
+ * flood watch, sender.h). Each record also holds a sender block (its SYNs'
+ * TTL, whether it retransmitted), and during a flood a TCP rule's alert
+ * waits for that sign of one real sender, or for flood_failures failures.
  *
  * A sequential rule's state is its random walk (walk.h). Which attempt is
  * a first contact, and what a second port of the same host says, comes from
@@ -40,6 +44,7 @@
 #include <string.h>
 
 #include "wormwatch/hash.h"
+#include "wormwatch/sender.h"
 #include "wormwatch/walk.h"
 
 #define NS_PER_MS 1000000ULL
@@ -83,10 +88,13 @@ struct newcomer {
 
 #define NEWCOMER_WAITING 0
 #define EVICTION_SAMPLE 8
+#define FLOOD_EVICTION_SAMPLE 4 /* newcomers read per eviction while a flood's shape is known */
 
 struct ww_detector {
     const struct ww_ruleset *rules;
     size_t block_offset[WW_MAX_RULES]; /* where each rule's block starts in a record */
+    size_t sender_offset;              /* where the sender record starts (sender.h) */
+    struct ww_flood_watch flood;       /* new sources a second, and the flood's victim */
     struct ww_table *table;            /* sources seen at two targets or more */
     struct ww_table *probation;        /* sources seen at one target */
     struct ww_hash_key key;            /* keys both tables and the evidence sketches */
@@ -125,6 +133,14 @@ static uint32_t evidence_score(const void *record, const void *ctx)
     return score > UINT32_MAX ? UINT32_MAX : (uint32_t)score;
 }
 
+/* Newcomers shaped like a flood's SYNs go first from a full probation table (sender.h). */
+static uint32_t newcomer_score(const void *record, const void *ctx)
+{
+    const struct ww_detector *d = ctx;
+    const struct newcomer *n = record;
+    return !ww_flood_shaped(&d->flood, n->stack, d->clock_ns);
+}
+
 struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t table_memory,
                                     const struct ww_hash_key *key, ww_alert_sink sink,
                                     void *sink_ctx)
@@ -137,6 +153,9 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
     d->sink = sink;
     d->sink_ctx = sink_ctx;
     size_t record = round8(sizeof(struct ww_evidence)) + round8(sizeof(struct ww_contacts));
+    d->sender_offset = record;
+    record += round8(sizeof(struct ww_sender));
+    ww_flood_init(&d->flood, rules->flood_sources, &d->stats.flood);
     for (size_t i = 0; i < rules->rule_count; i++) {
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
@@ -149,6 +168,7 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
         return NULL;
     }
     ww_table_set_eviction(d->table, evidence_score, d, EVICTION_SAMPLE);
+    ww_table_set_eviction(d->probation, newcomer_score, d, 1);
     return d;
 }
 
@@ -192,6 +212,25 @@ const struct ww_table_stats *ww_detector_probation_stats(const struct ww_detecto
 static struct ww_evidence *evidence_of(void *record)
 {
     return record;
+}
+
+static struct ww_sender *sender_of(const struct ww_detector *d, void *record)
+{
+    return (struct ww_sender *)(void *)((uint8_t *)record + d->sender_offset);
+}
+
+/*
+ * During a flood, an alert of a TCP rule needs a sign of one real sender
+ * (sender.h); held otherwise, until the next failure judges again.
+ */
+static bool sender_vouched(struct ww_detector *d, void *record, const struct ww_rule *r,
+                           uint32_t failures)
+{
+    if (r->proto != WW_IPPROTO_TCP ||
+        ww_sender_vouched(sender_of(d, record), failures, d->rules->flood_failures))
+        return true;
+    d->stats.flood.held++;
+    return false;
 }
 
 static struct rule_state *block_of(const struct ww_detector *d, void *record, size_t rule)
@@ -349,7 +388,8 @@ static void count_rule(struct ww_detector *d, void *record, struct rule_state *s
     struct count_state *c = count_of(s);
     count_target(c, r, probe->dst, decided_ns);
     uint32_t count = targets_in_window(c, r, decided_ns);
-    if (count < r->threshold || !failed_enough(s, r) || !may_alert(d, s, r, probe->ts_ns))
+    if (count < r->threshold || !failed_enough(s, r) || !sender_vouched(d, record, r, count) ||
+        !may_alert(d, s, r, probe->ts_ns))
         return;
     struct ww_alert a;
     fill_alert(d, record, s, r, probe, &a);
@@ -386,7 +426,8 @@ static void walk_tipped(void *ctx, const struct ww_walk *w, const struct ww_walk
 {
     struct tip_ctx *t = ctx;
     struct ww_probe probe = contact_probe(t->like, tipping);
-    if (!may_alert(t->d, t->s, t->r, probe.ts_ns))
+    if (!sender_vouched(t->d, t->record, t->r, w->failed_contacts) ||
+        !may_alert(t->d, t->s, t->r, probe.ts_ns))
         return;
     struct ww_alert a;
     fill_alert(t->d, t->record, t->s, t->r, &probe, &a);
@@ -595,6 +636,10 @@ static void replay_first_contact(struct ww_detector *d, void *record, uint32_t s
 static void remember_newcomer(struct ww_detector *d, const struct ww_probe *probe, uint32_t hash)
 {
     bool created;
+    /* Each newcomer sampled for eviction is a memory read: only while a flood's
+       shape is known is there a better one to turn out than the oldest. */
+    ww_table_set_eviction(d->probation, newcomer_score, d,
+                          ww_flood_shape_known(&d->flood, d->clock_ns) ? FLOOD_EVICTION_SAMPLE : 1);
     struct newcomer *n = ww_table_upsert(d->probation, probe->src, hash, d->clock_ns, &created);
     *n = (struct newcomer){.ts_ns = probe->ts_ns, .target = probe->dst, .sport = probe->sport,
                            .dport = probe->dport, .proto = probe->proto,
@@ -634,6 +679,8 @@ static void *promote(struct ww_detector *d, uint32_t src, uint32_t hash, const s
     bool created;
     void *record = ww_table_upsert(d->table, src, hash, d->clock_ns, &created);
     d->stats.promotions++;
+    if (first.proto == WW_IPPROTO_TCP)
+        ww_sender_remember(sender_of(d, record), first.target, first.sport);
     replay_first_contact(d, record, src, &first);
     return record;
 }
@@ -647,7 +694,7 @@ static void *admit(struct ww_detector *d, const struct ww_probe_event *ev, uint3
     const struct ww_probe *probe = &ev->probe;
     struct newcomer *n = ww_table_find(d->probation, probe->src, hash);
     if (!n) {
-        if (ev->kind == WW_PROBE_ATTEMPT)
+        if (ev->kind == WW_PROBE_ATTEMPT && !ww_flood_newcomer(&d->flood, probe))
             remember_newcomer(d, probe, hash);
         return NULL; /* else: an outcome for a newcomer already forgotten */
     }
@@ -688,5 +735,9 @@ void ww_detector_event(struct ww_detector *d, const struct ww_probe_event *ev)
     void *record = ww_table_touch(d->table, probe->src, hash, d->clock_ns);
     if (!record && !(record = admit(d, ev, hash)))
         return;
+    if (ev->kind == WW_PROBE_ATTEMPT)
+        ww_sender_attempt(sender_of(d, record), probe, ww_flood_on(&d->flood, probe->ts_ns));
+    else
+        ww_sender_result(sender_of(d, record), ev);
     judge_event(d, record, ev);
 }

@@ -245,6 +245,9 @@ static bool parse_duration_key(struct parser *p, const char *key, const char *va
     return true;
 }
 
+static bool parse_count_key(struct parser *p, const char *key, const char *value, uint64_t min,
+                            uint64_t max, uint32_t *out);
+
 static bool global_key(struct parser *p, const char *key, char *value)
 {
     struct ww_ruleset *s = p->set;
@@ -267,6 +270,10 @@ static bool global_key(struct parser *p, const char *key, char *value)
             return fail(p, "max_memory: '%s' is below the 1M minimum", value);
         return true;
     }
+    if (!strcmp(key, "flood_sources"))
+        return parse_count_key(p, key, value, 0, 100000000, &s->flood_sources);
+    if (!strcmp(key, "flood_failures"))
+        return parse_count_key(p, key, value, 1, 1000, &s->flood_failures);
     return fail(p, "unknown key '%s' in [global]", key);
 }
 
@@ -646,6 +653,8 @@ static void ruleset_defaults(struct ww_ruleset *s)
     s->attempt_timeout_ns = 5 * NS_PER_SEC;
     s->idle_timeout_ns = 3600 * NS_PER_SEC;
     s->max_memory = 64ULL * 1024 * 1024;
+    s->flood_sources = 1000;
+    s->flood_failures = 8;
     ww_verdict_config_defaults(&s->conficker);
     s->payload = (struct ww_payload_rules){
         .p2p = true, .p2p_min_targets = 3, .p2p_window = 64, .p2p_min_verified_targets = 2,

@@ -589,7 +589,9 @@ static void test_idle_source_forgotten(void **state)
 
 /* --- probation: sources seen at one target only ---------------------------------------- */
 
-/* A flood of spoofed sources, one SYN each: no record for any, the probation table bounded. */
+/* A flood of spoofed sources, one SYN each: no record for any, the probation table bounded.
+   The flood is spread over 250 targets, so it has no victim whose newcomers are skipped
+   (sender.h): every one takes its turn on probation. */
 static void test_one_syn_sources_stay_on_probation(void **state)
 {
     (void)state;
@@ -597,7 +599,9 @@ static void test_one_syn_sources_stay_on_probation(void **state)
     uint32_t capacity = ww_detector_probation_stats(det)->capacity;
     assert_true(capacity > 10 && capacity < 1000);
     for (uint32_t i = 0; i < 5 * capacity; i++)
-        probe_with(IP4(100, 64, 0, 0) + i, TARGET(1), 445, AT_MS(i), WW_OUTCOME_UNANSWERED);
+        probe_with(IP4(100, 64, 0, 0) + i, TARGET(1 + i % 250), 445, AT_MS(i),
+                   WW_OUTCOME_UNANSWERED);
+    assert_int_equal(stats()->flood.skipped, 0);
     assert_int_equal(ww_detector_table_stats(det)->entries, 0);
     assert_int_equal(ww_detector_table_stats(det)->inserts, 0);
     assert_int_equal(ww_detector_probation_stats(det)->entries, capacity);
@@ -1139,6 +1143,115 @@ static void test_alert_carries_conficker_verdict(void **state)
     assert_true(fabs(alerts[3].verdict.score - (8 * CLEAN_OCTET_BITS - 10.0)) < 1e-4);
 }
 
+/* --- spoofed floods (sender.h) ------------------------------------------------------------ */
+
+/* 1000 spoofed newcomers in a second at TARGET(1), from `first` on. */
+static void spoofed_flood_second(uint32_t first, uint64_t second)
+{
+    for (uint32_t i = 0; i < 1000; i++)
+        probe_with(IP4(100, 64, 0, 0) + first + i, TARGET(1), 445, AT_S(second) + i * NS_PER_MS,
+                   WW_OUTCOME_ACCEPTED);
+}
+
+/* Failures at TARGET(2..) by `src`, each SYN retransmitted `retransmits` times. */
+static void fail_at(uint32_t src, unsigned targets, uint64_t from, uint8_t retransmits)
+{
+    for (unsigned i = 0; i < targets; i++) {
+        struct ww_probe p = probe_from(src, TARGET(2 + i), 445, from + i * NS_PER_MS);
+        p.shape.ttl = 52;
+        attempt(&p);
+        p.retransmits = retransmits;
+        outcome(&p, WW_OUTCOME_UNANSWERED, p.ts_ns + 5 * NS_PER_SEC);
+    }
+}
+
+/* The flood's victim takes no probation slot: a slow scanner's first contact survives it. */
+static void test_flood_victim_takes_no_probation_slot(void **state)
+{
+    (void)state;
+    start_with_memory(BASE_RULES, 64 * 1024);
+    uint32_t capacity = ww_detector_probation_stats(det)->capacity;
+    spoofed_flood_second(0, 0);
+    failed_smb(TARGET(7), AT_S(1));
+    spoofed_flood_second(1000, 1);
+    spoofed_flood_second(2000, 2);
+    assert_int_equal(stats()->flood.seconds, 3);
+    assert_int_equal(stats()->flood.peak_sources, 1001);
+    assert_int_equal(stats()->flood.skipped, 3000 - 999);
+    assert_int_equal(stats()->newcomers, 999 + 1);
+    assert_true(ww_detector_probation_stats(det)->evictions == 999 + 1 - capacity);
+    failed_smb(TARGET(8), AT_S(3)); /* the scanner's second target: promoted */
+    assert_int_equal(stats()->promotions, 1);
+}
+
+/* During a flood, failures at three targets with no retransmission are held; with one,
+   or after the flood, they alert. */
+static void test_flood_holds_alerts_without_a_sender(void **state)
+{
+    (void)state;
+    start(BASE_RULES);
+    spoofed_flood_second(0, 0);
+    uint32_t spoofed = IP4(100, 65, 0, 1), real = IP4(100, 65, 0, 2), later = IP4(100, 65, 0, 3);
+    fail_at(spoofed, 3, AT_S(1), 0);
+    assert_alert_count(0);
+    assert_int_equal(stats()->flood.held, 1);
+    fail_at(real, 3, AT_S(1), 1);
+    assert_alert_count(1);
+    assert_int_equal(alerts[0].probe.src, real);
+    /* the flood over (no new source for the hold), the same failures alert */
+    fail_at(later, 3, AT_S(2 + WW_FLOOD_HOLD_SECONDS), 0);
+    assert_alert_count(2);
+    assert_int_equal(alerts[1].probe.src, later);
+    assert_int_equal(stats()->flood.held, 1);
+}
+
+/* Enough failures vouch for a source without any other sign (flood_failures): the walk's
+   failed first contacts, or a count rule's own threshold when it is at least that. */
+static void test_flood_failures_flag_a_silent_scanner(void **state)
+{
+    (void)state;
+    start("[global]\nflood_failures = 6\n"
+          "[rule 1000004]\nname = smb walk\ntype = sequential\nproto = tcp\nport = 445\n"
+          "theta0 = 0.8\ntheta1 = 0.2\ndetection = 0.99\nfalse_alarm = 0.01\nsuppress = 1h\n"
+          "[rule 1000001]\nname = smb fan-out\nproto = tcp\nport = 445\ncount = failed\n"
+          "threshold = 6\nwindow = 60s\nsuppress = 10m\n");
+    spoofed_flood_second(0, 0);
+    fail_at(SCANNER, 5, AT_S(1), 0);
+    assert_alert_count(0);
+    assert_int_equal(stats()->flood.held, 2); /* the walk tipped at 4 and 5 */
+    fail_at(SCANNER, 6, AT_S(2), 0); /* the same five again, and a sixth */
+    assert_alert_count(2);
+    assert_int_equal(alerts[0].walk_failures, 6);
+    assert_int_equal(alerts[1].targets, 6);
+}
+
+/* A flood with no victim fills the probation table; its newcomers' shape (bare SYNs)
+   goes first, so a Windows host's first contact outlives thousands of them. */
+static void test_flood_shaped_newcomers_go_first(void **state)
+{
+    (void)state;
+    start_with_memory(BASE_RULES, 64 * 1024);
+    struct ww_probe windows = probe_from(SCANNER, TARGET(7), 445, AT_MS(500));
+    windows.shape = (struct ww_syn_shape){.ttl = 117, .df = true, .window = 65535, .mss = 1460,
+                                          .option_count = 4,
+                                          .option_kinds = {WW_TCPOPT_MSS, WW_TCPOPT_NOP,
+                                                           WW_TCPOPT_NOP, WW_TCPOPT_SACK_PERM}};
+    for (uint32_t i = 0; i < 3000; i++) {
+        if (i == 1500) {
+            attempt(&windows);
+            outcome(&windows, WW_OUTCOME_UNANSWERED, windows.ts_ns);
+        }
+        struct ww_probe p = probe_from(IP4(100, 64, 0, 0) + i, TARGET(1 + i % 200), 445,
+                                       AT_MS(i / 3));
+        p.shape = (struct ww_syn_shape){.ttl = 52, .window = 512};
+        attempt(&p);
+    }
+    assert_int_equal(stats()->flood.skipped, 0);
+    assert_true(ww_detector_probation_stats(det)->evictions > 2000);
+    failed_smb(TARGET(8), AT_S(2)); /* its second target: still remembered, promoted */
+    assert_int_equal(stats()->promotions, 1);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 /* --- ARP misses -------------------------------------------------------------------------- */
@@ -1383,6 +1496,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_one_syn_sources_stay_on_probation),
+        T(test_flood_victim_takes_no_probation_slot),
+        T(test_flood_shaped_newcomers_go_first),
+        T(test_flood_holds_alerts_without_a_sender),
+        T(test_flood_failures_flag_a_silent_scanner),
         T(test_promotion_replays_first_contact),
         T(test_another_port_promotes),
         T(test_full_table_keeps_the_evidence),

@@ -372,7 +372,9 @@ static void test_stats_line(void **state)
                                    .expirations = 2};
     struct ww_detect_stats detect = {.events = 101, .ignored_sources = 4, .ignored_targets = 6,
                                      .alerts = 2, .suppressed = 5, .dark_contacts = 8,
-                                     .walks_benign = 9, .walks_forced = 11};
+                                     .walks_benign = 9, .walks_forced = 11,
+                                     .flood = {.seconds = 60, .peak_sources = 50029,
+                                               .skipped = 2999004, .held = 190}};
     struct ww_run_stats run = {.ts_ns = TS, .files = 2, .decode = &decode, .probe = &probe,
                                .pending = 3, .pending_capacity = 500, .hosts = &hosts,
                                .table = &table, .detect = &detect};
@@ -435,6 +437,10 @@ static void test_stats_line(void **state)
     assert_json_int(root, "stats.detect.dark_contacts", 8);
     assert_json_int(root, "stats.detect.walks_benign", 9);
     assert_json_int(root, "stats.detect.walks_forced", 11);
+    assert_json_int(root, "stats.detect.flood_seconds", 60);
+    assert_json_int(root, "stats.detect.flood_peak_sources", 50029);
+    assert_json_int(root, "stats.detect.flood_skipped", 2999004);
+    assert_json_int(root, "stats.detect.flood_held", 190);
     assert_json_int(root, "stats.alerts", 2);
     assert_json_int(root, "stats.output.events_written", 2);
     assert_json_int(root, "stats.output.events_lost", 1);

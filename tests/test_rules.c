@@ -150,6 +150,8 @@ static void test_default_rules(void **state)
     assert_int_equal(ruleset.attempt_timeout_ns, 5 * NS_PER_SEC);
     assert_int_equal(ruleset.idle_timeout_ns, 3600 * NS_PER_SEC);
     assert_int_equal(ruleset.max_memory, 64ULL << 20);
+    assert_int_equal(ruleset.flood_sources, 1000);
+    assert_int_equal(ruleset.flood_failures, 8);
 
     assert_int_equal(ruleset.conficker.target_mask, IP4(0, 128, 0, 128));
     assert_true(ruleset.conficker.likely_bits == 5.0);
@@ -167,6 +169,8 @@ static void test_every_key(void **state)
              "attempt_timeout = 1500ms\n"
              "idle_timeout = 2h\n"
              "max_memory = 8M\n"
+             "flood_sources = 0\n"
+             "flood_failures = 12\n"
              "\n"
              "   [rule 1000042]   \n"
              "name = TEST scan # not a comment\n"
@@ -192,6 +196,8 @@ static void test_every_key(void **state)
     assert_int_equal(ruleset.attempt_timeout_ns, 1500 * NS_PER_MS);
     assert_int_equal(ruleset.idle_timeout_ns, 7200 * NS_PER_SEC);
     assert_int_equal(ruleset.max_memory, 8ULL << 20);
+    assert_int_equal(ruleset.flood_sources, 0);
+    assert_int_equal(ruleset.flood_failures, 12);
 
     assert_int_equal(ruleset.rule_count, 1);
     const struct ww_rule *r = &ruleset.rule[0];
@@ -214,6 +220,8 @@ static void test_defaults_and_keys_before_sections(void **state)
     assert_int_equal(ruleset.attempt_timeout_ns, 2 * NS_PER_SEC);
     assert_int_equal(ruleset.idle_timeout_ns, 3600 * NS_PER_SEC);
     assert_int_equal(ruleset.max_memory, 64ULL << 20);
+    assert_int_equal(ruleset.flood_sources, 1000);
+    assert_int_equal(ruleset.flood_failures, 8);
     assert_int_equal(ruleset.home_nets.count, 0);
     assert_int_equal(ruleset.dark_nets.count, 0);
     assert_int_equal(ruleset.conficker.target_mask, IP4(0, 128, 0, 128));
@@ -456,6 +464,10 @@ static void test_error_bad_values(void **state)
     parse_fails("[rule 1000001]\ncount = some\n", "t.rules:2: ", "count must be");
     parse_fails("home_nets = 10.0.0.0/8, 10.0.0.1/8\n", "t.rules:1: ", "'10.0.0.1/8' is not");
     parse_fails("[global]\nmax_memory = 512K\n", "t.rules:2: ", "below the 1M minimum");
+    parse_fails("[global]\nflood_sources = many\n", "t.rules:2: ",
+                "flood_sources must be a whole number from 0 to 100000000, not 'many'");
+    parse_fails("[global]\nflood_failures = 0\n", "t.rules:2: ",
+                "flood_failures must be a whole number from 1 to 1000, not '0'");
 }
 
 static void test_error_line_without_equals(void **state)

@@ -23,6 +23,7 @@
 
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
+#include "wormwatch/sender.h"
 #include "wormwatch/table.h"
 #include "wormwatch/verdict.h"
 
@@ -66,6 +67,7 @@ struct ww_detect_stats {
     uint64_t walks_port_checks;   /* successes turned failures: the host's other port checked */
     uint64_t newcomers;        /* sources put on probation (first contact) */
     uint64_t promotions;       /* newcomers given a record (second target) */
+    struct ww_flood_stats flood; /* what floods of new sources cost (sender.h) */
 };
 
 struct ww_detector;

@@ -105,6 +105,8 @@ struct ww_ruleset {
     uint64_t attempt_timeout_ns;          /* no answer this long after the last SYN: unanswered */
     uint64_t idle_timeout_ns;             /* a source idle this long is forgotten */
     uint64_t max_memory;                  /* bytes for the source and attempt tables */
+    uint32_t flood_sources;               /* new sources a second that make a flood (0: never) */
+    uint32_t flood_failures;              /* failures that flag a source during one, unvouched */
 };
 
 /* rules/default.rules, compiled in (generated at build time). */

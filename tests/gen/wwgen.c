@@ -29,6 +29,7 @@
  *
  * Usage: wwgen OUTDIR [NAME]      (OUTDIR must exist)
  *        wwgen --bench OUTFILE PACKETS
+ *        wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]]  ("The spoofed flood")
  * Build: cc -std=c11 -Wall -Wextra -Werror -O2 -o wwgen tests/gen/wwgen.c
  */
 
@@ -4067,6 +4068,10 @@ struct bench_writer {
     uint64_t limit, written, bytes;
     size_t most_held; /* packets in memory at once, at most */
     nstime last_ts;
+    /* Frames written outside the trace (--spoof-flood): called with a time
+     * before which they must all be written, before each trace packet. */
+    void (*interleave)(struct bench_writer *w, nstime before, void *ctx);
+    void *interleave_ctx;
 };
 
 static void bench_scratch(struct bench_writer *w, size_t n)
@@ -4116,6 +4121,8 @@ static void bench_flush(struct trace *t, struct bench_writer *w, nstime until)
         if (p->ts >= until)
             break;
         nstime ts = p->ts - p->ts % t->tick;
+        if (w->interleave)
+            w->interleave(w, ts, w->interleave_ctx);
         if (w->written && ts <= w->last_ts)
             ts = w->last_ts + t->tick; /* strictly increasing timestamps */
         p->ts = w->last_ts = ts;
@@ -4128,6 +4135,8 @@ static void bench_flush(struct trace *t, struct bench_writer *w, nstime until)
         p->written = true;
         w->written++;
     }
+    if (w->interleave)
+        w->interleave(w, until, w->interleave_ctx);
     bench_write(w, &w->buffer);
 
     bench_scratch(w, n);
@@ -4226,6 +4235,286 @@ static void write_bench_capture(const char *path, uint64_t packets)
     trace_free(&t);
 }
 
+/* ================================================================== */
+/* The spoofed flood: wwgen --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]] */
+/* ================================================================== */
+
+/*
+ * An Internet-facing /24 (198.51.100.0/24 on the router's uplink, its hosts
+ * as in internet_24.pcap) whose SMB server .25 takes, for SECONDS (60) from
+ * 1 s on, RATE (50,000) SYNs a second to 445 from spoofed sources, as
+ * hping3 --rand-source sends them: one tool, so one shape (TTL 64 less the
+ * path, no DF, window 512, no options), a random source, port and sequence
+ * number each, never sent twice.  The server answers every one with a
+ * SYN-ACK (SYN cookies: once, no retransmission) that goes to an address
+ * where nobody answers; or, overwhelmed, only ANSWERED percent of them
+ * (100), dropping the rest unanswered. With HOSTS above 1 (the default) the
+ * flood sprays .1 to .HOSTS of the /24 instead, each host answering as it
+ * does (a SYN-ACK, a RST, or nothing where no host exists): a flood with no
+ * one victim.  Sources are drawn independently, so with millions
+ * of them some address is drawn twice (a collision, at the same server).
+ *
+ * Among them, SPOOF_MULTI_SOURCES spoofed addresses that each hit 3 or 4
+ * distinct hosts of the /24 at random moments of the flood (half of each),
+ * with the same tool's shape, so that an address looks like one consistent
+ * sender: mostly addresses where no host exists (no answer, or the router's
+ * host unreachable), closed hosts (RST), now and then an open one (a
+ * SYN-ACK, retransmitted by its Linux stack, unanswered).
+ *
+ * And through it all a slow Conficker-like host, SPOOF_SLOW_HOST (Windows
+ * XP, Conficker's targets .1-.127, a probe every 2-5 s from 3 s on).  It is
+ * told first, from the story's generator, and the flood draws from its own:
+ * with RATE 0 (no flood, no spoofed source) the slow host's packets are the
+ * same, so a test can compare when it is flagged with and without the flood.
+ *
+ * The flood's frames never enter the trace: they are made one at a time, in
+ * time order, and merged into each slice as bench_flush() writes it, so
+ * memory holds one slice of output whatever SECONDS and RATE.
+ */
+
+#define SPOOF_NETWORK IPV4(198, 51, 100, 0)
+#define SPOOF_SERVER (SPOOF_NETWORK | 25)
+#define SPOOF_ISP_ROUTER IPV4(203, 0, 113, 254)
+#define SPOOF_SLOW_HOST IPV4(77, 88, 99, 66)
+#define SPOOF_FLOOD_START SEC(1)
+#define SPOOF_DEFAULT_SECONDS 60u
+#define SPOOF_DEFAULT_RATE 50000u
+#define SPOOF_MAX_RATE 1000000u
+#define SPOOF_MULTI_SOURCES 400u
+#define SPOOF_TAIL SEC(20) /* after the flood: the last answers and timeouts */
+#define SPOOF_SEED 0x5B00F2009A0CULL
+#define SPOOF_FLOOD_SEED 0xF100D2009ULL
+#define SPOOF_ANSWERS 4096 /* SYN-ACKs in flight, a ring */
+
+/* hping3 and its kin: a hand-made SYN, no options, a random port, once. */
+static const struct tcp_stack SPOOF_TOOL = {
+    .ttl = 64, .dont_fragment = false, .window = 512,
+    .syn_options = SYN_OPTIONS_NONE, .client_ports = PORTS_RANDOM,
+    .syn_retries = 0, .retry_gaps = {0, 0}};
+
+/* The SYN-ACK of a server's Linux stack, retransmitted after 1 s and 2 s more. */
+static void spoof_unanswered_syn_ack(struct trace *t, nstime at, const struct tcp_flow *f)
+{
+    struct tcp_options options = syn_options(SYN_OPTIONS_LINUX, at);
+    nstime gaps[] = {0, SEC(1), SEC(2)};
+    for (size_t i = 0; i < COUNT_OF(gaps); i++) {
+        at += gaps[i];
+        send_on_flow(t, at, f, FROM_SERVER, TCP_SYN | TCP_ACK, f->server_isn, f->client_isn + 1,
+                     &options, NULL);
+    }
+}
+
+/* One SYN from a spoofed address, and what the target does with it. */
+static void spoofed_attempt(struct trace *t, nstime at, uint32_t spoofed, uint32_t target)
+{
+    struct tcp_attempt a = uplink_answer(t, spoofed, target, PORT_SMB);
+    struct tcp_flow flow = open_flow(t, &a);
+    uint32_t syn = send_syn(t, at, &flow);
+    switch (a.answer) {
+    case ANSWER_NONE: break;
+    case ANSWER_RST: refuse_with_reset(t, at, &flow); break;
+    case ANSWER_ICMP: refuse_with_icmp(t, at, &flow, syn, &a); break;
+    case ANSWER_SYN_ACK: spoof_unanswered_syn_ack(t, at + flow.rtt, &flow); break;
+    }
+}
+
+/* A spoofed source address: public, outside the /24, not the slow host. */
+static uint32_t spoofed_address(struct rng *r)
+{
+    for (;;) {
+        uint32_t ip = (uint32_t)(rng_next(r) >> 32);
+        if (is_public_unicast(ip) && (ip & 0xff) != 0xff && ip != SPOOF_SLOW_HOST)
+            return ip;
+    }
+}
+
+static void tell_spoofed_multi_hits(struct trace *t, nstime from, nstime until)
+{
+    for (unsigned i = 0; i < SPOOF_MULTI_SOURCES; i++) {
+        uint32_t spoofed = spoofed_address(&t->rng);
+        set_stack(t, spoofed, &SPOOF_TOOL);
+        unsigned hits = 3 + i % 2;
+        uint32_t targets[4];
+        for (unsigned h = 0; h < hits; h++) {
+            bool fresh;
+            do {
+                targets[h] = SPOOF_NETWORK | (uint32_t)(1 + rng_below(&t->rng, 254));
+                fresh = true;
+                for (unsigned k = 0; k < h; k++)
+                    fresh &= targets[k] != targets[h];
+            } while (!fresh);
+            spoofed_attempt(t, random_moment(t, from, until), spoofed, targets[h]);
+        }
+    }
+}
+
+struct spoof_flood {
+    struct rng rng;
+    nstime next_syn, start, end;
+    uint32_t rate, answered_percent; /* SYNs a second; the share the server answers */
+    uint8_t ttl;                 /* every SYN's: one tool, one path */
+    uint32_t hosts;              /* 1: the server only; else .1 to .HOSTS of the /24 */
+    struct flood_answer {
+        nstime at;
+        uint32_t client, server, seq;
+        uint16_t port;
+        uint8_t flags;
+    } answers[SPOOF_ANSWERS];
+    size_t head, count;
+    uint64_t syns, syn_acks;
+    struct bytes frame;
+    uint8_t isp_mac[6], router_mac[6];
+};
+
+/* The i-th SYN of the flood, evenly spread: RATE a second. */
+static nstime flood_syn_time(const struct spoof_flood *f, uint64_t i)
+{
+    return f->start + i * SEC(1) / f->rate;
+}
+
+/* A flood SYN from `client` to `server`, or the server's answer (SYN-ACK or RST). */
+static void flood_frame(struct bench_writer *w, const struct spoof_flood *f, nstime ts,
+                        uint8_t flags, uint32_t client, uint32_t server, uint16_t port,
+                        uint32_t seq, uint16_t ip_id)
+{
+    bool syn = flags == TCP_SYN, reset = (flags & TCP_RST) != 0;
+    struct bytes *out = &w->frame;
+    out->len = 0;
+    put_data(out, syn ? f->router_mac : f->isp_mac, 6);
+    put_data(out, syn ? f->isp_mac : f->router_mac, 6);
+    put_be16(out, ETHERTYPE_IPV4);
+    struct tcp_options options = syn || reset ? (struct tcp_options){.len = 0}
+                                              : syn_options(SYN_OPTIONS_LINUX, ts);
+    struct tcp_segment s = {
+        .src_port = syn ? port : PORT_SMB, .dst_port = syn ? PORT_SMB : port,
+        .seq = syn ? seq : reset ? 0 : seq * 2654435761u, .ack = syn ? 0 : seq + 1,
+        .flags = flags,
+        .window = syn ? SPOOF_TOOL.window : reset ? 0 : LINUX.window, .options = &options};
+    uint32_t src = syn ? client : server, dst = syn ? server : client;
+    struct bytes segment = {0};
+    put_tcp_segment(&segment, &s);
+    seal_transport(segment.data, segment.len, PROTO_TCP,
+                   pseudo_header_v4(src, dst, PROTO_TCP, segment.len));
+    struct ipv4_info ip = {.src = src, .dst = dst, .protocol = PROTO_TCP,
+                           .ttl = syn ? f->ttl : (uint8_t)(LINUX.ttl - 1),
+                           .dont_fragment = !syn, .id = ip_id};
+    put_ipv4_header(out, &ip, segment.len);
+    put_data(out, segment.data, segment.len);
+    bytes_free(&segment);
+    nstime at = ts;
+    if (w->written && at <= w->last_ts)
+        at = w->last_ts + USEC(1);
+    w->last_ts = at;
+    put_capture_record(&w->buffer, FORMAT_PCAP_USEC, at, out->data, (uint32_t)out->len,
+                       (uint32_t)out->len);
+    w->written++;
+}
+
+/* Writes the flood's frames before `before`: SYNs, and the targets' answers. */
+static void flood_until(struct bench_writer *w, nstime before, void *ctx)
+{
+    struct spoof_flood *f = ctx;
+    for (;;) {
+        bool answer_due = f->count > 0 && f->answers[f->head].at < before &&
+                          (f->next_syn >= f->end || f->answers[f->head].at <= f->next_syn ||
+                           f->next_syn >= before);
+        if (answer_due) {
+            const struct flood_answer *a = &f->answers[f->head];
+            flood_frame(w, f, a->at, a->flags, a->client, a->server, a->port, a->seq,
+                        (uint16_t)rng_next(&f->rng));
+            f->head = (f->head + 1) % SPOOF_ANSWERS;
+            f->count--;
+            f->syn_acks++;
+            continue;
+        }
+        if (f->next_syn >= f->end || f->next_syn >= before)
+            return;
+        if (f->count == SPOOF_ANSWERS)
+            die("--spoof-flood: too many SYN-ACKs in flight");
+        uint32_t client = spoofed_address(&f->rng);
+        uint16_t port = (uint16_t)(1024 + rng_below(&f->rng, 64512));
+        uint32_t seq = (uint32_t)rng_next(&f->rng);
+        uint32_t server = f->hosts <= 1 ? SPOOF_SERVER
+                                        : SPOOF_NETWORK | (uint32_t)(1 + rng_below(&f->rng, f->hosts));
+        nstime sent = f->next_syn;
+        flood_frame(w, f, sent, TCP_SYN, client, server, port, seq, (uint16_t)rng_next(&f->rng));
+        f->syns++;
+        f->next_syn = flood_syn_time(f, f->syns);
+        uint8_t answer = TCP_SYN | TCP_ACK;
+        switch (internet_24_service(server, PORT_SMB)) {
+        case SERVICE_OPEN: break;
+        case SERVICE_CLOSED: answer = TCP_RST | TCP_ACK; break;
+        default: continue; /* nobody there, or a firewall dropping it */
+        }
+        if (server == SPOOF_SERVER && rng_below(&f->rng, 100) >= f->answered_percent)
+            continue; /* its backlog full: this SYN is dropped */
+        /* The host's turnaround, in order behind the answers before it. */
+        nstime at = sent + USEC(150) + rng_below(&f->rng, 550) * USEC(1);
+        if (f->count > 0) {
+            nstime last = f->answers[(f->head + f->count - 1) % SPOOF_ANSWERS].at;
+            if (at <= last)
+                at = last + USEC(1);
+        }
+        f->answers[(f->head + f->count++) % SPOOF_ANSWERS] =
+            (struct flood_answer){at, client, server, seq, port, answer};
+    }
+}
+
+static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32_t rate,
+                                      uint32_t answered_percent, uint32_t hosts)
+{
+    static const struct capture_spec spec = {"spoof_flood.pcap", FORMAT_PCAP_USEC,
+                                             &LINK_ETHERNET, SPOOF_SEED, NULL};
+    struct trace t = trace_new(&spec);
+    struct bench_writer w = {.path = path, .limit = UINT64_MAX};
+    struct spoof_flood *flood = calloc(1, sizeof *flood);
+    if (!flood)
+        die("out of memory");
+    const nstime flood_end = SPOOF_FLOOD_START + SEC(seconds);
+    *flood = (struct spoof_flood){.rng = rng_from_seed(SPOOF_FLOOD_SEED), .rate = rate,
+                                  .answered_percent = answered_percent, .hosts = hosts,
+                                  .start = SPOOF_FLOOD_START, .next_syn = SPOOF_FLOOD_START,
+                                  .end = rate ? flood_end : 0, .ttl = SPOOF_TOOL.ttl - 11};
+    station_mac(SPOOF_ISP_ROUTER, flood->isp_mac);
+    station_mac(SPOOF_NETWORK | 1, flood->router_mac);
+    w.interleave = flood_until;
+    w.interleave_ctx = flood;
+
+    use_uplink(&t, SPOOF_NETWORK, internet_24_service, SPOOF_ISP_ROUTER);
+    set_stack(&t, SPOOF_SERVER, &LINUX);
+    scan_from_outside(&t, SPOOF_SLOW_HOST,
+                      &(struct outside_scan){.stack = &WINDOWS_XP, .targets = TARGETS_CONFICKER,
+                                             .probes = 14, .start = SEC(3), .min_gap = SEC(2),
+                                             .max_gap = SEC(5), .worm = true});
+    if (rate)
+        tell_spoofed_multi_hits(&t, SPOOF_FLOOD_START, flood_end);
+
+    w.file = fopen(path, "wb");
+    if (!w.file)
+        die("cannot create %s", path);
+    put_capture_header(&w.buffer, spec.format, spec.link->linktype);
+    bench_write(&w, &w.buffer);
+    /* The slow host's 14 probes end before 75 s: a short flood keeps them whole. */
+    nstime end = (flood_end > SEC(75) ? flood_end : SEC(75)) + SPOOF_TAIL;
+    for (nstime from = 0; from < end; from += BENCH_SLICE)
+        bench_flush(&t, &w, from + BENCH_SLICE);
+    if (fclose(w.file) != 0)
+        die("cannot write %s", path);
+    printf("%s: %" PRIu64 " packets, %" PRIu64 " bytes; %" PRIu64 " spoofed SYNs to %s:445 in "
+           "%u s, %" PRIu64 " answered; %u spoofed sources hitting 3-4 hosts; slow host %s\n",
+           path, w.written, w.bytes, flood->syns,
+           hosts <= 1 ? ipv4_text(SPOOF_SERVER).s : "the /24", rate ? seconds : 0,
+           flood->syn_acks, rate ? SPOOF_MULTI_SOURCES : 0, ipv4_text(SPOOF_SLOW_HOST).s);
+    bytes_free(&w.buffer);
+    bytes_free(&w.frame);
+    bytes_free(&w.spare_arena);
+    bytes_free(&flood->frame);
+    free(w.keep);
+    free(w.renumber);
+    free(flood);
+    trace_free(&t);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--bench") == 0) {
@@ -4253,11 +4542,36 @@ int main(int argc, char **argv)
         write_capture_and_truth(argv[3], &spec);
         return EXIT_SUCCESS;
     }
+    if (argc >= 2 && strcmp(argv[1], "--spoof-flood") == 0) {
+        unsigned long seconds = SPOOF_DEFAULT_SECONDS, rate = SPOOF_DEFAULT_RATE, answered = 100;
+        unsigned long hosts = 1;
+        char *end = NULL;
+        bool ok = argc >= 3 && argc <= 7;
+        if (ok && argc >= 4)
+            ok = (seconds = strtoul(argv[3], &end, 10)) >= 1 && seconds <= 3600 && !*end;
+        if (ok && argc >= 5)
+            ok = (rate = strtoul(argv[4], &end, 10)) <= SPOOF_MAX_RATE && !*end;
+        if (ok && argc >= 6)
+            ok = (answered = strtoul(argv[5], &end, 10)) <= 100 && !*end;
+        if (ok && argc == 7)
+            ok = (hosts = strtoul(argv[6], &end, 10)) >= 1 && hosts <= 254 && !*end;
+        if (!ok) {
+            fprintf(stderr,
+                    "usage: %s --spoof-flood OUTFILE [SECONDS (1-3600) [RATE (0-%u) "
+                    "[ANSWERED (0-100 %%) [HOSTS (1-254)]]]]\n",
+                    argv[0], SPOOF_MAX_RATE);
+            return EXIT_FAILURE;
+        }
+        write_spoof_flood_capture(argv[2], (uint32_t)seconds, (uint32_t)rate, (uint32_t)answered,
+                                  (uint32_t)hosts);
+        return EXIT_SUCCESS;
+    }
     if (argc < 2 || argc > 3) {
         fprintf(stderr,
                 "usage: %s OUTDIR [NAME]\n       %s --bench OUTFILE PACKETS\n"
-                "       %s --reseed N OUTDIR NAME\n",
-                argv[0], argv[0], argv[0]);
+                "       %s --reseed N OUTDIR NAME\n"
+                "       %s --spoof-flood OUTFILE [SECONDS [RATE [ANSWERED [HOSTS]]]]\n",
+                argv[0], argv[0], argv[0], argv[0]);
         return EXIT_FAILURE;
     }
     const char *outdir = argv[1], *only = argc == 3 ? argv[2] : NULL;
