@@ -5,8 +5,13 @@
  *
  *   wwbare --count-only CAPTURE
  *
- * Opens CAPTURE as wormwatch does (pcap_open_offline_with_tstamp_precision,
- * nanosecond precision) and reads every packet with pcap_next_ex. Any program
+ *   wwbare --stdio-default CAPTURE
+ *
+ * Opens CAPTURE as wormwatch does (fopen, a WW_CAPTURE_READ_BUFFER stdio
+ * buffer, pcap_fopen_offline_with_tstamp_precision with nanosecond
+ * precision) and reads every packet with pcap_next_ex. --stdio-default
+ * leaves stdio's own 4 KiB buffer, as a plain pcap_open_offline() would:
+ * what the buffer alone is worth. Any program
  * that looks at packets must at least bring them to the CPU: one byte of
  * every 64-byte cache line of each packet is added to a checksum the
  * compiler cannot drop, so all of its memory is touched at the least cost in
@@ -24,6 +29,7 @@
  */
 /* libpcap's headers use the BSD types (u_int, u_char): not POSIX. */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "wormwatch/capture.h" /* WW_CAPTURE_READ_BUFFER, nothing else */
 
 static double now_seconds(void)
 {
@@ -51,16 +59,27 @@ static uint64_t touch(const u_char *data, uint32_t len)
 int main(int argc, char **argv)
 {
     bool count_only = argc == 3 && !strcmp(argv[1], "--count-only");
-    if (argc != 2 && !count_only) {
-        fprintf(stderr, "usage: %s [--count-only] CAPTURE\n", argv[0]);
+    bool stdio_default = argc == 3 && !strcmp(argv[1], "--stdio-default");
+    if (argc != 2 && !count_only && !stdio_default) {
+        fprintf(stderr, "usage: %s [--count-only | --stdio-default] CAPTURE\n", argv[0]);
         return 2;
     }
     const char *path = argv[argc - 1];
     char err[PCAP_ERRBUF_SIZE] = "";
     double start = now_seconds();
-    pcap_t *pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        fprintf(stderr, "wwbare: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    char *buffer = stdio_default ? NULL : malloc(WW_CAPTURE_READ_BUFFER);
+    if (buffer)
+        setvbuf(file, buffer, _IOFBF, WW_CAPTURE_READ_BUFFER);
+    pcap_t *pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, err);
     if (!pcap) {
         fprintf(stderr, "wwbare: %s\n", err);
+        fclose(file);
+        free(buffer);
         return 1;
     }
     uint64_t packets = 0, bytes = 0, checksum = 0;
@@ -77,9 +96,11 @@ int main(int argc, char **argv)
     if (rc != PCAP_ERROR_BREAK) {
         fprintf(stderr, "wwbare: %s: %s\n", path, pcap_geterr(pcap));
         pcap_close(pcap);
+        free(buffer);
         return 1;
     }
     pcap_close(pcap);
+    free(buffer);
     printf("packets %llu bytes %llu seconds %.6f checksum %llu\n", (unsigned long long)packets,
            (unsigned long long)bytes, seconds, (unsigned long long)checksum);
     return 0;

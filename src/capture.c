@@ -7,7 +7,9 @@
  * otherwise reach libpcap as a read error and end the run. Our reader asks
  * the owner what the signal meant (answer it and read on, or stop), so
  * `tcpdump -w - | wormwatch -r -` survives logrotate's SIGHUP. Regular files
- * keep libpcap's own stdio: a disk read is never interrupted.
+ * keep libpcap's own stdio: a disk read is never interrupted. Either way the
+ * stream gets a large buffer of ours (WW_CAPTURE_READ_BUFFER) before libpcap
+ * reads its first byte.
  */
 /* libpcap headers use the BSD u_int/u_char types; fopencookie is GNU. */
 #define _GNU_SOURCE
@@ -37,6 +39,7 @@ struct ww_capture {
     bool live;
     int fd;          /* live: selectable descriptor */
     struct interruptible *pipe; /* a pipe's reader, or NULL */
+    char *read_buffer;          /* the stream's stdio buffer (offline), freed after it */
     const struct ww_interest *want;   /* triage: what is worth returning, or NULL: all */
     struct ww_decode_stats *dropped;  /* ... and where the frames it drops are counted */
     const atomic_uint *attention;     /* bumped by signal handlers, or NULL */
@@ -118,11 +121,19 @@ struct ww_capture *ww_capture_open_stream(FILE *stream, const char *name, char *
         free(cap);
         return NULL;
     }
+    /* Nothing was read yet, so the buffer may still be set; without it (no
+       memory) stdio's own small one serves. */
+    cap->read_buffer = malloc(WW_CAPTURE_READ_BUFFER);
+    if (cap->read_buffer && setvbuf(source, cap->read_buffer, _IOFBF, WW_CAPTURE_READ_BUFFER)) {
+        free(cap->read_buffer);
+        cap->read_buffer = NULL;
+    }
     cap->pcap = pcap_fopen_offline_with_tstamp_precision(source, PCAP_TSTAMP_PRECISION_NANO,
                                                          pcap_err);
     if (!cap->pcap) {
         snprintf(err, err_len, "%s: cannot open capture: %s", cap->name, pcap_err);
         fclose(source);
+        free(cap->read_buffer);
         free(cap);
         return NULL;
     }
@@ -523,6 +534,7 @@ void ww_capture_close(struct ww_capture *cap)
 {
     if (!cap)
         return;
-    pcap_close(cap->pcap);
+    pcap_close(cap->pcap); /* closes the stream, which is done with its buffer */
+    free(cap->read_buffer);
     free(cap);
 }
