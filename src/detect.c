@@ -103,6 +103,7 @@ struct ww_detector {
     void *sink_ctx;
     struct ww_detect_stats stats;
     struct ww_walk_stats walk_stats;   /* the walks' counters, copied into stats */
+    struct ww_walk_env walk_envs[WW_MAX_RULES]; /* each sequential rule's steps and bounds */
 };
 
 static size_t round8(size_t n)
@@ -133,6 +134,9 @@ static uint32_t evidence_score(const void *record, const void *ctx)
     return score > UINT32_MAX ? UINT32_MAX : (uint32_t)score;
 }
 
+/* Raises a sequential rule's alert; the walks call it (walk.h). */
+static void walk_tipped(void *ctx, const struct ww_walk *w, const struct ww_walk_contact *tipping);
+
 /* Newcomers shaped like a flood's SYNs go first from a full probation table (sender.h). */
 static uint32_t newcomer_score(const void *record, const void *ctx)
 {
@@ -157,6 +161,9 @@ struct ww_detector *ww_detector_new(const struct ww_ruleset *rules, uint64_t tab
     record += round8(sizeof(struct ww_sender));
     ww_flood_init(&d->flood, rules->flood_sources, &d->stats.flood);
     for (size_t i = 0; i < rules->rule_count; i++) {
+        const struct ww_rule *r = &rules->rule[i];
+        ww_walk_env_init(&d->walk_envs[i], r->theta0, r->theta1, r->detection, r->false_alarm,
+                         walk_tipped, NULL, &d->walk_stats);
         d->block_offset[i] = record;
         record += block_size(&rules->rule[i]);
     }
@@ -441,11 +448,12 @@ static void walk_tipped(void *ctx, const struct ww_walk *w, const struct ww_walk
     t->d->sink(t->d->sink_ctx, &a);
 }
 
+/* The steps and bounds are logarithms: taken once per rule, not per event. */
 static void walk_env(struct ww_detector *d, const struct ww_rule *r, struct tip_ctx *ctx,
                      struct ww_walk_env *env)
 {
-    ww_walk_env_init(env, r->theta0, r->theta1, r->detection, r->false_alarm, walk_tipped, ctx,
-                     &d->walk_stats);
+    *env = d->walk_envs[r - d->rules->rule];
+    env->ctx = ctx;
 }
 
 /* Another port's attempt on a host the rule's walk may hold. */
