@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -263,6 +264,32 @@ static void test_format_timestamp(void **state)
     assert_string_equal(text, "2000-02-29T00:00:00.999999+0000");
 }
 
+/* The digit-by-digit date against the C library's, over the whole range of
+   a uint64_t of nanoseconds (to 2554), a day and a few seconds at a time. */
+static void test_format_timestamp_matches_gmtime(void **state)
+{
+    (void)state;
+    char ours[WW_TIMESTAMP_LEN], libc[WW_TIMESTAMP_LEN + 16];
+    uint64_t last_day = UINT64_MAX / NS_PER_SEC / 86400;
+    for (uint64_t day = 0; day <= last_day; day += 1 + day % 3) {
+        uint64_t secs = day * 86400 + (day * 7919) % 86400;
+        if (secs > UINT64_MAX / NS_PER_SEC)
+            break;
+        uint64_t ts = secs * NS_PER_SEC + (day * 104729) % NS_PER_SEC;
+        time_t t = (time_t)secs;
+        struct tm tm;
+        assert_non_null(gmtime_r(&t, &tm));
+        char date[24];
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(libc, sizeof libc, "%s.%06u+0000", date,
+                 (unsigned)(ts % NS_PER_SEC / 1000));
+        ww_format_timestamp(ts, ours);
+        assert_string_equal(ours, libc);
+    }
+    ww_format_timestamp(UINT64_MAX, ours);
+    assert_string_equal(ours, "2554-07-21T23:34:33.709551+0000");
+}
+
 static void test_format_ipv4(void **state)
 {
     (void)state;
@@ -273,6 +300,8 @@ static void test_format_ipv4(void **state)
     assert_string_equal(text, "255.255.255.255");
     ww_format_ipv4(0, text);
     assert_string_equal(text, "0.0.0.0");
+    ww_format_ipv4(IP4(100, 9, 10, 199), text);
+    assert_string_equal(text, "100.9.10.199");
 }
 
 /* --- alert lines ------------------------------------------------------------------------- */
@@ -608,6 +637,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_timestamp),
+        cmocka_unit_test(test_format_timestamp_matches_gmtime),
         cmocka_unit_test(test_format_ipv4),
         cmocka_unit_test(test_alert_line_exact),
         cmocka_unit_test(test_alert_line_with_vlan_udp_and_escaping),
