@@ -14,6 +14,7 @@
 #include "wormwatch/community_id.h"
 #include "wormwatch/format.h"
 #include "wormwatch/identity.h"
+#include "wormwatch/jsonw.h"
 #include "wormwatch/output.h"
 #include "wormwatch/verdict.h"
 
@@ -48,83 +49,143 @@ static double rate_per_minute(const struct ww_alert *a)
     return round((double)a->attempts * 60.0 / span_s * 100.0) / 100.0;
 }
 
-static json_t *alert_object(const struct ww_rule *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "action", json_string("allowed"));
-    json_object_set_new(o, "gid", json_integer(1));
-    json_object_set_new(o, "signature_id", json_integer(r->sid));
-    json_object_set_new(o, "rev", json_integer(r->rev));
-    json_object_set_new(o, "signature", json_string(r->name));
-    json_object_set_new(o, "category", json_string(r->category));
-    json_object_set_new(o, "severity", json_integer(r->severity));
-    return o;
-}
-
-static json_t *scan_object(const struct ww_alert *a)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "dest_port", json_integer(a->rule->port));
-    json_object_set_new(o, "targets", json_integer(a->targets));
-    json_object_set_new(o, "attempts", json_integer(a->attempts));
-    json_object_set_new(o, "failed", json_integer(a->failed));
-    json_object_set_new(o, "accepted", json_integer(a->accepted));
-    json_object_set_new(o, "first_seen", ww_eve_time(a->first_seen_ns));
-    json_object_set_new(o, "last_seen", ww_eve_time(a->last_seen_ns));
-    json_object_set_new(o, "rate_per_min", json_real(rate_per_minute(a)));
-    json_t *samples = json_array();
-    for (uint32_t i = 0; i < a->sample_count; i++)
-        json_array_append_new(samples, ww_eve_ip(a->sample[i]));
-    json_object_set_new(o, "sample_targets", samples);
-    return o;
-}
-
 /* Rounded for people: 2 decimals are plenty for a log-likelihood. */
+static double round2(double v)
+{
+    return round(v * 100.0) / 100.0;
+}
+
 json_t *ww_eve_real2(double v)
 {
-    return json_real(round(v * 100.0) / 100.0);
+    return json_real(round2(v));
 }
 
-static json_t *walk_object(const struct ww_alert *a)
+static void write_ip(struct ww_jsonw *w, const char *key, uint32_t addr)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "llr", ww_eve_real2(a->llr));
-    json_object_set_new(o, "first_contacts", json_integer(a->first_contacts));
-    json_object_set_new(o, "failures", json_integer(a->walk_failures));
-    return o;
+    char text[WW_IPV4_LEN];
+    ww_format_ipv4(addr, text);
+    ww_jsonw_string(w, key, text);
 }
 
-static json_t *evidence_object(const struct ww_verdict *v)
+static void write_time(struct ww_jsonw *w, const char *key, uint64_t ts_ns)
+{
+    char text[WW_TIMESTAMP_LEN];
+    ww_format_timestamp(ts_ns, text);
+    ww_jsonw_string(w, key, text);
+}
+
+/* What every alert opens with, Suricata's order: time, interface, type,
+   VLAN, the deciding packet's flow (ports and community_id only if known). */
+struct flow_fields {
+    uint64_t ts_ns;
+    uint16_t vlan;
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint8_t proto;
+    bool has_sport, has_dport; /* known (a community_id needs both) */
+};
+
+static void write_head(struct ww_jsonw *w, const struct flow_fields *f, const char *iface)
+{
+    ww_jsonw_begin(w);
+    write_time(w, "timestamp", f->ts_ns);
+    if (iface && *iface)
+        ww_jsonw_string(w, "in_iface", iface);
+    ww_jsonw_string(w, "event_type", "alert");
+    if (f->vlan) {
+        ww_jsonw_array(w, "vlan");
+        ww_jsonw_int(w, NULL, f->vlan);
+        ww_jsonw_close(w);
+    }
+    write_ip(w, "src_ip", f->src);
+    if (f->has_sport)
+        ww_jsonw_int(w, "src_port", f->sport);
+    write_ip(w, "dest_ip", f->dst);
+    if (f->has_dport)
+        ww_jsonw_int(w, "dest_port", f->dport);
+    ww_jsonw_string(w, "proto", ww_eve_proto_name(f->proto));
+    char community_id[WW_COMMUNITY_ID_LEN];
+    if (f->has_sport && f->has_dport &&
+        ww_community_id_v1(0, f->src, f->dst, f->proto, f->sport, f->dport, community_id))
+        ww_jsonw_string(w, "community_id", community_id);
+}
+
+static void write_signature(struct ww_jsonw *w, uint32_t sid, uint32_t rev, const char *name,
+                            const char *category, uint8_t severity)
+{
+    ww_jsonw_object(w, "alert");
+    ww_jsonw_string(w, "action", "allowed");
+    ww_jsonw_int(w, "gid", 1);
+    ww_jsonw_int(w, "signature_id", sid);
+    ww_jsonw_int(w, "rev", rev);
+    ww_jsonw_string(w, "signature", name);
+    ww_jsonw_string(w, "category", category);
+    ww_jsonw_int(w, "severity", severity);
+    ww_jsonw_close(w);
+}
+
+static void write_scan(struct ww_jsonw *w, const struct ww_alert *a)
+{
+    ww_jsonw_object(w, "scan");
+    ww_jsonw_int(w, "dest_port", a->rule->port);
+    ww_jsonw_int(w, "targets", a->targets);
+    ww_jsonw_int(w, "attempts", a->attempts);
+    ww_jsonw_int(w, "failed", a->failed);
+    ww_jsonw_int(w, "accepted", a->accepted);
+    write_time(w, "first_seen", a->first_seen_ns);
+    write_time(w, "last_seen", a->last_seen_ns);
+    ww_jsonw_real(w, "rate_per_min", rate_per_minute(a));
+    ww_jsonw_array(w, "sample_targets");
+    for (uint32_t i = 0; i < a->sample_count; i++)
+        write_ip(w, NULL, a->sample[i]);
+    ww_jsonw_close(w);
+    ww_jsonw_close(w);
+}
+
+static void write_walk(struct ww_jsonw *w, const struct ww_alert *a)
+{
+    ww_jsonw_object(w, "trw");
+    ww_jsonw_real(w, "llr", round2(a->llr));
+    ww_jsonw_int(w, "first_contacts", a->first_contacts);
+    ww_jsonw_int(w, "failures", a->walk_failures);
+    ww_jsonw_close(w);
+}
+
+static void write_evidence(struct ww_jsonw *w, const struct ww_verdict *v)
 {
     const struct ww_evidence *e = &v->evidence;
-    json_t *o = json_object();
-    json_object_set_new(o, "octet_bits", ww_eve_real2(e->octet_bits));
-    json_object_set_new(o, "scored_targets", json_integer(e->scored_targets));
-    json_object_set_new(o, "octet_violations", json_integer(e->octet_violations));
-    json_object_set_new(o, "syn_shape", json_string(ww_stack_name(v->stack)));
-    json_object_set_new(o, "local_targets", json_integer(ww_evidence_local_targets(e)));
-    json_object_set_new(o, "remote_targets", json_integer(ww_evidence_remote_targets(e)));
-    json_object_set_new(o, "sequential_targets", json_integer(e->sequential_targets));
-    json_object_set_new(o, "tcp139_after_445", json_integer(e->tcp139_after_445));
-    json_object_set_new(o, "netbios_probes", json_integer(e->netbios_probes));
-    json_object_set_new(o, "arp_misses", json_integer(e->arp_misses));
-    return o;
+    ww_jsonw_object(w, "evidence");
+    ww_jsonw_real(w, "octet_bits", round2(e->octet_bits));
+    ww_jsonw_int(w, "scored_targets", e->scored_targets);
+    ww_jsonw_int(w, "octet_violations", e->octet_violations);
+    ww_jsonw_string(w, "syn_shape", ww_stack_name(v->stack));
+    ww_jsonw_int(w, "local_targets", ww_evidence_local_targets(e));
+    ww_jsonw_int(w, "remote_targets", ww_evidence_remote_targets(e));
+    ww_jsonw_int(w, "sequential_targets", e->sequential_targets);
+    ww_jsonw_int(w, "tcp139_after_445", e->tcp139_after_445);
+    ww_jsonw_int(w, "netbios_probes", e->netbios_probes);
+    ww_jsonw_int(w, "arp_misses", e->arp_misses);
+    ww_jsonw_close(w);
 }
 
-json_t *ww_eve_conficker(const struct ww_verdict *v)
+/* The "conficker" object: likely, score, indicators, variant, evidence. */
+static void write_conficker(struct ww_jsonw *w, const struct ww_verdict *v)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "likely", json_boolean(v->likely));
-    json_object_set_new(o, "score", ww_eve_real2(v->score));
-    json_t *indicators = json_array();
+    ww_jsonw_object(w, "conficker");
+    ww_jsonw_bool(w, "likely", v->likely);
+    ww_jsonw_real(w, "score", round2(v->score));
+    ww_jsonw_array(w, "indicators");
     for (int i = 0; i < WW_IND__COUNT; i++)
         if (v->indicators & WW_IND_BIT(i))
-            json_array_append_new(indicators, json_string(ww_indicator_name((enum ww_indicator)i)));
-    json_object_set_new(o, "indicators", indicators);
+            ww_jsonw_string(w, NULL, ww_indicator_name((enum ww_indicator)i));
+    ww_jsonw_close(w);
     char variant[2] = {v->variant, '\0'};
-    json_object_set_new(o, "variant", v->variant ? json_string(variant) : json_null());
-    json_object_set_new(o, "evidence", evidence_object(v));
-    return o;
+    if (v->variant)
+        ww_jsonw_string(w, "variant", variant);
+    else
+        ww_jsonw_null(w, "variant");
+    write_evidence(w, v);
+    ww_jsonw_close(w);
 }
 
 char *ww_eve_line(json_t *event)
@@ -147,75 +208,43 @@ char *ww_eve_line(json_t *event)
 char *ww_output_format_alert(const struct ww_alert *a, const char *host, const char *iface)
 {
     const struct ww_probe *p = &a->probe;
-    json_t *e = json_object();
-    json_object_set_new(e, "timestamp", ww_eve_time(a->ts_ns));
-    if (iface && *iface)
-        json_object_set_new(e, "in_iface", json_string(iface));
-    json_object_set_new(e, "event_type", json_string("alert"));
-    if (p->vlan) {
-        json_t *vlan = json_array();
-        json_array_append_new(vlan, json_integer(p->vlan));
-        json_object_set_new(e, "vlan", vlan);
-    }
     /* The flow fields are the tipping packet's own: an ARP request has no
        ports and no flow to pivot on, so it gets neither. */
-    json_object_set_new(e, "src_ip", ww_eve_ip(p->src));
-    if (p->proto != WW_PROTO_ARP)
-        json_object_set_new(e, "src_port", json_integer(p->sport));
-    json_object_set_new(e, "dest_ip", ww_eve_ip(p->dst));
-    if (p->proto != WW_PROTO_ARP)
-        json_object_set_new(e, "dest_port", json_integer(p->dport));
-    json_object_set_new(e, "proto", json_string(ww_eve_proto_name(p->proto)));
-    char community_id[WW_COMMUNITY_ID_LEN];
-    if (p->proto != WW_PROTO_ARP &&
-        ww_community_id_v1(0, p->src, p->dst, p->proto, p->sport, p->dport, community_id))
-        json_object_set_new(e, "community_id", json_string(community_id));
-    json_object_set_new(e, "alert", alert_object(a->rule));
-    json_t *identity = a->identity ? ww_identity_json(a->identity) : NULL;
-    if (identity)
-        json_object_set_new(e, "identity", identity);
-    json_object_set_new(e, "scan", scan_object(a));
-    if (a->rule->type == WW_RULE_SEQUENTIAL)
-        json_object_set_new(e, "trw", walk_object(a));
-    json_object_set_new(e, "conficker", ww_eve_conficker(&a->verdict));
-    json_object_set_new(e, "host", json_string(host));
-    return ww_eve_line(e);
+    struct flow_fields flow = {.ts_ns = a->ts_ns, .vlan = p->vlan, .src = p->src, .dst = p->dst,
+                               .sport = p->sport, .dport = p->dport, .proto = p->proto,
+                               .has_sport = p->proto != WW_PROTO_ARP,
+                               .has_dport = p->proto != WW_PROTO_ARP};
+    struct ww_jsonw w;
+    write_head(&w, &flow, iface);
+    const struct ww_rule *r = a->rule;
+    write_signature(&w, r->sid, r->rev, r->name, r->category, r->severity);
+    ww_identity_write(&w, "identity", a->identity);
+    write_scan(&w, a);
+    if (r->type == WW_RULE_SEQUENTIAL)
+        write_walk(&w, a);
+    write_conficker(&w, &a->verdict);
+    ww_jsonw_string(&w, "host", host);
+    return ww_jsonw_line(&w);
 }
 
 char *ww_eve_format_finding(const struct ww_finding *f, const char *host, const char *iface)
 {
-    json_t *e = json_object();
-    json_object_set_new(e, "timestamp", ww_eve_time(f->ts_ns));
-    if (iface && *iface)
-        json_object_set_new(e, "in_iface", json_string(iface));
-    json_object_set_new(e, "event_type", json_string("alert"));
-    json_object_set_new(e, "src_ip", ww_eve_ip(f->src));
-    if (!f->no_sport)
-        json_object_set_new(e, "src_port", json_integer(f->sport));
-    json_object_set_new(e, "dest_ip", ww_eve_ip(f->dst));
-    if (!f->no_dport)
-        json_object_set_new(e, "dest_port", json_integer(f->dport));
-    json_object_set_new(e, "proto", json_string(ww_eve_proto_name(f->proto)));
-    char community_id[WW_COMMUNITY_ID_LEN];
-    if (!f->no_sport && !f->no_dport &&
-        ww_community_id_v1(0, f->src, f->dst, f->proto, f->sport, f->dport, community_id))
-        json_object_set_new(e, "community_id", json_string(community_id));
-    json_t *alert = json_object();
-    json_object_set_new(alert, "action", json_string("allowed"));
-    json_object_set_new(alert, "gid", json_integer(1));
-    json_object_set_new(alert, "signature_id", json_integer(f->sid));
-    json_object_set_new(alert, "rev", json_integer(1));
-    json_object_set_new(alert, "signature", json_string(f->signature));
-    json_object_set_new(alert, "category", json_string(f->category));
-    json_object_set_new(alert, "severity", json_integer(f->severity));
-    json_object_set_new(e, "alert", alert);
+    struct flow_fields flow = {.ts_ns = f->ts_ns, .src = f->src, .dst = f->dst, .sport = f->sport,
+                               .dport = f->dport, .proto = f->proto,
+                               .has_sport = !f->no_sport, .has_dport = !f->no_dport};
+    struct ww_jsonw w;
+    write_head(&w, &flow, iface);
+    write_signature(&w, f->sid, 1, f->signature, f->category, f->severity);
     if (f->evidence) {
-        json_object_update(e, f->evidence);
+        char *members = json_dumps(f->evidence, JSON_COMPACT | JSON_REAL_PRECISION(12));
         json_decref(f->evidence);
+        ww_jsonw_members(&w, members);
+        free(members);
     }
-    json_object_set_new(e, "conficker", ww_eve_conficker(f->verdict));
-    json_object_set_new(e, "host", json_string(host));
-    return ww_eve_line(e);
+    ww_identity_write(&w, "identity", f->identity);
+    write_conficker(&w, f->verdict);
+    ww_jsonw_string(&w, "host", host);
+    return ww_jsonw_line(&w);
 }
 
 static void set_u64(json_t *o, const char *key, uint64_t v)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "wormwatch/format.h"
+#include "wormwatch/jsonw.h"
 
 #define PENDING_MAX_SLOTS 4096u
 
@@ -269,37 +270,34 @@ const struct ww_table_stats *ww_identities_table_stats(const struct ww_identitie
     return ww_table_stats(t->table);
 }
 
-/* Adds `name` and `name`_seen; false if memory is short. */
-static bool add_field(json_t *obj, const char *name, const char *value, uint64_t seen_ns)
+/* `name` and `name`_seen. */
+static void write_field(struct ww_jsonw *w, const char *name, const char *value, uint64_t seen_ns)
 {
     char key[32], when[WW_TIMESTAMP_LEN];
     snprintf(key, sizeof key, "%s_seen", name);
     ww_format_timestamp(seen_ns, when);
-    return json_object_set_new(obj, name, json_string(value)) == 0 &&
-           json_object_set_new(obj, key, json_string(when)) == 0;
+    if (ww_jsonw_string(w, name, value)) /* a name that is not UTF-8 goes with its time */
+        ww_jsonw_string(w, key, when);
 }
 
-json_t *ww_identity_json(const struct ww_identity *id)
+void ww_identity_write(struct ww_jsonw *w, const char *key, const struct ww_identity *id)
 {
     if (!id || !(id->known & (WW_IDENTITY_MAC | WW_IDENTITY_NETBIOS | WW_IDENTITY_DHCP)))
-        return NULL;
-    json_t *obj = json_object();
-    if (!obj)
-        return NULL;
-    bool ok = true;
+        return;
+    ww_jsonw_object(w, key);
     if (id->known & WW_IDENTITY_MAC) {
+        static const char hex[] = "0123456789abcdef";
         char mac[18];
-        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", id->mac[0], id->mac[1],
-                 id->mac[2], id->mac[3], id->mac[4], id->mac[5]);
-        ok = add_field(obj, "mac", mac, id->mac_seen_ns);
+        for (int i = 0; i < 6; i++) {
+            mac[3 * i] = hex[id->mac[i] >> 4];
+            mac[3 * i + 1] = hex[id->mac[i] & 15];
+            mac[3 * i + 2] = i < 5 ? ':' : '\0';
+        }
+        write_field(w, "mac", mac, id->mac_seen_ns);
     }
-    if (ok && (id->known & WW_IDENTITY_NETBIOS))
-        ok = add_field(obj, "netbios_name", id->netbios_name, id->netbios_seen_ns);
-    if (ok && (id->known & WW_IDENTITY_DHCP))
-        ok = add_field(obj, "dhcp_hostname", id->dhcp_hostname, id->dhcp_seen_ns);
-    if (!ok) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
+    if (id->known & WW_IDENTITY_NETBIOS)
+        write_field(w, "netbios_name", id->netbios_name, id->netbios_seen_ns);
+    if (id->known & WW_IDENTITY_DHCP)
+        write_field(w, "dhcp_hostname", id->dhcp_hostname, id->dhcp_seen_ns);
+    ww_jsonw_close(w);
 }

@@ -114,12 +114,7 @@ static void on_payload_report(void *ctx, struct ww_payload_report *r)
         v.likely = false; /* a scanner's check, whatever else its source did */
     f->verdict = &v;
     const struct ww_identity *id = ww_identity_get(p->identities, f->src);
-    json_t *identity = id ? ww_identity_json(id) : NULL;
-    if (identity) {
-        if (!f->evidence)
-            f->evidence = json_object();
-        json_object_set_new(f->evidence, "identity", identity);
-    }
+    f->identity = id;
     ww_output_finding(p->out, f);
     if (p->observer) {
         struct ww_summary_alert s = {.src = f->src, .sid = f->sid, .ts_ns = f->ts_ns,

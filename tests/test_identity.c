@@ -18,6 +18,7 @@
 #include "ident_payloads.h"
 #include "test_key.h"
 #include "wormwatch/identity.h"
+#include "wormwatch/jsonw.h"
 
 #define SEC 1000000000ULL
 #define T0 (1500000000ULL * SEC) /* 2017-07-14T02:40:00 UTC */
@@ -261,32 +262,41 @@ static void stale_request(void **state)
     ww_identities_free(t);
 }
 
+/* The identity object as the only member of a line. */
+static char *identity_line(const struct ww_identity *id)
+{
+    struct ww_jsonw w;
+    ww_jsonw_begin(&w);
+    ww_identity_write(&w, "identity", id);
+    return ww_jsonw_line(&w);
+}
+
 static void json_object_exact(void **state)
 {
     (void)state;
     struct ww_identities *t = desktop_133();
-    json_t *j = ww_identity_json(ww_identity_get(t, ADDR_133));
-    assert_non_null(j);
-    char *text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    assert_string_equal(text, "{\"dhcp_hostname\":\"DESKTOP-V1FA0UQ\","
-                              "\"dhcp_hostname_seen\":\"2017-07-14T02:40:01.000000+0000\","
-                              "\"mac\":\"00:0c:29:61:f5:5f\","
+    char *text = identity_line(ww_identity_get(t, ADDR_133));
+    assert_string_equal(text, "{\"identity\":{\"mac\":\"00:0c:29:61:f5:5f\","
                               "\"mac_seen\":\"2017-07-14T02:40:01.000000+0000\","
                               "\"netbios_name\":\"DESKTOP-V1FA0UQ\","
-                              "\"netbios_name_seen\":\"2017-07-14T02:40:02.000000+0000\"}");
+                              "\"netbios_name_seen\":\"2017-07-14T02:40:02.000000+0000\","
+                              "\"dhcp_hostname\":\"DESKTOP-V1FA0UQ\","
+                              "\"dhcp_hostname_seen\":\"2017-07-14T02:40:01.000000+0000\"}}\n");
     free(text);
-    json_decref(j);
     /* After a hand-over only the MAC is left. */
     ww_identity_saw_mac(t, ADDR_133, other_mac, T0 + 3 * SEC + 250000);
-    j = ww_identity_json(ww_identity_get(t, ADDR_133));
-    text = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    assert_string_equal(text, "{\"mac\":\"00:50:56:01:02:03\","
-                              "\"mac_seen\":\"2017-07-14T02:40:03.000250+0000\"}");
+    text = identity_line(ww_identity_get(t, ADDR_133));
+    assert_string_equal(text, "{\"identity\":{\"mac\":\"00:50:56:01:02:03\","
+                              "\"mac_seen\":\"2017-07-14T02:40:03.000250+0000\"}}\n");
     free(text);
-    json_decref(j);
-    assert_null(ww_identity_json(NULL));
+    /* Nothing known: no object at all. */
+    text = identity_line(NULL);
+    assert_string_equal(text, "{}\n");
+    free(text);
     struct ww_identity nothing = {0};
-    assert_null(ww_identity_json(&nothing));
+    text = identity_line(&nothing);
+    assert_string_equal(text, "{}\n");
+    free(text);
     ww_identities_free(t);
 }
 

@@ -15,8 +15,7 @@ json_t *ww_eve_time(uint64_t ts_ns);    /* Suricata's timestamp form, UTC */
 json_t *ww_eve_real2(double v);         /* rounded to 2 decimals */
 const char *ww_eve_proto_name(uint8_t proto);
 struct ww_verdict;
-/* The "conficker" object: likely, score, indicators, variant, evidence. */
-json_t *ww_eve_conficker(const struct ww_verdict *v);
+struct ww_identity;
 /*
  * An alert from a stage that reads what a host sends (its exploit, its P2P
  * messages, its DNS look-ups), not a scan rule: the flow fields of the
@@ -33,6 +32,7 @@ struct ww_finding {
     uint8_t proto;           /* WW_IPPROTO_TCP or _UDP */
     bool no_sport, no_dport; /* a port that is not known is not written (nor a community_id) */
     json_t *evidence;        /* an object whose members join the event (e.g. "p2p"); consumed */
+    const struct ww_identity *identity; /* what the source is, or NULL */
     const struct ww_verdict *verdict;
 };
 char *ww_eve_format_finding(const struct ww_finding *f, const char *host, const char *iface);

@@ -38,7 +38,6 @@
 #ifndef WW_IDENTITY_H
 #define WW_IDENTITY_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -113,11 +112,12 @@ const struct ww_identity_stats *ww_identities_stats(const struct ww_identities *
 const struct ww_table_stats *ww_identities_table_stats(const struct ww_identities *t);
 
 /*
- * The EVE `identity` object: "mac" ("00:0c:29:61:f5:5f"), "netbios_name",
- * "dhcp_hostname", each with "<field>_seen" (the timestamp format of
- * format.h); fields never seen are left out. NULL if nothing is known (or
- * memory is short). The caller owns the reference.
+ * The EVE `identity` object, as member `key` of the writer's open object:
+ * "mac" ("00:0c:29:61:f5:5f"), "netbios_name", "dhcp_hostname", each with
+ * "<field>_seen" (the timestamp format of format.h); fields never seen are
+ * left out, and so is the object when nothing is known (or id is NULL).
  */
-json_t *ww_identity_json(const struct ww_identity *id);
+struct ww_jsonw;
+void ww_identity_write(struct ww_jsonw *w, const char *key, const struct ww_identity *id);
 
 #endif
