@@ -190,11 +190,11 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
     unsigned seen = cap->attention_seen, dropped = 0;
     for (;;) {
         int rc = pcap_next_ex(cap->pcap, &hdr, &data);
-        if (rc == PCAP_ERROR_BREAK)
-            return WW_CAPTURE_END;
-        if (rc == 0) /* live, non-blocking: nothing waiting */
-            return WW_CAPTURE_IDLE;
-        if (rc != 1) {
+        if (rc != 1) { /* the common case first: one test a frame */
+            if (rc == PCAP_ERROR_BREAK)
+                return WW_CAPTURE_END;
+            if (rc == 0) /* live, non-blocking: nothing waiting */
+                return WW_CAPTURE_IDLE;
             snprintf(err, err_len, "%s: cannot read capture: %s", cap->name,
                      pcap_geterr(cap->pcap));
             return WW_CAPTURE_ERROR;
@@ -202,10 +202,11 @@ enum ww_capture_status ww_capture_next(struct ww_capture *cap, struct ww_frame *
         if (!want ||
             ww_triage(counted, want, link, data, hdr->caplen, hdr->len) == WW_TRIAGE_DECODE)
             break;
-        /* The owner still hears of time passing, and of a signal within 16 frames. */
-        if (++dropped == WW_CAPTURE_DROPPED_EVERY ||
-            ((dropped & 15) == 0 && attention &&
-             atomic_load_explicit(attention, memory_order_relaxed) != seen)) {
+        /* The owner still hears of time passing, and of a signal within 16
+           frames (WW_CAPTURE_DROPPED_EVERY is a multiple of 16). */
+        if ((++dropped & 15) == 0 &&
+            (dropped == WW_CAPTURE_DROPPED_EVERY ||
+             (attention && atomic_load_explicit(attention, memory_order_relaxed) != seen))) {
             status = WW_CAPTURE_DROPPED;
             break;
         }

@@ -16,36 +16,10 @@
 /* What a dropped frame adds to the counters, on top of packets, bytes and link. */
 enum dropped_as { AS_TCP, AS_UDP, AS_OTHER_IPV4, AS_IPV6, AS_OTHER_L3 };
 
-/* Only the layered test asks: the worm's own exclusion list (p2p.c) decides. */
+/* The worm's own exclusion list (p2p.c) decides. */
 static bool p2p_may_use(uint16_t port)
 {
     return !ww_p2p_port_excluded(port);
-}
-
-/* `h`: the 20 bytes of the TCP header; `data`: the segment carries payload. */
-static inline bool tcp_wanted(const struct ww_interest *w, uint32_t src, uint32_t dst, const uint8_t *h,
-                       bool data)
-{
-    uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
-    uint8_t flags = h[13];
-    if (flags & (WW_TCP_SYN | WW_TCP_RST)) {
-        if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
-            if (ww_port_bit(w->probe_ports, dport) || (w->p2p && p2p_may_use(dport)))
-                return true;
-        } else if (ww_port_bit(w->probe_ports, sport)) {
-            return true; /* an answer or a refusal */
-        }
-    }
-    if (ww_triage_smb_port(dport) || ww_triage_smb_port(sport)) {
-        if (!w->smb)
-            return false;
-        if (flags & (WW_TCP_FIN | WW_TCP_RST))
-            return true; /* a flow ends */
-        return data && (ww_triage_smb_port(dport) || (w->smb_answers_due && *w->smb_answers_due));
-    }
-    const struct ww_addr_filter *talkers = w->p2p_talkers;
-    return data && w->p2p && talkers && talkers->members &&
-           (ww_addr_filter_test(talkers, src) || ww_addr_filter_test(talkers, dst));
 }
 
 static inline bool udp_wanted(const struct ww_interest *w, const uint8_t *h)
@@ -79,8 +53,8 @@ static inline bool ipv4_droppable(const struct ww_interest *w, struct ww_cursor 
         if (header_len < 20 || header_len > segment || !ww_skip(c, header_len - 20))
             return false;
         *as = AS_TCP;
-        return !tcp_wanted(w, ww_load_be32(ip + 12), ww_load_be32(ip + 16), h,
-                           segment > header_len);
+        return !ww_triage_tcp_wanted(w, ww_load_be32(ip + 12), ww_load_be32(ip + 16), h,
+                                     segment > header_len);
     }
     if (ip[9] == WW_IPPROTO_UDP) {
         const uint8_t *h = ww_take_bytes(c, 8);

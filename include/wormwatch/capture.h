@@ -37,7 +37,8 @@ enum ww_capture_status {
 };
 
 /* With triage set, one dropped frame in this many is still returned (as WW_CAPTURE_DROPPED). */
-#define WW_CAPTURE_DROPPED_EVERY 256
+#define WW_CAPTURE_DROPPED_EVERY 256 /* a multiple of 16 */
+_Static_assert(WW_CAPTURE_DROPPED_EVERY % 16 == 0, "dropped frames are counted in 16s");
 
 /*
  * The stdio buffer a capture file or pipe is read through. stdio's default

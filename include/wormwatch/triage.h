@@ -140,6 +140,40 @@ static inline bool ww_triage_smb_port(uint16_t port)
 }
 
 /* Every frame the inline test below does not settle. */
+bool ww_p2p_port_excluded(uint16_t port); /* p2p.h */
+
+/*
+ * Whether a TCP segment is wanted, from its first 20 header bytes `h`
+ * (`data`: it carries payload); `src`, `dst` host order. SYNs to a probed
+ * port (or one Conficker.C may compute), answers from one, SMB's clients'
+ * data and its flows' ends, servers' data while answers are due, and data
+ * from or to a P2P talker.
+ */
+static inline bool ww_triage_tcp_wanted(const struct ww_interest *w, uint32_t src, uint32_t dst,
+                                        const uint8_t *h, bool data)
+{
+    uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
+    uint8_t flags = h[13];
+    if (flags & (WW_TCP_SYN | WW_TCP_RST)) {
+        if ((flags & (WW_TCP_SYN | WW_TCP_ACK | WW_TCP_RST)) == WW_TCP_SYN) {
+            if (ww_port_bit(w->probe_ports, dport) || (w->p2p && !ww_p2p_port_excluded(dport)))
+                return true;
+        } else if (ww_port_bit(w->probe_ports, sport)) {
+            return true; /* an answer or a refusal */
+        }
+    }
+    if (ww_triage_smb_port(dport) || ww_triage_smb_port(sport)) {
+        if (!w->smb)
+            return false;
+        if (flags & (WW_TCP_FIN | WW_TCP_RST))
+            return true; /* a flow ends */
+        return data && (ww_triage_smb_port(dport) || (w->smb_answers_due && *w->smb_answers_due));
+    }
+    const struct ww_addr_filter *talkers = w->p2p_talkers;
+    return data && w->p2p && talkers && talkers->members &&
+           (ww_addr_filter_test(talkers, src) || ww_addr_filter_test(talkers, dst));
+}
+
 enum ww_triage_result ww_triage_layers(struct ww_decode_stats *stats,
                                        const struct ww_interest *want, enum ww_link link,
                                        const uint8_t *frame, uint32_t cap_len, uint32_t wire_len);
@@ -157,16 +191,20 @@ static inline enum ww_triage_result ww_triage(struct ww_decode_stats *stats,
 {
     struct ww_cursor c = ww_cursor_make(frame, cap_len);
     const uint8_t *f;
-    /* Ethertype IPv4 and version 4 with a 20-byte header in one word; no SYN,
-       FIN or RST; not a fragment (the MF bit and the offset). */
+    /* Ethertype IPv4 and version 4 with a 20-byte header in one word; TCP;
+       not a fragment (the MF bit and the offset). */
     if (link != WW_LINK_ETHERNET || !frame || !(f = ww_take_bytes(&c, 14 + 20 + 20)) ||
         (ww_load_be32(f + 12) & 0xFFFFFF00u) != 0x08004500u || f[23] != WW_IPPROTO_TCP ||
-        (f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) || (ww_load_be16(f + 20) & 0x3FFF))
+        (ww_load_be16(f + 20) & 0x3FFF))
         return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
     uint32_t total_len = ww_load_be16(f + 16), header_len = (uint32_t)(f[46] >> 4) * 4;
     if (header_len < 20 || total_len < 20 + header_len || ww_remaining(&c) < header_len - 20)
         return ww_triage_layers(stats, want, link, frame, cap_len, wire_len);
-    if (total_len > 20 + header_len) { /* it carries data */
+    if (f[47] & (WW_TCP_SYN | WW_TCP_FIN | WW_TCP_RST)) { /* opens or ends a flow */
+        if (ww_triage_tcp_wanted(want, ww_load_be32(f + 26), ww_load_be32(f + 30), f + 34,
+                                 total_len > 20 + header_len))
+            return WW_TRIAGE_DECODE;
+    } else if (total_len > 20 + header_len) { /* it carries data */
         uint16_t sport = ww_load_be16(f + 34), dport = ww_load_be16(f + 36);
         const struct ww_addr_filter *talkers = want->p2p_talkers;
         if (ww_triage_smb_port(dport)) {
