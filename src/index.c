@@ -15,6 +15,9 @@ static uint32_t round_up_pow2(uint32_t n)
     return p;
 }
 
+/* The first bucket array in use; it doubles up to max_buckets. */
+#define WW_INDEX_FIRST_BUCKETS 256u
+
 bool ww_index_init(struct ww_index *ix, uint32_t capacity)
 {
     *ix = (struct ww_index){0};
@@ -22,8 +25,11 @@ bool ww_index_init(struct ww_index *ix, uint32_t capacity)
         return false;
     uint32_t nbuckets = round_up_pow2(capacity);
     ix->capacity = capacity;
+    ix->max_buckets = nbuckets;
+    if (nbuckets > WW_INDEX_FIRST_BUCKETS)
+        nbuckets = WW_INDEX_FIRST_BUCKETS;
     ix->bucket_mask = nbuckets - 1;
-    ix->buckets = malloc((size_t)nbuckets * sizeof *ix->buckets);
+    ix->buckets = malloc((size_t)ix->max_buckets * sizeof *ix->buckets);
     ix->chain = malloc((size_t)capacity * sizeof *ix->chain);
     ix->hashes = malloc((size_t)capacity * sizeof *ix->hashes);
     ix->older = malloc((size_t)capacity * sizeof *ix->older);
@@ -34,11 +40,24 @@ bool ww_index_init(struct ww_index *ix, uint32_t capacity)
     }
     for (uint32_t b = 0; b < nbuckets; b++)
         ix->buckets[b] = WW_INDEX_NONE;
-    for (uint32_t s = 0; s < capacity; s++)
-        ix->chain[s] = s + 1 < capacity ? s + 1 : WW_INDEX_NONE;
-    ix->free_head = 0;
+    ix->free_head = WW_INDEX_NONE;
+    ix->fresh = 0;
     ix->oldest = ix->newest = WW_INDEX_NONE;
     return true;
+}
+
+/* Twice the buckets, every used slot chained again (oldest first). */
+static void grow_buckets(struct ww_index *ix)
+{
+    uint32_t nbuckets = (ix->bucket_mask + 1) * 2;
+    for (uint32_t b = 0; b < nbuckets; b++)
+        ix->buckets[b] = WW_INDEX_NONE;
+    ix->bucket_mask = nbuckets - 1;
+    for (uint32_t s = ix->oldest; s != WW_INDEX_NONE; s = ix->newer[s]) {
+        uint32_t b = ix->hashes[s] & ix->bucket_mask;
+        ix->chain[s] = ix->buckets[b];
+        ix->buckets[b] = s;
+    }
 }
 
 void ww_index_free(struct ww_index *ix)
@@ -93,9 +112,14 @@ static void recency_append(struct ww_index *ix, uint32_t slot)
 uint32_t ww_index_insert(struct ww_index *ix, uint32_t hash)
 {
     uint32_t slot = ix->free_head;
-    if (slot == WW_INDEX_NONE)
+    if (slot != WW_INDEX_NONE)
+        ix->free_head = ix->chain[slot];
+    else if (ix->fresh < ix->capacity)
+        slot = ix->fresh++;
+    else
         return WW_INDEX_NONE;
-    ix->free_head = ix->chain[slot];
+    if (ix->used >= ix->bucket_mask + 1 && ix->bucket_mask + 1 < ix->max_buckets)
+        grow_buckets(ix);
     uint32_t b = hash & ix->bucket_mask;
     ix->hashes[slot] = hash;
     ix->chain[slot] = ix->buckets[b];

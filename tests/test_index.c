@@ -279,6 +279,58 @@ static void test_drain_and_refill_uses_every_slot(void **state)
     ww_index_free(&k.ix);
 }
 
+/* A big index starts with a few buckets and doubles them as it fills; every
+   key stays findable through each rebuild, through removals, and past the
+   last doubling, and slots are handed out from 0 upwards. */
+#define GROW_SLOTS 5000u
+static uint32_t grow_keys[GROW_SLOTS];
+
+static bool grow_key_matches(const void *key, uint32_t slot, const void *ctx)
+{
+    (void)ctx;
+    return grow_keys[slot] == *(const uint32_t *)key;
+}
+
+static uint32_t grow_find(const struct ww_index *ix, uint32_t key)
+{
+    return ww_index_find(ix, hash_of(key), &key, grow_key_matches, NULL);
+}
+
+static void test_buckets_grow_with_use(void **state)
+{
+    (void)state;
+    struct ww_index ix;
+    assert_true(ww_index_init(&ix, GROW_SLOTS));
+    assert_int_equal(ix.max_buckets, 8192);
+    assert_int_equal(ix.bucket_mask + 1, 256);
+    for (uint32_t i = 0; i < GROW_SLOTS; i++) {
+        uint32_t slot = ww_index_insert(&ix, hash_of(1000 + i));
+        assert_int_equal(slot, i); /* fresh slots in order */
+        grow_keys[slot] = 1000 + i;
+        if (i == 256)
+            assert_int_equal(ix.bucket_mask + 1, 512); /* the 257th doubled them */
+    }
+    assert_int_equal(ix.bucket_mask + 1, 8192);
+    assert_int_equal(ww_index_insert(&ix, hash_of(1)), WW_INDEX_NONE);
+    for (uint32_t i = 0; i < GROW_SLOTS; i++)
+        assert_int_equal(grow_find(&ix, 1000 + i), i);
+    assert_int_equal(grow_find(&ix, 999), WW_INDEX_NONE);
+    /* Every other one leaves; the recency list still runs oldest first. */
+    for (uint32_t i = 0; i < GROW_SLOTS; i += 2)
+        ww_index_remove(&ix, i);
+    assert_int_equal(ix.used, GROW_SLOTS / 2);
+    uint32_t expect = 1;
+    for (uint32_t s = ww_index_oldest(&ix); s != WW_INDEX_NONE; s = ix.newer[s], expect += 2)
+        assert_int_equal(s, expect);
+    assert_int_equal(expect, GROW_SLOTS + 1);
+    for (uint32_t i = 0; i < GROW_SLOTS; i++)
+        assert_int_equal(grow_find(&ix, 1000 + i), i % 2 ? i : WW_INDEX_NONE);
+    /* Freed slots come back before any fresh one would. */
+    uint32_t again = ww_index_insert(&ix, hash_of(77));
+    assert_int_equal(again, GROW_SLOTS - 2);
+    ww_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_full_index_refuses_insert),
         cmocka_unit_test(test_free_list_reuses_removed_slot),
         cmocka_unit_test(test_drain_and_refill_uses_every_slot),
+        cmocka_unit_test(test_buckets_grow_with_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

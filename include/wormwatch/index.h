@@ -9,6 +9,14 @@
  * slot in O(1). All memory is allocated once, in ww_index_init(): the bound on
  * memory is part of the data structure, as in p0f's host cache.
  *
+ * But it is not touched at once. Slots are handed out from 0 upwards, so a
+ * table sized for a million sources and holding a thousand keeps them in its
+ * first pages; and only a prefix of the bucket array is in use, doubled (the
+ * chains rebuilt from the recency list) whenever the slots in use outnumber
+ * the buckets. A lookup then reads a bucket among a few thousand, in cache,
+ * not one among a million, a cache miss every time: sized for the worst
+ * hour, the tables cost the common one nothing.
+ *
  * The index never hashes: callers pass keyed hashes (hash.h), computed once
  * per packet, so that nobody can aim keys at one bucket.
  */
@@ -27,7 +35,9 @@ typedef bool (*ww_index_match_fn)(const void *key, uint32_t slot, const void *ct
 struct ww_index {
     uint32_t capacity;  /* slots */
     uint32_t used;      /* slots in use */
-    uint32_t bucket_mask;
+    uint32_t bucket_mask;  /* buckets in use - 1 */
+    uint32_t max_buckets;  /* allocated: capacity rounded up to a power of two */
+    uint32_t fresh;        /* slots never used yet start here (the free list holds the rest) */
     uint32_t *buckets;  /* first slot of each chain */
     uint32_t *chain;    /* next slot in the same bucket, or in the free list */
     uint32_t *hashes;   /* full hash of each used slot (cheap chain filter) */
