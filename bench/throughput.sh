@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of wormwatch against the physical limit through libpcap: a loop
 # that only reads every packet and touches its bytes (bench/bare_loop.c,
-# wwbare), and the same loop touching only the record headers (wwbare
-# --count-only). docs/benchmark.md explains the figures and keeps today's.
+# wwbare), the same loop touching only the record headers (wwbare
+# --count-only), and the loop through stdio's default 4 KiB buffer instead of
+# the 256 KiB one both use (wwbare --stdio-default: what the buffer is worth).
+# docs/benchmark.md explains the figures and keeps today's.
 #
 #   bench/throughput.sh BUILD_DIR [PACKETS]
 #
@@ -107,6 +109,7 @@ run() {
 for _ in $(seq "$runs"); do
     run bare "$work/bare.out" "$wwbare" "$capture"
     run headers "$work/headers.out" "$wwbare" --count-only "$capture"
+    run stdio "$work/stdio.out" "$wwbare" --stdio-default "$capture"
     run wormwatch /dev/null "$wormwatch" -r "$capture" -o /dev/null
 done
 counted=$(awk '{ print $2 }' "$work/bare.out")
@@ -201,6 +204,7 @@ echo "           $counted packets, $size bytes, $(awk -v b="$size" -v n="$counte
 echo
 awk -v runs="$runs" -v size="$size" -v n="$counted" -v ipp_bare="$ipp_bare" -v ipp_ww="$ipp_ww" \
     -v ipp_headers="$ipp_headers" -v headers_file="$work/headers.runs" \
+    -v stdio_file="$work/stdio.runs" \
     -v bare_file="$work/bare.runs" -v ww_file="$work/wormwatch.runs" '
 function load(file, best_name, rss_name,    line, f) {
     best[best_name] = -1; rss[rss_name] = "NA"
@@ -222,10 +226,12 @@ function row(label, key, ipp) {
 }
 BEGIN {
     load(bare_file, "bare", "bare"); load(ww_file, "ww", "ww"); load(headers_file, "headers", "headers")
+    load(stdio_file, "stdio", "stdio")
     printf "%-19s %10s %13s %9s %11s %15s\n", "best of " runs, "seconds", "packets/s", "Gbit/s",
            "peak RSS", "instr/packet"
     row("bare libpcap loop", "bare", ipp_bare)
     row("  headers only", "headers", ipp_headers)
+    row("  4 KiB stdio", "stdio", "NA")
     row("wormwatch", "ww", ipp_ww)
     printf "\nwormwatch/bare: %.2f of the bare loop'"'"'s packets/s (%.2fx its time)", \
            best["bare"] / best["ww"], best["ww"] / best["bare"]
@@ -234,9 +240,10 @@ BEGIN {
     printf "\nagainst the headers-only loop: %.2fx its time", best["ww"] / best["headers"]
     if (ipp_headers != "NA" && ipp_ww != "NA")
         printf "; %.2fx its instructions per packet", ipp_ww / ipp_headers
-    printf "\n"
+    printf "\nthe same bare loop through stdio'"'"'s default 4 KiB buffer (pcap_open_offline): %.2fx its time\n", \
+           best["stdio"] / best["bare"]
 }'
 runs_of() { awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 }' "$work/$1.runs"; }
-echo "all runs (s): bare $(runs_of bare); headers only $(runs_of headers); wormwatch $(runs_of wormwatch)"
+echo "all runs (s): bare $(runs_of bare); headers only $(runs_of headers); 4 KiB stdio $(runs_of stdio); wormwatch $(runs_of wormwatch)"
 echo "instructions: ${instr_note:-not counted}"
 [ "$have_time" = true ] || echo "peak RSS: not measured (no /usr/bin/time)"
