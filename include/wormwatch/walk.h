@@ -15,6 +15,10 @@
  *     (the host is there and says no).
  *   - An accepted contact followed within 2 s by the host's other SMB port
  *     was a port check, not a use: a failure.
+ *   - An accepted contact of a host outside home_nets, by a source inside
+ *     them, is a failure: theta0 is high because benign clients reach their
+ *     own servers, and a LAN's SMB servers are in its networks; the far
+ *     host's accept says it is there, not why the source went.
  *   - Going below the lower bound ends the test (benign), and the next one
  *     starts from that bound, not from zero: a host that just showed many
  *     successes needs more failures in a row than a stranger does.
