@@ -468,6 +468,15 @@ static void walk_other_port(struct ww_detector *d, void *record, struct rule_sta
     d->stats.walks_port_checks = d->walk_stats.port_checks;
 }
 
+/* A home source's SMB contact of a host outside the home networks: where
+   no LAN client's servers are (walk.h). */
+static bool leaves_home(const struct ww_detector *d, const struct ww_probe *probe)
+{
+    const struct ww_prefix_list *home = &d->rules->home_nets;
+    return probe->proto == WW_IPPROTO_TCP && ww_prefix_list_contains(home, probe->src) &&
+           !ww_prefix_list_contains(home, probe->dst);
+}
+
 /* One event for one sequential rule: an attempt of the given kind, or an outcome. */
 static void walk_event(struct ww_detector *d, void *record, struct rule_state *s,
                        const struct ww_rule *r, const struct ww_probe_event *ev,
@@ -479,7 +488,7 @@ static void walk_event(struct ww_detector *d, void *record, struct rule_state *s
     if (ev->probe.proto == WW_PROTO_ARP)
         ww_walk_arp_miss(walk_of(s), &env, &ev->probe);
     else if (ev->kind == WW_PROBE_ATTEMPT)
-        ww_walk_attempt(walk_of(s), &env, &ev->probe, kind, dark);
+        ww_walk_attempt(walk_of(s), &env, &ev->probe, kind, dark, leaves_home(d, &ev->probe));
     else
         ww_walk_result(walk_of(s), &env, ev->probe.dst, ev->probe.dport, ev->outcome,
                        ev->by_icmp);
@@ -487,6 +496,7 @@ static void walk_event(struct ww_detector *d, void *record, struct rule_state *s
     d->stats.walks_forced = d->walk_stats.forced;
     d->stats.walks_half_failures = d->walk_stats.half_failures;
     d->stats.walks_port_checks = d->walk_stats.port_checks;
+    d->stats.walks_outside_accepts = d->walk_stats.outside_accepts;
 }
 
 /* --- events ----------------------------------------------------------------- */

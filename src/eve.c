@@ -359,6 +359,7 @@ static json_t *detect_object(const struct ww_detect_stats *d)
     set_u64(o, "walks_forced", d->walks_forced);
     set_u64(o, "walks_half_failures", d->walks_half_failures);
     set_u64(o, "walks_port_checks", d->walks_port_checks);
+    set_u64(o, "walks_outside_accepts", d->walks_outside_accepts);
     set_u64(o, "flood_seconds", d->flood.seconds);
     set_u64(o, "flood_peak_sources", d->flood.peak_sources);
     set_u64(o, "flood_skipped", d->flood.skipped);

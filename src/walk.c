@@ -85,6 +85,13 @@ static void step(struct ww_walk *w, const struct ww_walk_env *env, const struct 
         return;
     }
     w->first_contacts++;
+    if (c->state == WW_WALK_SUCCEEDED && c->outside) {
+        env->stats->outside_accepts++;
+        w->port_failures++; /* an SMB contact, not an ARP miss: held misses may join */
+        absorb_held(w, env);
+        step_failure(w, env, c, 1.0);
+        return;
+    }
     if (c->state == WW_WALK_FAILED) {
         bool half = c->paired && c->unanswered;
         env->stats->half_failures += half;
@@ -214,11 +221,14 @@ void ww_walk_other_port(struct ww_walk *w, const struct ww_walk_env *env,
 }
 
 void ww_walk_attempt(struct ww_walk *w, const struct ww_walk_env *env, const struct ww_probe *probe,
-                     enum ww_contact_kind kind, int dark)
+                     enum ww_contact_kind kind, int dark, int outside)
 {
     note_other_port(w, env, probe, kind, true);
-    if (kind == WW_CONTACT_NEW || kind == WW_CONTACT_PORT_CHECK)
-        enqueue(w, env, contact_of(probe, dark ? WW_WALK_FAILED : WW_WALK_WAITING));
+    if (kind == WW_CONTACT_NEW || kind == WW_CONTACT_PORT_CHECK) {
+        struct ww_walk_contact c = contact_of(probe, dark ? WW_WALK_FAILED : WW_WALK_WAITING);
+        c.outside = outside != 0;
+        enqueue(w, env, c);
+    }
 }
 
 void ww_walk_result(struct ww_walk *w, const struct ww_walk_env *env, uint32_t target,

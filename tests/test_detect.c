@@ -1472,6 +1472,87 @@ static void test_port_check_turns_an_accept_into_a_failure(void **state)
     assert_alert_count(0); /* the success stands: 3 failures do not outweigh it */
 }
 
+/* A home source accepted outside home_nets: the accept weighs as a failure. */
+static const char HOME_RULES[] = "[global]\n"
+                                 "home_nets = 10.0.0.0/8\n"
+                                 "[rule 1000004]\n"
+                                 "name = trw smb\ntype = sequential\nproto = tcp\nport = 445\n"
+                                 "also_port = 139\nsuppress = 10m\n";
+
+#define FAR(n) IP4(203, 0, 113, (n))
+
+/* F F S F, the S outside home_nets: four failures, the walk tips at the
+   fourth contact (inside home, that takes F F S F F F). */
+static void test_accept_outside_home_is_a_failure(void **state)
+{
+    (void)state;
+    start(HOME_RULES);
+    contacts(SCANNER, 445, "FF", 1, AT_S(0));
+    accepted_smb(FAR(7), AT_S(2));
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_outside_accepts, 1);
+    contacts(SCANNER, 445, "F", 3, AT_S(3));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(3), 4, 4, 4);
+    assert_int_equal(alerts[0].ts_ns, AT_S(3));
+    assert_int_equal(alerts[0].accepted, 1);
+    assert_int_equal(alerts[0].failed, 3);
+    const uint32_t newest_first[] = {TARGET(3), FAR(7), TARGET(2), TARGET(1)};
+    assert_samples(&alerts[0], newest_first, 4);
+    assert_int_equal(stats()->walks_outside_accepts, 1);
+}
+
+/* The same contacts with the accept inside home_nets, or from a source
+   outside them, or with no home_nets at all: the success stands. */
+static void test_accept_inside_home_stays_a_success(void **state)
+{
+    (void)state;
+    start(HOME_RULES);
+    contacts(SCANNER, 445, "FFSFF", 1, AT_S(0));
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_outside_accepts, 0);
+    contacts(SCANNER, 445, "F", 6, AT_S(5));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(6), 6, 5, 4);
+
+    ww_detector_free(det);
+    alert_count = 0;
+    start(HOME_RULES);
+    const uint32_t outsider = IP4(198, 51, 100, 9);
+    contacts(outsider, 445, "FF", 1, AT_S(0));
+    probe_with(outsider, FAR(7), 445, AT_S(2), WW_OUTCOME_ACCEPTED);
+    contacts(outsider, 445, "F", 3, AT_S(3));
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_outside_accepts, 0);
+
+    ww_detector_free(det);
+    alert_count = 0;
+    start(SEQ_RULES); /* no home_nets: nothing is outside */
+    contacts(SCANNER, 445, "FF", 1, AT_S(0));
+    accepted_smb(FAR(7), AT_S(2));
+    contacts(SCANNER, 445, "F", 3, AT_S(3));
+    assert_alert_count(0);
+    assert_int_equal(stats()->walks_outside_accepts, 0);
+}
+
+/* An outside host is one contact: accepted again, or refused outside, it
+   adds nothing new to the count of outside accepts. */
+static void test_outside_host_counts_once(void **state)
+{
+    (void)state;
+    start(HOME_RULES);
+    accepted_smb(FAR(7), AT_S(0));
+    accepted_smb(FAR(7), AT_S(1)); /* the same host again: no first contact */
+    probe_with(SCANNER, FAR(8), 445, AT_S(2), WW_OUTCOME_REJECTED); /* a plain failure */
+    contacts(SCANNER, 445, "F", 1, AT_S(3));
+    assert_alert_count(0); /* 3 failures: 3 ln 4 < ln 99 */
+    assert_int_equal(stats()->walks_outside_accepts, 1);
+    contacts(SCANNER, 445, "F", 2, AT_S(4));
+    assert_alert_count(1);
+    assert_walk(&alerts[0], TARGET(2), 4, 4, 4);
+    assert_int_equal(alerts[0].accepted, 2);
+}
+
 /* An ARP miss before the source's first port failure waits for it, then
    counts; the alert is dated by a port failure, never by the miss. */
 static void test_arp_miss_waits_for_a_port_failure(void **state)
@@ -1511,6 +1592,9 @@ int main(void)
         T(test_fallback_and_repeats_are_no_new_contacts),
         T(test_silent_fallback_counts_half),
         T(test_port_check_turns_an_accept_into_a_failure),
+        T(test_accept_outside_home_is_a_failure),
+        T(test_accept_inside_home_stays_a_success),
+        T(test_outside_host_counts_once),
         T(test_arp_miss_waits_for_a_port_failure),
         T(test_alert_at_threshold_not_before),
         T(test_repeated_failures_to_one_target_count_once),

@@ -65,6 +65,7 @@ struct ww_detect_stats {
     uint64_t walks_forced;     /* first contacts judged failed for waiting too long */
     uint64_t walks_half_failures; /* failed 445+139 pairs of a silent host, counted half */
     uint64_t walks_port_checks;   /* successes turned failures: the host's other port checked */
+    uint64_t walks_outside_accepts; /* accepts outside home_nets of home sources, taken as failures */
     uint64_t newcomers;        /* sources put on probation (first contact) */
     uint64_t promotions;       /* newcomers given a record (second target) */
     struct ww_flood_stats flood; /* what floods of new sources cost (sender.h) */

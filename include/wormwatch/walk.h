@@ -15,6 +15,10 @@
  *     (the host is there and says no).
  *   - An accepted contact followed within 2 s by the host's other SMB port
  *     was a port check, not a use: a failure.
+ *   - An accepted contact of a host outside home_nets, by a source inside
+ *     them, is a failure: theta0 is high because benign clients reach their
+ *     own servers, and a LAN's SMB servers are in its networks; the far
+ *     host's accept says it is there, not why the source went.
  *   - Going below the lower bound ends the test (benign), and the next one
  *     starts from that bound, not from zero: a host that just showed many
  *     successes needs more failures in a row than a stranger does.
@@ -53,6 +57,7 @@ struct ww_walk_contact {
     uint8_t proto;      /* WW_IPPROTO_TCP, or WW_PROTO_ARP for a dark ARP miss */
     uint8_t paired;     /* the host's other SMB port was tried while this waited */
     uint8_t unanswered; /* failed by silence or an ICMP unreachable, not by a RST */
+    uint8_t outside;    /* a home source's contact of a host outside home_nets */
 };
 
 struct ww_walk {
@@ -76,6 +81,7 @@ struct ww_walk_stats {
     uint64_t forced;       /* first contacts judged failed for waiting too long */
     uint64_t half_failures; /* failed redirector pairs, counted half */
     uint64_t port_checks;  /* successes turned failures by a check of the other port */
+    uint64_t outside_accepts; /* accepts outside home_nets, taken as failures */
 };
 
 /* Called when a failure takes the walk to the upper bound; `tipping` is
@@ -95,9 +101,11 @@ void ww_walk_env_init(struct ww_walk_env *env, double theta0, double theta1, dou
                       double false_alarm, ww_walk_tip_fn tip, void *ctx,
                       struct ww_walk_stats *stats);
 
-/* An attempt the contact ring classified as `kind` (decided at once if dark). */
+/* An attempt the contact ring classified as `kind` (decided at once if
+   dark); `outside`: a home source trying a host outside home_nets, whose
+   accept is no success (see above). */
 void ww_walk_attempt(struct ww_walk *w, const struct ww_walk_env *env, const struct ww_probe *probe,
-                     enum ww_contact_kind kind, int dark);
+                     enum ww_contact_kind kind, int dark, int outside);
 /* An attempt on a port this walk does not watch, of a host it may hold:
    a pair or a port check still says something about that host. */
 void ww_walk_other_port(struct ww_walk *w, const struct ww_walk_env *env,
