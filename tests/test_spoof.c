@@ -9,6 +9,11 @@
  * 2-5 s. The same story with RATE 0 is the slow host alone. The real binary
  * reads both with a small -m; wait4() gives the flooded run's peak RSS.
  *
+ * wwgen also writes the story's truth (OUTFILE.truth.json): the slow host
+ * is its one scanner, and its alert tips at the probe of its list the
+ * calm run tips at; the spoofed addresses that hit several hosts are
+ * listed among the benign, and none of them, nor any other, alerts.
+ *
  * Exactly: the alerts of the flooded run are those of the calm run (same
  * rules, same tipping probe, same attempt count): the slow host's, no
  * spoofed source's. The flood is seen for its whole length, its victim's
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,6 +86,45 @@ static long run_program(char *const argv[])
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     return usage.ru_maxrss;
+}
+
+/* The 1-based place of the probe (target, time to the ms) in the truth's list of the
+   slow host's probes; 0 if not there. */
+static size_t truth_probe_number(json_t *truth, const char *target, const char *eve_time)
+{
+    json_t *probes = json_object_get(json_object_get(truth, "probes"), SLOW_HOST);
+    assert_non_null(probes);
+    /* The truth's times are seconds since the epoch, the alert's UTC text. */
+    struct tm tm = {0};
+    double seconds;
+    assert_int_equal(sscanf(eve_time, "%d-%d-%dT%d:%d:%lf", &tm.tm_year, &tm.tm_mon,
+                            &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &seconds),
+                     6);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    double at = (double)timegm(&tm) + seconds;
+    size_t i;
+    json_t *p;
+    json_array_foreach(probes, i, p)
+    {
+        double ts = json_real_value(json_array_get(p, 0));
+        if (!strcmp(json_string_value(json_array_get(p, 1)), target) && ts >= at - 0.001 &&
+            ts < at + 0.001)
+            return i + 1;
+    }
+    return 0;
+}
+
+static json_t *load_truth(const char *capture)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s.truth.json", capture);
+    json_error_t err;
+    json_t *truth = json_load_file(path, 0, &err);
+    if (!truth)
+        fail_msg("%s: %s", path, err.text);
+    unlink(path);
+    return truth;
 }
 
 static void generate(const char *capture, const char *rate, const char *answered,
@@ -149,14 +194,18 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     snprintf(rate, sizeof rate, "%d", RATE);
     struct run calm = {0}, flood = {0}, control = {0}, overwhelmed = {0}, sprayed = {0};
     generate(capture, "0", "100", "1");
+    json_decref(load_truth(capture));
     sense(dir, capture, NULL, &calm);
     generate(capture, rate, "100", "1");
+    json_t *truth = load_truth(capture);
     sense(dir, capture, NULL, &flood);
     write_control_rules(rules);
     sense(dir, capture, rules, &control);
     generate(capture, rate, "0", "1");
+    json_decref(load_truth(capture));
     sense(dir, capture, NULL, &overwhelmed);
     generate(capture, rate, "100", "254");
+    json_decref(load_truth(capture));
     sense(dir, capture, NULL, &sprayed);
     unlink(capture);
     unlink(rules);
@@ -168,6 +217,18 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     assert_string_equal(calm.alerts[0], "1000004 198.51.100.77 2009-03-30T00:00:16.000");
     assert_int_equal(calm.attempts[0], 6);
     assert_int_equal(int_at(calm.stats, "stats.detect.flood_seconds"), 0);
+
+    /* The truth: one scanner, the slow host; its alert tips at the 4th probe of
+       its list (its 4th failure; 6 attempts with retransmissions); the spoofed
+       addresses that hit several hosts are benign, each with its probes. */
+    json_t *expect = json_object_get(truth, "expect");
+    assert_int_equal(json_object_size(expect), 1);
+    assert_non_null(json_object_get(expect, SLOW_HOST));
+    assert_int_equal(truth_probe_number(truth, "198.51.100.77", strrchr(calm.alerts[0], ' ') + 1), 4);
+    assert_int_equal(json_array_size(json_object_get(truth, "benign")), MULTI_HIT_SOURCES);
+    assert_int_equal(json_object_size(json_object_get(truth, "probes")), MULTI_HIT_SOURCES + 1);
+    assert_true(int_at(truth, "packets") >= (long long)RATE * FLOOD_SECONDS);
+    json_decref(truth);
 
     /* With it: no spoofed source, and the slow host exactly as without. */
     assert_int_equal(flood.others, 0);

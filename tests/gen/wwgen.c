@@ -3539,13 +3539,14 @@ static void put_probes(struct bytes *b, const struct trace *t)
     put_text(b, t->n_probes ? "\n    ]\n  },\n" : "},\n");
 }
 
-static void put_truth_json(struct bytes *b, const struct trace *t)
+/* `packets`: the frames of the file (more than the trace's when frames were streamed past it). */
+static void put_truth_json(struct bytes *b, const struct trace *t, uint64_t packets)
 {
     put_text(b, "{\n");
     put_expectations(b, t);
     put_benign(b, t);
     put_probes(b, t);
-    put_format(b, "  \"packets\": %zu\n}\n", t->n_packets);
+    put_format(b, "  \"packets\": %" PRIu64 "\n}\n", packets);
 }
 
 static void print_summary(const struct trace *t, size_t file_size)
@@ -3621,7 +3622,7 @@ static void write_capture_and_truth(const char *outdir, const struct capture_spe
 {
     struct trace t;
     struct bytes capture = build_capture(spec, &t), truth = {0}, truth_name = {0};
-    put_truth_json(&truth, &t);
+    put_truth_json(&truth, &t, t.n_packets);
     put_format(&truth_name, "%s.truth.json", spec->name);
     put_u8(&truth_name, 0);
     write_output(outdir, spec->name, capture.data, capture.len);
@@ -4269,7 +4270,9 @@ static void write_bench_capture(const char *path, uint64_t packets)
  *
  * The flood's frames never enter the trace: they are made one at a time, in
  * time order, and merged into each slice as bench_flush() writes it, so
- * memory holds one slice of output whatever SECONDS and RATE.
+ * memory holds one slice of output whatever SECONDS and RATE. OUTFILE.truth.json
+ * is the trace's truth: the slow host expected, its probes, and the spoofed
+ * addresses that hit several hosts among the benign.
  */
 
 #define SPOOF_NETWORK IPV4(198, 51, 100, 0)
@@ -4310,12 +4313,23 @@ static void spoofed_attempt(struct trace *t, nstime at, uint32_t spoofed, uint32
     struct tcp_attempt a = uplink_answer(t, spoofed, target, PORT_SMB);
     struct tcp_flow flow = open_flow(t, &a);
     uint32_t syn = send_syn(t, at, &flow);
+    enum outcome outcome = OUTCOME_UNANSWERED;
     switch (a.answer) {
     case ANSWER_NONE: break;
-    case ANSWER_RST: refuse_with_reset(t, at, &flow); break;
-    case ANSWER_ICMP: refuse_with_icmp(t, at, &flow, syn, &a); break;
-    case ANSWER_SYN_ACK: spoof_unanswered_syn_ack(t, at + flow.rtt, &flow); break;
+    case ANSWER_RST:
+        refuse_with_reset(t, at, &flow);
+        outcome = OUTCOME_REJECTED;
+        break;
+    case ANSWER_ICMP:
+        refuse_with_icmp(t, at, &flow, syn, &a);
+        outcome = OUTCOME_REJECTED;
+        break;
+    case ANSWER_SYN_ACK:
+        spoof_unanswered_syn_ack(t, at + flow.rtt, &flow);
+        outcome = OUTCOME_ACCEPTED;
+        break;
     }
+    record_probe(t, spoofed, target, PORT_SMB, outcome, syn, at); /* a benign source's, for the truth */
 }
 
 /* A spoofed source address: public, outside the /24, not the slow host. */
@@ -4460,6 +4474,46 @@ static void flood_until(struct bench_writer *w, nstime before, void *ctx)
     }
 }
 
+/* What the trace holds: the slow host and, until flood_end (0: no flood),
+   the spoofed addresses that hit several hosts. */
+static void tell_spoof_story(struct trace *t, nstime flood_end)
+{
+    use_uplink(t, SPOOF_NETWORK, internet_24_service, SPOOF_ISP_ROUTER);
+    t->sequential_expectations = true;
+    set_stack(t, SPOOF_SERVER, &LINUX);
+    expect_alert(t, SPOOF_SLOW_HOST, ALERT_TCP445, CONFICKER_YES);
+    scan_from_outside(t, SPOOF_SLOW_HOST,
+                      &(struct outside_scan){.stack = &WINDOWS_XP, .targets = TARGETS_CONFICKER,
+                                             .probes = 14, .start = SEC(3), .min_gap = SEC(2),
+                                             .max_gap = SEC(5), .worm = true});
+    if (flood_end)
+        tell_spoofed_multi_hits(t, SPOOF_FLOOD_START, flood_end);
+}
+
+/*
+ * The truth of the same story, told again from the same seed into a trace of
+ * its own and finished as a committed capture's is: the slice writer keeps
+ * no probes. The flood's frames can push a traced frame a tick later, never
+ * more: the truth's times hold to the microsecond or two.
+ */
+static void write_spoof_truth(const char *path, const struct capture_spec *spec,
+                              nstime flood_end, uint64_t packets)
+{
+    struct trace t = trace_new(spec);
+    tell_spoof_story(&t, flood_end);
+    finalize_trace(&t); /* not verify_story(): the real file runs on past the trace's end */
+    struct bytes truth = {0};
+    put_truth_json(&truth, &t, packets);
+    char truth_path[4096];
+    if (snprintf(truth_path, sizeof truth_path, "%s.truth.json", path) >= (int)sizeof truth_path)
+        die("path too long: %s", path);
+    FILE *f = fopen(truth_path, "wb");
+    if (!f || fwrite(truth.data, 1, truth.len, f) != truth.len || fclose(f) != 0)
+        die("cannot write %s", truth_path);
+    bytes_free(&truth);
+    trace_free(&t);
+}
+
 static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32_t rate,
                                       uint32_t answered_percent, uint32_t hosts)
 {
@@ -4480,14 +4534,7 @@ static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32
     w.interleave = flood_until;
     w.interleave_ctx = flood;
 
-    use_uplink(&t, SPOOF_NETWORK, internet_24_service, SPOOF_ISP_ROUTER);
-    set_stack(&t, SPOOF_SERVER, &LINUX);
-    scan_from_outside(&t, SPOOF_SLOW_HOST,
-                      &(struct outside_scan){.stack = &WINDOWS_XP, .targets = TARGETS_CONFICKER,
-                                             .probes = 14, .start = SEC(3), .min_gap = SEC(2),
-                                             .max_gap = SEC(5), .worm = true});
-    if (rate)
-        tell_spoofed_multi_hits(&t, SPOOF_FLOOD_START, flood_end);
+    tell_spoof_story(&t, rate ? flood_end : 0);
 
     w.file = fopen(path, "wb");
     if (!w.file)
@@ -4500,6 +4547,10 @@ static void write_spoof_flood_capture(const char *path, uint32_t seconds, uint32
         bench_flush(&t, &w, from + BENCH_SLICE);
     if (fclose(w.file) != 0)
         die("cannot write %s", path);
+    /* The truth: the slow host is the one scanner, its probes as told; the
+       spoofed addresses that hit several hosts are among the benign (the
+       flood's millions of one-SYN sources are not listed: none may alert). */
+    write_spoof_truth(path, &spec, rate ? flood_end : 0, w.written);
     printf("%s: %" PRIu64 " packets, %" PRIu64 " bytes; %" PRIu64 " spoofed SYNs to %s:445 in "
            "%u s, %" PRIu64 " answered; %u spoofed sources hitting 3-4 hosts; slow host %s\n",
            path, w.written, w.bytes, flood->syns,
