@@ -1,5 +1,5 @@
 /*
- * wormwatch: command line. Parses options, loads the rules, opens the
+ * wormwatch: the program. Takes the command line (cli.c), opens the
  * capture and the outputs, and runs the pipeline; the work is in the library.
  *
  * Order matters for a live sensor: the capture is opened first (it needs
@@ -14,7 +14,6 @@
 /* setgroups() is not POSIX: it comes with the BSD/GNU interfaces. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
@@ -29,311 +28,14 @@
 #include <unistd.h>
 
 #include "wormwatch/capture.h"
-#include "wormwatch/dga.h"
+#include "wormwatch/cli.h"
 #include "wormwatch/output.h"
 #include "wormwatch/format.h"
 #include "wormwatch/pipeline.h"
 #include "wormwatch/probe.h"
 #include "wormwatch/rules.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
-#define MAX_INPUTS 256
 #define ERR_LEN 512
-#define DEFAULT_LIVE_STATS_INTERVAL 60
-#define MAX_WORKERS 64
-
-struct options {
-    const char *inputs[MAX_INPUTS];
-    int input_count;
-    const char *outputs[WW_OUTPUT_MAX_SINKS];
-    int output_count;
-    struct ww_live_options live;  /* live.iface set: capture from an interface */
-    const char *rules_path;
-    const char *sensor_name;
-    const char *max_memory;
-    const char *filter_file;
-    char *filter;                 /* BPF expression: trailing arguments or -F FILE */
-    const char *user, *group;
-    const char *pidfile;
-    long stats_interval;          /* seconds; -1: the default */
-    long workers;                 /* live capture threads sharing the interface */
-    int test_rules;
-    int dump_rules;
-    int list_interfaces;
-    int progress;                 /* --progress: the progress line even off a terminal */
-    int summary;                  /* --summary: the closing summary even off a terminal */
-};
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: wormwatch [OPTIONS] -r FILE [-r FILE ...] [FILTER EXPRESSION]\n"
-            "       wormwatch [OPTIONS] -i IFACE [FILTER EXPRESSION]\n"
-            "Names the hosts that scan like Conficker-style SMB worms, from capture files\n"
-            "or a live interface (a SPAN port). Events are EVE JSON, one object per line:\n"
-            "an alert per flagged source and rule, and stats events.\n"
-            "\n"
-            "Input\n"
-            "  -r, --read FILE         read a pcap or pcapng file ('-' = standard input);\n"
-            "                          several -r files are one continuous stream\n"
-            "  -i, --interface IFACE   capture live from IFACE (one per process; 'any' for all)\n"
-            "  -p, --no-promiscuous    do not put the interface in promiscuous mode\n"
-            "  -B, --buffer-size KIB   kernel capture buffer, in KiB\n"
-            "  -s, --snaplen BYTES     bytes kept per frame (default %d: headers are enough)\n"
-            "      --workers N         N capture threads on the interface (Linux PACKET_FANOUT,\n"
-            "                          keyed on each probe's initiator; default 1)\n"
-            "  -F, --filter-file FILE  read the BPF filter from FILE (or give it after the\n"
-            "                          options; live default: the watched ports, NBNS, ICMP\n"
-            "                          and ARP, also under one or two VLAN tags)\n"
-            "      --list-interfaces   list the interfaces that can be captured and exit\n"
-            "Output\n"
-            "  -o, --output OUTPUT     where events go, repeatable: '-' (standard output,\n"
-            "                          the default), a file (appended), unix-dgram:PATH,\n"
-            "                          unix-stream:PATH, syslog[:FACILITY],\n"
-            "                          redis://HOST[:PORT]/KEY[?mode=M[&maxlen=N]] or\n"
-            "                          redis+unix:PATH?key=KEY[&mode=M][&maxlen=N]: M is\n"
-            "                          rpush (default: a list readers pop in arrival\n"
-            "                          order; Suricata's default is lpush), lpush,\n"
-            "                          publish or xadd (a stream; maxlen: MAXLEN ~ N)\n"
-            "      --stats-interval N  a stats event every N seconds (live default %d; 0: at\n"
-            "                          exit only)\n"
-            "      --sensor-name NAME  value of \"host\" in events (default: the hostname)\n"
-            "      --progress          a progress line on standard error while replaying files\n"
-            "      --summary           the flagged hosts, one line each, on standard error at\n"
-            "                          the end (both are on when standard error is a terminal)\n"
-            "Rules\n"
-            "  -R, --rules FILE        use FILE instead of the built-in rules\n"
-            "  -T, --test-rules        check the rules (and filter), print a summary and exit\n"
-            "      --dump-rules        print the built-in rules file and exit\n"
-            "  -m, --max-memory SIZE   memory for state tables (overrides max_memory, e.g. 64M)\n"
-            "DNS blocklists\n"
-            "      --conficker-domains VARIANT:DATE\n"
-            "                          print the 250 names Conficker A or B looks up on DATE\n"
-            "                          (YYYY-MM-DD, UTC), one a line, and exit\n"
-            "Running as a service\n"
-            "  -u, --user USER         drop privileges to USER once the capture is open\n"
-            "  -g, --group GROUP       ... and to GROUP (default: USER's group)\n"
-            "      --pidfile FILE      write the process id to FILE\n"
-            "  -V, --version           print the version and exit\n"
-            "  -h, --help              print this help and exit\n"
-            "\n"
-            "Signals: SIGINT/SIGTERM stop (events and stats written, exit 0); SIGHUP reopens\n"
-            "output files (logrotate) and reconnects sockets; SIGUSR1 writes a stats event.\n"
-            "Exit status: 0 success; 1 a capture or output could not be opened, read or\n"
-            "written (events seen before the failure are written first); 2 usage, filter or\n"
-            "rules error.\n",
-            WW_LIVE_SNAPLEN, DEFAULT_LIVE_STATS_INTERVAL);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "wormwatch: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (try 'wormwatch --help')\n");
-    return EXIT_USAGE;
-}
-
-/* The trailing arguments as one filter expression, as tcpdump takes them. */
-static char *join_arguments(int count, char **args)
-{
-    size_t len = 1;
-    for (int i = 0; i < count; i++)
-        len += strlen(args[i]) + 1;
-    char *joined = calloc(1, len);
-    for (int i = 0; joined && i < count; i++) {
-        if (i)
-            strcat(joined, " ");
-        strcat(joined, args[i]);
-    }
-    return joined;
-}
-
-/* A whole number for an option, within [min, max]; false otherwise. */
-static bool parse_count(const char *text, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno || end == text || *end || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* --conficker-domains VARIANT:DATE: a day's names for a blocklist; the work is in dga.c. */
-static int print_conficker_domains(const char *spec)
-{
-    char err[ERR_LEN];
-    enum ww_dga_print_result r = ww_dga_print_spec(spec, stdout, err, sizeof err);
-    if (r == WW_DGA_BAD_SPEC)
-        return usage_error("--conficker-domains %s", err);
-    if (r == WW_DGA_WRITE_FAILED)
-        fprintf(stderr, "wormwatch: %s: %s\n", err, strerror(errno));
-    return r == WW_DGA_PRINTED ? EXIT_SUCCESS : EXIT_RUNTIME;
-}
-
-/* Returns -1 to go on, or an exit code. */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-    enum { OPT_DUMP_RULES = 256, OPT_SENSOR_NAME, OPT_PIDFILE, OPT_STATS, OPT_LIST, OPT_WORKERS,
-           OPT_CONFICKER_DOMAINS, OPT_PROGRESS, OPT_SUMMARY };
-    static const struct option longopts[] = {
-        {"read", required_argument, NULL, 'r'},
-        {"interface", required_argument, NULL, 'i'},
-        {"no-promiscuous", no_argument, NULL, 'p'},
-        {"buffer-size", required_argument, NULL, 'B'},
-        {"snaplen", required_argument, NULL, 's'},
-        {"output", required_argument, NULL, 'o'},
-        {"filter-file", required_argument, NULL, 'F'},
-        {"rules", required_argument, NULL, 'R'},
-        {"test-rules", no_argument, NULL, 'T'},
-        {"dump-rules", no_argument, NULL, OPT_DUMP_RULES},
-        {"max-memory", required_argument, NULL, 'm'},
-        {"sensor-name", required_argument, NULL, OPT_SENSOR_NAME},
-        {"user", required_argument, NULL, 'u'},
-        {"group", required_argument, NULL, 'g'},
-        {"pidfile", required_argument, NULL, OPT_PIDFILE},
-        {"stats-interval", required_argument, NULL, OPT_STATS},
-        {"list-interfaces", no_argument, NULL, OPT_LIST},
-        {"workers", required_argument, NULL, OPT_WORKERS},
-        {"conficker-domains", required_argument, NULL, OPT_CONFICKER_DOMAINS},
-        {"progress", no_argument, NULL, OPT_PROGRESS},
-        {"summary", no_argument, NULL, OPT_SUMMARY},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    o->live.promiscuous = true;
-    o->stats_interval = -1;
-    o->workers = 1;
-    opterr = 0;
-    int c;
-    long n;
-    while ((c = getopt_long(argc, argv, ":r:i:pB:s:o:F:R:Tm:u:g:Vh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            if (o->input_count == MAX_INPUTS)
-                return usage_error("more than %s -r files", "256");
-            o->inputs[o->input_count++] = optarg;
-            break;
-        case 'i': o->live.iface = optarg; break;
-        case 'p': o->live.promiscuous = false; break;
-        case 'B':
-            /* libpcap takes bytes as an int: a larger size would wrap */
-            if (!parse_count(optarg, 1, INT_MAX / 1024, &n))
-                return usage_error("-B '%s' is not a buffer size from 1 to 2097151 KiB", optarg);
-            o->live.buffer_kib = (int)n;
-            break;
-        case 's':
-            if (!parse_count(optarg, 64, 262144, &n))
-                return usage_error("-s '%s' is not a snap length from 64 to 262144", optarg);
-            o->live.snaplen = (int)n;
-            break;
-        case 'o':
-            if (o->output_count == WW_OUTPUT_MAX_SINKS)
-                return usage_error("more than %s -o outputs", "8");
-            o->outputs[o->output_count++] = optarg;
-            break;
-        case 'F': o->filter_file = optarg; break;
-        case 'R': o->rules_path = optarg; break;
-        case 'T': o->test_rules = 1; break;
-        case 'm': o->max_memory = optarg; break;
-        case 'u': o->user = optarg; break;
-        case 'g': o->group = optarg; break;
-        case OPT_DUMP_RULES: o->dump_rules = 1; break;
-        case OPT_SENSOR_NAME: o->sensor_name = optarg; break;
-        case OPT_PIDFILE: o->pidfile = optarg; break;
-        case OPT_LIST: o->list_interfaces = 1; break;
-        case OPT_PROGRESS: o->progress = 1; break;
-        case OPT_SUMMARY: o->summary = 1; break;
-        case OPT_WORKERS:
-            if (!parse_count(optarg, 1, MAX_WORKERS, &o->workers))
-                return usage_error("--workers '%s' is not a number from 1 to 64", optarg);
-            break;
-        case OPT_STATS:
-            if (!parse_count(optarg, 0, 86400 * 365, &o->stats_interval))
-                return usage_error("--stats-interval '%s' is not a number of seconds", optarg);
-            break;
-        case OPT_CONFICKER_DOMAINS: return print_conficker_domains(optarg);
-        case 'V': printf("wormwatch %s\n", WW_VERSION); return EXIT_SUCCESS;
-        case 'h': usage(stdout); return EXIT_SUCCESS;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc && o->filter_file)
-        return usage_error("%s", "give the filter either after the options or with -F, not both");
-    if (optind < argc && !(o->filter = join_arguments(argc - optind, argv + optind)))
-        return usage_error("%s", "out of memory");
-    if (o->input_count && o->live.iface)
-        return usage_error("%s", "read files (-r) or capture live (-i), not both");
-    if (o->group && !o->user)
-        return usage_error("%s", "-g needs -u");
-    if (o->workers > 1 && !o->live.iface)
-        return usage_error("%s", "--workers is for live capture (-i)");
-    bool works_alone = o->test_rules || o->dump_rules || o->list_interfaces;
-    if (!o->input_count && !o->live.iface && !works_alone)
-        return usage_error("%s", "no input: give a capture with -r FILE or an interface with -i");
-    return -1;
-}
-
-/* Reads -F FILE's expression; exit code 2 on failure, else -1. */
-static int read_filter_file(struct options *o)
-{
-    FILE *f = fopen(o->filter_file, "rb");
-    if (!f) {
-        fprintf(stderr, "wormwatch: %s: cannot open filter file: %s\n", o->filter_file,
-                strerror(errno));
-        return EXIT_USAGE;
-    }
-    enum { MAX_FILTER = 65536 };
-    o->filter = calloc(1, MAX_FILTER + 1);
-    size_t n = o->filter ? fread(o->filter, 1, MAX_FILTER + 1, f) : 0;
-    fclose(f);
-    if (!o->filter || n > MAX_FILTER) {
-        fprintf(stderr, "wormwatch: %s: filter file too large (over %d bytes)\n", o->filter_file,
-                MAX_FILTER);
-        return EXIT_USAGE;
-    }
-    for (char *c = o->filter; *c; c++) /* newlines and tabs, as tcpdump -F */
-        if (*c == '\n' || *c == '\r' || *c == '\t')
-            *c = ' ';
-    return -1;
-}
-
-/* A filter that does not compile is a usage error, found before any reading. */
-static int check_filter(struct options *o)
-{
-    if (o->filter_file) {
-        int rc = read_filter_file(o);
-        if (rc >= 0)
-            return rc;
-    }
-    char err[ERR_LEN];
-    if (o->filter && !ww_capture_check_filter(o->filter, 1 /* DLT_EN10MB */, err, sizeof err)) {
-        fprintf(stderr, "wormwatch: %s\n", err);
-        return EXIT_USAGE;
-    }
-    return -1;
-}
-
-static int load_rules(const struct options *o, struct ww_ruleset *rules)
-{
-    char err[ERR_LEN];
-    bool ok = o->rules_path ? ww_rules_load_file(o->rules_path, rules, err, sizeof err)
-                            : ww_rules_load_default(rules, err, sizeof err);
-    if (!ok) {
-        fprintf(stderr, "wormwatch: %s\n", err);
-        return EXIT_USAGE;
-    }
-    if (o->max_memory) {
-        uint64_t bytes;
-        if (!ww_parse_size(o->max_memory, &bytes) || bytes < 1024 * 1024)
-            return usage_error("--max-memory '%s' is not a size of at least 1M", o->max_memory);
-        rules->max_memory = bytes;
-    }
-    return -1;
-}
 
 /* --- signals ------------------------------------------------------------------- */
 
@@ -443,7 +145,7 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static struct human *human_new(const struct options *o)
+static struct human *human_new(const struct ww_cli *o)
 {
     bool tty = isatty(STDERR_FILENO);
     bool progress = o->progress || (tty && o->input_count > 0);
@@ -498,32 +200,32 @@ static void human_end(struct human *h)
     free(h);
 }
 
-static int read_inputs(const struct options *o, struct ww_pipeline *pipeline)
+static int read_inputs(const struct ww_cli *o, struct ww_pipeline *pipeline)
 {
     char err[ERR_LEN];
     for (int i = 0; i < o->input_count && !ww_pipeline_stopped(pipeline); i++) {
         struct ww_capture *cap = ww_capture_open_file(o->inputs[i], err, sizeof err);
         if (!cap) {
             fprintf(stderr, "wormwatch: %s\n", err);
-            return EXIT_RUNTIME;
+            return WW_EXIT_RUNTIME;
         }
         if (!ww_capture_set_filter(cap, o->filter, err, sizeof err)) {
             fprintf(stderr, "wormwatch: %s\n", err);
             ww_capture_close(cap);
-            return EXIT_RUNTIME;
+            return WW_EXIT_RUNTIME;
         }
         bool ok = ww_pipeline_run_capture(pipeline, cap, err, sizeof err);
         ww_capture_close(cap);
         if (!ok) {
             fprintf(stderr, "wormwatch: %s\n", err);
-            return EXIT_RUNTIME;
+            return WW_EXIT_RUNTIME;
         }
     }
     return EXIT_SUCCESS;
 }
 
 /* The capture files (or standard input) in turn, answering SIGHUP and SIGUSR1. */
-static int read_files(const struct options *o, struct ww_pipeline *pipeline, struct human *human)
+static int read_files(const struct ww_cli *o, struct ww_pipeline *pipeline, struct human *human)
 {
     struct ww_live_control ctl = {.reopen = &reopen_requested, .stats_requests = &stats_requests,
                                   .attention = &signals_caught, .warn = warn_to_stderr};
@@ -538,7 +240,7 @@ static int read_files(const struct options *o, struct ww_pipeline *pipeline, str
 }
 
 /* Opens the interface with the user's filter, or the default one for the rules. */
-static struct ww_capture *open_live(const struct options *o, const struct ww_ruleset *rules)
+static struct ww_capture *open_live(const struct ww_cli *o, const struct ww_ruleset *rules)
 {
     char err[ERR_LEN], warn[ERR_LEN], filter[2048];
     struct ww_capture *cap = ww_capture_open_live(&o->live, warn, sizeof warn, err, sizeof err);
@@ -570,18 +272,18 @@ static struct ww_capture *open_live(const struct options *o, const struct ww_rul
 }
 
 /* Runs one live pipeline; only the first worker reopens the shared output on SIGHUP. */
-static int read_live(const struct options *o, struct ww_pipeline *pipeline, struct ww_capture *cap,
+static int read_live(const struct ww_cli *o, struct ww_pipeline *pipeline, struct ww_capture *cap,
                      bool first)
 {
     char err[ERR_LEN];
-    long interval = o->stats_interval >= 0 ? o->stats_interval : DEFAULT_LIVE_STATS_INTERVAL;
+    long interval = o->stats_interval >= 0 ? o->stats_interval : WW_CLI_STATS_INTERVAL;
     struct ww_live_control ctl = {.reopen = first ? &reopen_requested : NULL,
                                   .stats_requests = &stats_requests, .attention = &signals_caught,
                                   .stats_interval_ns = (uint64_t)interval * 1000000000ULL,
                                   .warn = warn_to_stderr};
     if (!ww_pipeline_run_live(pipeline, cap, &ctl, err, sizeof err)) {
         fprintf(stderr, "wormwatch: %s\n", err);
-        return EXIT_RUNTIME;
+        return WW_EXIT_RUNTIME;
     }
     return EXIT_SUCCESS;
 }
@@ -591,7 +293,7 @@ static int read_live(const struct options *o, struct ww_pipeline *pipeline, stru
  * *pidfile_written says whether the file is ours to remove at the end (a
  * start that fails before writing it must not remove another instance's).
  */
-static bool settle_process(const struct options *o, bool *pidfile_written)
+static bool settle_process(const struct ww_cli *o, bool *pidfile_written)
 {
     if (o->pidfile) {
         if (!write_pidfile(o->pidfile))
@@ -602,12 +304,12 @@ static bool settle_process(const struct options *o, bool *pidfile_written)
 }
 
 /* Closes the output (its failure fails the run) and removes our pid file. */
-static int end_run(const struct options *o, struct ww_output *out, bool pidfile_written, int rc)
+static int end_run(const struct ww_cli *o, struct ww_output *out, bool pidfile_written, int rc)
 {
     char err[ERR_LEN];
     if (!ww_output_close(out, err, sizeof err)) {
         fprintf(stderr, "wormwatch: %s\n", err);
-        rc = EXIT_RUNTIME;
+        rc = WW_EXIT_RUNTIME;
     }
     if (pidfile_written)
         unlink(o->pidfile); /* may fail once privileges are gone; harmless */
@@ -616,11 +318,11 @@ static int end_run(const struct options *o, struct ww_output *out, bool pidfile_
 
 /* --- workers -------------------------------------------------------------------- */
 
-static struct ww_output *open_outputs(const struct options *o);
+static struct ww_output *open_outputs(const struct ww_cli *o);
 
 struct worker {
     int index;
-    const struct options *options;
+    const struct ww_cli *options;
     struct ww_ruleset rules;        /* the default's, with this worker's share of memory */
     struct ww_capture *cap;
     struct ww_pipeline *pipeline;
@@ -641,7 +343,7 @@ static void *worker_main(void *arg)
 }
 
 /* Opens the interface once per worker, all in one fanout group. */
-static bool open_worker_captures(const struct options *o, struct worker *w, long n,
+static bool open_worker_captures(const struct ww_cli *o, struct worker *w, long n,
                                  const struct ww_ruleset *rules)
 {
     char err[ERR_LEN];
@@ -657,7 +359,7 @@ static bool open_worker_captures(const struct options *o, struct worker *w, long
     return true;
 }
 
-static bool make_worker_pipelines(const struct options *o, struct worker *w, long n,
+static bool make_worker_pipelines(const struct ww_cli *o, struct worker *w, long n,
                                   const struct ww_ruleset *rules, struct ww_output *out,
                                   struct human *human)
 {
@@ -715,15 +417,15 @@ static int run_workers(struct worker *w, long started)
     return rc;
 }
 
-static int run_with_workers(const struct options *o, const struct ww_ruleset *rules)
+static int run_with_workers(const struct ww_cli *o, const struct ww_ruleset *rules)
 {
     long n = o->workers;
     struct worker *w = calloc((size_t)n, sizeof *w);
     if (!w) {
         fprintf(stderr, "wormwatch: out of memory\n");
-        return EXIT_RUNTIME;
+        return WW_EXIT_RUNTIME;
     }
-    int rc = EXIT_RUNTIME;
+    int rc = WW_EXIT_RUNTIME;
     bool pidfile_written = false;
     struct ww_output *out = NULL;
     struct human *human = human_new(o);
@@ -742,7 +444,7 @@ static int run_with_workers(const struct options *o, const struct ww_ruleset *ru
 
 /* --- a run ------------------------------------------------------------------------ */
 
-static struct ww_output *open_outputs(const struct options *o)
+static struct ww_output *open_outputs(const struct ww_cli *o)
 {
     char err[ERR_LEN], host[256] = "";
     if (o->sensor_name)
@@ -766,12 +468,12 @@ static struct ww_output *open_outputs(const struct options *o)
     return out;
 }
 
-static int run(const struct options *o, const struct ww_ruleset *rules)
+static int run(const struct ww_cli *o, const struct ww_ruleset *rules)
 {
     if (o->workers > 1)
         return run_with_workers(o, rules);
     char err[ERR_LEN];
-    int rc = EXIT_RUNTIME;
+    int rc = WW_EXIT_RUNTIME;
     bool pidfile_written = false;
     struct ww_capture *live = NULL;
     struct ww_output *out = NULL;
@@ -797,7 +499,7 @@ static int run(const struct options *o, const struct ww_ruleset *rules)
 }
 
 /* Everything after the options; returns the exit code. */
-static int run_options(struct options *o)
+static int run_options(struct ww_cli *o)
 {
     int rc;
     if (o->dump_rules) {
@@ -809,12 +511,12 @@ static int run_options(struct options *o)
         if (ww_capture_list_interfaces(stdout, err, sizeof err))
             return EXIT_SUCCESS;
         fprintf(stderr, "wormwatch: %s\n", err);
-        return EXIT_RUNTIME;
+        return WW_EXIT_RUNTIME;
     }
-    if ((rc = check_filter(o)) >= 0)
+    if ((rc = ww_cli_check_filter(o)) >= 0)
         return rc;
     static struct ww_ruleset rules; /* large; read-only once loaded */
-    if ((rc = load_rules(o, &rules)) >= 0)
+    if ((rc = ww_cli_load_rules(o, &rules)) >= 0)
         return rc;
     if (o->test_rules) {
         printf("wormwatch: rules OK: %zu rules from %s\n", rules.rule_count,
@@ -827,8 +529,8 @@ static int run_options(struct options *o)
 
 int main(int argc, char **argv)
 {
-    struct options o = {0};
-    int rc = parse_options(argc, argv, &o);
+    struct ww_cli o = {0};
+    int rc = ww_cli_parse(argc, argv, &o);
     if (rc < 0)
         rc = run_options(&o);
     free(o.filter);
