@@ -1,6 +1,7 @@
 /*
  * SMB requests and answers over the stream store: SMB1 and SMB2 commands,
- * named-pipe routing to DCE/RPC (dcerpc.c judges the calls), the MS17-010
+ * named-pipe routing to DCE/RPC (smb_pipes.c follows the pipes, dcerpc.c
+ * judges the calls; smb_flow.h is what they share), the MS17-010
  * shapes (ms17.c judges them), and the few server answers that say a host is
  * infected. See smb.h for what and why.
  *
@@ -22,283 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wormwatch/bytes.h"
-#include "wormwatch/ms17.h"
-#include "wormwatch/nbss.h"
-
-#define SMB1_HEADER 32
-#define SMB1_FLAGS_REPLY 0x80
-#define SMB1_FLAGS2_UNICODE 0x8000
-#define SMB1_TRANSACTION WW_SMB1_TRANSACTION
-#define SMB1_READ_ANDX 0x2E
-#define SMB1_WRITE_ANDX 0x2F
-#define SMB1_NT_CREATE_ANDX 0xA2
-#define SMB1_ANDX_NONE 0xFF
-#define SMB1_MAX_CHAIN 8
-#define WRITE_MODE_RAW 0x0004
-#define WRITE_MODE_MSG_START 0x0008
-#define TRANS_TRANSACT_NMPIPE 0x0026
-
-#define SMB2_HEADER 64
-#define SMB2_FLAGS_RESPONSE 0x00000001u
-#define SMB2_CREATE 0x0005
-#define SMB2_READ 0x0008
-#define SMB2_WRITE 0x0009
-#define SMB2_IOCTL 0x000B
-#define SMB2_MAX_CHAIN 8
-#define FSCTL_PIPE_TRANSCEIVE 0x0011C017u
-
-#define WERR_INVALID_PARAMETER 0x57
-
-struct smb_flow {
-    struct ww_nbss up, down;             /* framing: client -> server, server -> client */
-    uint8_t up_head[WW_SMB_HEAD];
-    uint8_t down_head[WW_SMB_ANSWER_HEAD];
-    struct {
-        uint8_t pipe;                    /* 1 + index of the pipe it feeds; 0: none */
-        uint32_t start, end;             /* message offsets [start, end) */
-    } route;                             /* the client message's bytes that are DCE/RPC */
-    uint16_t reported;                   /* kinds reported, one bit each */
-    uint32_t pipe_clock;                 /* ticks on each routed write */
-    uint32_t pipe_touched[WW_SMB_PIPES]; /* pipe_clock at each pipe's last write */
-    char pending_name[WW_DCE_PIPE_NAME]; /* last pipe opened, not claimed by a write yet */
-    struct ww_dce_pipe pipe[WW_SMB_PIPES];
-    struct ww_ms17 ms17;                 /* MS17-010 shapes in progress */
-    struct {
-        bool due;                        /* a check's answer is awaited */
-        uint32_t call_id;
-        struct ww_smb_event check;       /* its evidence, for the answer's event */
-    } ms08_answer;
-};
-
-struct ww_smb {
-    struct ww_smb_config cfg;
-    ww_smb_sink sink;
-    void *sink_ctx;
-    struct ww_stream_store *store;
-    struct ww_smb_stats stats;
-    uint32_t answers_due;           /* flows whose server owes an answer */
-};
-
-/* What every parsing step needs: where it is and when. */
-struct site {
-    struct ww_smb *t;
-    struct smb_flow *f;
-    const struct ww_stream_key *key;
-    uint64_t ts_ns;
-    const uint8_t *head; /* the message being judged: its head */
-    size_t head_len;
-    uint32_t msg_len;    /* and its whole length */
-};
+#include "smb_flow.h"
 
 static size_t min_size(size_t a, size_t b)
 {
     return a < b ? a : b;
-}
-
-/* --- events --------------------------------------------------------------- */
-
-static void event_init(struct site *s, enum ww_smb_kind kind, uint8_t dialect,
-                       uint16_t command, struct ww_smb_event *ev)
-{
-    memset(ev, 0, sizeof *ev);
-    ev->kind = kind;
-    ev->ts_ns = s->ts_ns;
-    ev->flow = *s->key;
-    ev->smb.dialect = dialect;
-    ev->smb.command = command;
-}
-
-static void emit(struct site *s, const struct ww_smb_event *ev)
-{
-    s->t->stats.shapes[ev->kind]++;
-    uint16_t bit = (uint16_t)(1u << ev->kind);
-    if (s->f->reported & bit)
-        return;
-    s->f->reported |= bit;
-    s->t->stats.events[ev->kind]++;
-    s->t->sink(s->t->sink_ctx, ev);
-}
-
-static void ms17_event(struct site *s, uint8_t command, const struct ww_ms17_finding *found)
-{
-    static const enum ww_smb_kind kind[] = {
-        [WW_MS17_EXPLOIT] = WW_SMB_MS17_010_EXPLOIT,
-        [WW_MS17_CHECK] = WW_SMB_MS17_010_CHECK,
-        [WW_MS17_PING] = WW_SMB_MS17_010_DOUBLEPULSAR_PING,
-        [WW_MS17_COMMAND] = WW_SMB_MS17_010_DOUBLEPULSAR_EXEC,
-        [WW_MS17_IMPLANT] = WW_SMB_MS17_010_DOUBLEPULSAR_IMPLANT,
-    };
-    struct ww_smb_event ev;
-    event_init(s, kind[found->shape], 1, command, &ev);
-    ev.smb.mid = found->mid;
-    ev.ms17.nt_total_data = found->nt_total_data;
-    ev.ms17.nt_function = found->nt_function;
-    ev.ms17.fid = found->fid;
-    ev.ms17.timeout = found->timeout;
-    ev.ms17.opcode = found->opcode;
-    emit(s, &ev);
-}
-
-/* --- DCE/RPC calls -------------------------------------------------------- */
-
-static void on_call(void *ctx, struct ww_dce_pipe *pipe, const struct ww_dce_call *call)
-{
-    struct site *s = ctx;
-    if (call->opnum != WW_SRVSVC_OPNUM_PATH_CANONICALIZE &&
-        call->opnum != WW_SRVSVC_OPNUM_PATH_COMPARE)
-        return;
-    if (call->bound && !call->srvsvc) /* the same opnum of another interface */
-        return;
-    struct ww_ms08_path path;
-    enum ww_ms08_verdict verdict = ww_ms08_judge(call, &path);
-    if (verdict == WW_MS08_NONE)
-        return;
-    struct ww_smb_event ev;
-    event_init(s, verdict == WW_MS08_EXPLOIT ? WW_SMB_MS08_067_EXPLOIT : WW_SMB_MS08_067_CHECK,
-               pipe->carrier_dialect, pipe->carrier_command, &ev);
-    memcpy(ev.smb.named_pipe, pipe->name, sizeof ev.smb.named_pipe);
-    ev.has_dcerpc = true;
-    ev.dcerpc.interface_known = call->srvsvc;
-    if (call->srvsvc)
-        memcpy(ev.dcerpc.interface_uuid, ww_srvsvc_uuid, 16);
-    ev.dcerpc.opnum = call->opnum;
-    ev.dcerpc.context_id = call->context_id;
-    ev.dcerpc.call_id = call->call_id;
-    ev.dcerpc.bind_contexts = call->bind_contexts;
-    ev.dcerpc.fragments = call->fragments;
-    ev.dcerpc.request_bytes = call->request_bytes;
-    ev.dcerpc.stub_bytes = call->stub_bytes;
-    ev.dcerpc.alloc_hint = call->alloc_hint;
-    ev.dcerpc.path_units = path.units;
-    ev.dcerpc.path_examined = path.examined;
-    ev.dcerpc.path_nonascii = path.nonascii;
-    ev.dcerpc.path_climbs = path.climbs;
-    emit(s, &ev);
-    if (verdict == WW_MS08_CHECK && s->t->cfg.answers) {
-        s->f->ms08_answer.due = true;
-        s->f->ms08_answer.call_id = call->call_id;
-        s->f->ms08_answer.check = ev;
-    }
-}
-
-/* --- named pipes ---------------------------------------------------------- */
-
-static int find_pipe(const struct smb_flow *f, uint64_t fid)
-{
-    for (int i = 0; i < WW_SMB_PIPES; i++)
-        if (f->pipe[i].used && f->pipe[i].fid == fid)
-            return i;
-    return -1;
-}
-
-static int new_pipe(struct site *s, uint64_t fid)
-{
-    struct smb_flow *f = s->f;
-    int pick = 0;
-    for (int i = 0; i < WW_SMB_PIPES; i++) {
-        if (!f->pipe[i].used) {
-            pick = i;
-            break;
-        }
-        if (f->pipe_touched[i] < f->pipe_touched[pick])
-            pick = i;
-    }
-    struct ww_dce_pipe *p = &f->pipe[pick];
-    if (p->used) {
-        s->t->stats.pipes_replaced++;
-        ww_dce_lost(p, &s->t->stats.dce, on_call, s);
-    }
-    memset(p, 0, sizeof *p);
-    p->used = true;
-    p->fid = fid;
-    memcpy(p->name, f->pending_name, sizeof p->name);
-    f->pending_name[0] = '\0';
-    s->t->stats.pipes++;
-    return pick;
-}
-
-/*
- * A write of `len` bytes at message offset `start` into `fid`: the route of
- * this message, if the FID is a pipe followed or the data starts a PDU.
- */
-static void open_route(struct site *s, uint8_t dialect, uint16_t command, uint64_t fid,
-                       uint64_t start, uint64_t len)
-{
-    struct smb_flow *f = s->f;
-    if (f->route.pipe || start >= s->msg_len || len == 0)
-        return;
-    uint64_t end = start + len < s->msg_len ? start + len : s->msg_len;
-    int i = find_pipe(f, fid);
-    if (i < 0) {
-        struct ww_cursor c = ww_cursor_make(s->head, s->head_len);
-        uint8_t version, minor;
-        if (!ww_skip(&c, (size_t)start) || !ww_get_u8(&c, &version) || !ww_get_u8(&c, &minor) ||
-            version != 5 || minor > 1)
-            return;
-        i = new_pipe(s, fid);
-    }
-    struct ww_dce_pipe *p = &f->pipe[i];
-    p->carrier_dialect = dialect;
-    p->carrier_command = command;
-    f->pipe_touched[i] = ++f->pipe_clock;
-    f->route.pipe = (uint8_t)(i + 1);
-    f->route.start = (uint32_t)start;
-    f->route.end = (uint32_t)end;
-}
-
-/* The part of the route inside message bytes [at, at + n). */
-static void route_bytes(struct site *s, const uint8_t *data, uint32_t at, size_t n)
-{
-    struct smb_flow *f = s->f;
-    if (!f->route.pipe)
-        return;
-    uint64_t lo = at > f->route.start ? at : f->route.start;
-    uint64_t hi = (uint64_t)at + n < f->route.end ? (uint64_t)at + n : f->route.end;
-    if (lo >= hi)
-        return;
-    struct ww_cursor c = ww_cursor_make(data, n);
-    ww_skip(&c, (size_t)(lo - at));
-    const uint8_t *p = ww_take_bytes(&c, (size_t)(hi - lo));
-    ww_dce_feed(&f->pipe[f->route.pipe - 1], &s->t->stats.dce, p, (size_t)(hi - lo),
-                lo == f->route.start, on_call, s);
-}
-
-/* Bytes the route needed were lost: its pipe is out of step. */
-static void route_lost(struct site *s)
-{
-    struct smb_flow *f = s->f;
-    if (f->route.pipe)
-        ww_dce_lost(&f->pipe[f->route.pipe - 1], &s->t->stats.dce, on_call, s);
-    f->route.pipe = 0;
-}
-
-/* A pipe's name as the client opened it: lower case, without "\" or "\pipe\". */
-static void remember_pipe_name(struct smb_flow *f, struct ww_cursor name, bool unicode)
-{
-    char out[WW_DCE_PIPE_NAME + 8];
-    size_t n = 0;
-    uint16_t unit = 0;
-    uint8_t byte = 0;
-    while (n < sizeof out - 1 && (unicode ? ww_get_le16(&name, &unit) : ww_get_u8(&name, &byte))) {
-        unsigned ch = unicode ? unit : byte;
-        if (ch == 0)
-            break;
-        if (ch >= 'A' && ch <= 'Z')
-            ch += 'a' - 'A';
-        out[n++] = ch >= 0x20 && ch < 0x7F ? (char)ch : '?';
-    }
-    out[n] = '\0';
-    const char *name_start = out;
-    while (*name_start == '\\')
-        name_start++;
-    if (strncmp(name_start, "pipe\\", 5) == 0)
-        name_start += 5;
-    size_t len = strlen(name_start);
-    if (len >= WW_DCE_PIPE_NAME)
-        len = WW_DCE_PIPE_NAME - 1;
-    memcpy(f->pending_name, name_start, len);
-    f->pending_name[len] = '\0';
 }
 
 /* --- SMB1 requests -------------------------------------------------------- */
@@ -314,7 +43,7 @@ static void ms17_request(struct site *s, uint8_t command, const struct ww_smb1_i
         ww_ms17_request(&s->f->ms17, command, ids, words, params.len, &truncated, &found);
     s->t->stats.truncated += truncated;
     if (shape != WW_MS17_NONE)
-        ms17_event(s, command, &found);
+        smb_ms17_event(s, command, &found);
 }
 
 /* TRANSACTION: TransactNmPipe carries DCE/RPC into the pipe of its FID. */
@@ -324,7 +53,7 @@ static void smb1_transact_nmpipe(struct site *s, struct ww_cursor params)
     if (!p || p[26] < 2 || !(setup = ww_take_bytes(&params, 4)))
         return; /* ms17_request counts it if truncated */
     if (ww_load_le16(setup) == TRANS_TRANSACT_NMPIPE)
-        open_route(s, 1, SMB1_TRANSACTION, ww_load_le16(setup + 2), ww_load_le16(p + 24),
+        smb_open_route(s, 1, SMB1_TRANSACTION, ww_load_le16(setup + 2), ww_load_le16(p + 24),
                    ww_load_le16(p + 22));
 }
 
@@ -343,7 +72,7 @@ static void smb1_write_andx(struct site *s, struct ww_cursor *params)
         start += 2;
         len -= 2;
     }
-    open_route(s, 1, SMB1_WRITE_ANDX, fid, start, len);
+    smb_open_route(s, 1, SMB1_WRITE_ANDX, fid, start, len);
 }
 
 static void smb1_nt_create(struct site *s, uint16_t flags2, struct ww_cursor *params,
@@ -360,7 +89,7 @@ static void smb1_nt_create(struct site *s, uint16_t flags2, struct ww_cursor *pa
     if (!ww_skip(&msg, at) ||
         !ww_take(&msg, min_size(ww_load_le16(p + 5), ww_remaining(&msg)), &name))
         return;
-    remember_pipe_name(s->f, name, unicode);
+    smb_remember_pipe_name(s->f, name, unicode);
 }
 
 static bool is_andx(uint8_t command)
@@ -450,17 +179,17 @@ static void smb2_request(struct site *s, const uint8_t *msg, size_t len)
                 struct ww_cursor m = ww_cursor_make(msg, len), name;
                 if (ww_skip(&m, at + ww_load_le16(b + 44)) &&
                     ww_take(&m, min_size(ww_load_le16(b + 46), ww_remaining(&m)), &name))
-                    remember_pipe_name(s->f, name, true);
+                    smb_remember_pipe_name(s->f, name, true);
             }
             break;
         case SMB2_WRITE:
             if ((b = ww_take_bytes(&c, 48)) != NULL)
-                open_route(s, 2, command, fold_file_id(b + 16), at + ww_load_le16(b + 2),
+                smb_open_route(s, 2, command, fold_file_id(b + 16), at + ww_load_le16(b + 2),
                            ww_load_le32(b + 4));
             break;
         case SMB2_IOCTL:
             if ((b = ww_take_bytes(&c, 56)) != NULL && ww_load_le32(b + 4) == FSCTL_PIPE_TRANSCEIVE)
-                open_route(s, 2, command, fold_file_id(b + 8), at + ww_load_le32(b + 24),
+                smb_open_route(s, 2, command, fold_file_id(b + 8), at + ww_load_le32(b + 24),
                            ww_load_le32(b + 28));
             break;
         default: b = hdr; break;
@@ -504,7 +233,7 @@ static void ms08_answer(struct site *s, const uint8_t *msg, size_t msg_len, uint
     ev.kind = WW_SMB_MS08_067_INFECTED;
     ev.ts_ns = s->ts_ns;
     ev.dcerpc.answer_status = status;
-    emit(s, &ev);
+    smb_emit(s, &ev);
 }
 
 static void smb1_answer(struct site *s, const uint8_t *msg, size_t len)
@@ -518,7 +247,7 @@ static void smb1_answer(struct site *s, const uint8_t *msg, size_t len)
     uint8_t command = hdr[4];
     struct ww_ms17_finding found;
     if (ww_ms17_answer(&f->ms17, command, ww_load_le16(hdr + 30), &found) != WW_MS17_NONE)
-        ms17_event(s, command, &found);
+        smb_ms17_event(s, command, &found);
     const uint8_t *p = ww_take_bytes(&c, (size_t)words * 2);
     if (!p)
         return;
@@ -569,24 +298,24 @@ static void client_head(void *ctx, const uint8_t *head, size_t len, uint32_t msg
     } else {
         s->t->stats.smb2_sealed++;
     }
-    route_bytes(s, head, 0, len);
+    smb_route_bytes(s, head, 0, len);
 }
 
 static void client_body(void *ctx, const uint8_t *data, uint32_t at, size_t n)
 {
-    route_bytes(ctx, data, at, n);
+    smb_route_bytes(ctx, data, at, n);
 }
 
 static void client_lost(void *ctx, uint32_t at, size_t n)
 {
     struct site *s = ctx;
     if (s->f->route.pipe && at < s->f->route.end && (uint64_t)at + n > s->f->route.start)
-        route_lost(s);
+        smb_route_lost(s);
 }
 
 static void client_desync(void *ctx)
 {
-    route_lost(ctx);
+    smb_route_lost(ctx);
 }
 
 static void server_head(void *ctx, const uint8_t *head, size_t len, uint32_t msg_len)
@@ -630,7 +359,7 @@ static bool consume_chunk(struct ww_smb *t, const struct ww_stream_key *key, str
     if (chunk->kind == WW_STREAM_END) { /* calls cut short are judged on what was seen */
         for (int i = 0; i < WW_SMB_PIPES; i++)
             if (f->pipe[i].used)
-                ww_dce_lost(&f->pipe[i], &t->stats.dce, on_call, &s);
+                ww_dce_lost(&f->pipe[i], &t->stats.dce, smb_on_call, &s);
         return true;
     }
     struct ww_nbss *n = &f->up;
