@@ -89,7 +89,7 @@ start_server
 runs=0
 
 # --- 1. every mode, both transports --------------------------------------------------
-for capture in conficker_lan.pcap internet_24.pcap vulnscan.pcap; do
+for capture in conficker_lan.pcap internet_24.pcap; do
   for transport in unix tcp; do
     for mode in rpush lpush xadd publish; do
       key="ww:$transport:$mode:$capture"
@@ -139,7 +139,7 @@ for capture in conficker_lan.pcap internet_24.pcap vulnscan.pcap; do
     done
   done
 done
-echo "ok: 4 modes x 2 transports x 3 captures: every event once, in order, byte for byte"
+echo "ok: 4 modes x 2 transports x 2 captures: every event once, in order, byte for byte"
 
 # XADD with MAXLEN ~ 5: the newest events kept, at least 5, trimmed at a node's edge.
 key=ww:maxlen
@@ -153,10 +153,15 @@ cli --raw XRANGE "$key" - + | awk 'NR % 3 == 0' | cmp -s - <(tail -n "$kept" "$d
 echo "ok: xadd maxlen=5 keeps the newest $kept of $(wc -l <"$dir/eve.json")"
 
 # An error answer (the key holds a list, XADD wants a stream) is counted lost.
+# The capture comes through a pipe held open a moment after its last byte, so
+# that the answers are in before the final stats event counts them: read from
+# the file, the run could end before the server had said a word (and did, on a
+# loaded machine).
 cli RPUSH ww:wrongtype x >/dev/null
 rm -f "$dir/eve.json"
-"$bin" -r "$pcaps/conficker_lan.pcap" -o "$dir/eve.json" \
-  -o "redis+unix:$sock?key=ww:wrongtype&mode=xadd" || fail "wrongtype: exit $?"
+{ cat "$pcaps/conficker_lan.pcap"; sleep 0.5; } |
+  "$bin" -r - -o "$dir/eve.json" -o "redis+unix:$sock?key=ww:wrongtype&mode=xadd" ||
+  fail "wrongtype: exit $?"
 total=$(wc -l <"$dir/eve.json")
 read -r w l sw sl sc < <(final_figures "$dir/eve.json" "redis+unix:$sock?key=ww:wrongtype&mode=xadd")
 # Every event before the final stats one was answered with an error by then, or
@@ -200,7 +205,9 @@ cli --raw LRANGE "$key" 0 -1 >"$dir/before.txt"
 stop_server
 
 # While the server is away: events (and a stats event) with nowhere to go.
-tail -c +$((size * 2 / 5 + 1)) "$capture" | head -c $((size / 5)) >&3
+# (head feeding tail, not tail feeding head: a head that stops reading would
+# kill tail with SIGPIPE, and pipefail would end the test without a word.)
+head -c $((size * 2 / 5 + size / 5)) "$capture" | tail -c $((size / 5)) >&3
 sleep 0.2
 kill -USR1 "$ww"
 sleep 0.2
@@ -211,7 +218,7 @@ kill -USR1 "$ww"
 sleep 0.2
 kill -HUP "$ww" # awaits the answers due, then connects anew
 sleep 0.3
-tail -c +$((size * 3 / 5 + 1)) "$capture" >&3
+tail -c +$((size * 2 / 5 + size / 5 + 1)) "$capture" >&3
 exec 3>&-
 wait "$ww" || fail "restart: exit $?"
 kill "$watchdog" 2>/dev/null || true
