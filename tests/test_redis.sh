@@ -40,13 +40,21 @@ start_server() {
   fail "redis-server did not start: $(tail -3 "$dir/redis.log")"
 }
 
+# Whether the process runs: a daemon that exited stays a zombie until init
+# reaps it, which here can take seconds, and kill -0 still finds a zombie.
+running() { # pid
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
+
 stop_server() {
   [ -f "$dir/redis.pid" ] || return 0
   local pid
   pid=$(cat "$dir/redis.pid")
   cli SHUTDOWN NOSAVE >/dev/null 2>&1 || true
   for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$dir/redis.pid"; return 0; }
+    running "$pid" || { rm -f "$dir/redis.pid"; return 0; }
     sleep 0.05
   done
   kill -9 "$pid" 2>/dev/null || true
