@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,8 +42,6 @@ static int private_dev_log(void)
     struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
     if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
         return -1;
-    struct timeval timeout = {.tv_sec = 2};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     return fd;
 }
 
@@ -69,7 +66,8 @@ static void test_syslog_messages_are_whole_events(void **state)
     char message[65536];
     int alerts = 0, stats = 0;
     ssize_t n;
-    while ((n = recv(fd, message, sizeof message - 1, 0)) > 0) {
+    /* The sender has exited: what it logged is queued, so the first empty read ends it. */
+    while ((n = recv(fd, message, sizeof message - 1, MSG_DONTWAIT)) > 0) {
         message[n] = '\0';
         assert_true(strncmp(message, LOCAL3_NOTICE, strlen(LOCAL3_NOTICE)) == 0);
         char tag[32];
