@@ -94,7 +94,8 @@ start_capture() { # run-name
   pids+=($!)
   capture=$!
   for _ in $(seq 50); do
-    [ "$(stat -c %s "$work/$1.pcap" 2>/dev/null || echo 0)" -ge 24 ] && { sleep 0.3; return 0; }
+    # dumpcap writes the file header once its capture is open and filtered.
+    [ "$(stat -c %s "$work/$1.pcap" 2>/dev/null || echo 0)" -ge 24 ] && { sleep 0.1; return 0; }
     sleep 0.1
   done
   fail "$1: dumpcap did not start: $(cat "$work/$1.dumpcap")"
@@ -111,10 +112,9 @@ run() { # run-name, realip or "", targets, check-capture pairs...
   local args=checkall=1
   [ -z "$realip" ] || args="$args,realip=$realip"
   start_capture "$name"
-  sleep 0.2
   ip netns exec "$ns_scan" nmap -n -Pn -sS -sU -p T:9,U:9 --script p2p-conficker \
     --script-args "$args" -vv $targets >"$work/$name.nmap" 2>&1 || fail "$name: nmap failed"
-  sleep 0.5
+  sleep 0.2 # the last answers reach dumpcap; SIGINT then writes what it holds
   stop "$capture"
   echo "== $name: nmap -sS -sU -p T:9,U:9 --script p2p-conficker --script-args $args $targets"
   grep -E 'Check [0-9]+ \(port|checks are positive' "$work/$name.nmap" | sed 's/^/   nmap: /'
