@@ -48,6 +48,9 @@
 #ifndef FLOOD_SECONDS
 #define FLOOD_SECONDS 60
 #endif
+/* The overwhelmed server and the sprayed /24 are the same case told another
+   way: a quarter of the flood shows them (the bounds hold for any length). */
+#define VARIANT_SECONDS (FLOOD_SECONDS / 4 > 5 ? FLOOD_SECONDS / 4 : 5)
 #define RATE 50000
 #define MULTI_HIT_SOURCES 400 /* wwgen's SPOOF_MULTI_SOURCES */
 #define SLOW_HOST "77.88.99.66"
@@ -127,11 +130,11 @@ static json_t *load_truth(const char *capture)
     return truth;
 }
 
-static void generate(const char *capture, const char *rate, const char *answered,
-                     const char *hosts)
+static void generate(const char *capture, int flood_seconds, const char *rate,
+                     const char *answered, const char *hosts)
 {
     char seconds[16];
-    snprintf(seconds, sizeof seconds, "%d", FLOOD_SECONDS);
+    snprintf(seconds, sizeof seconds, "%d", flood_seconds);
     char *gen[] = {WW_WWGEN, "--spoof-flood", (char *)capture, seconds, (char *)rate,
                    (char *)answered, (char *)hosts, NULL};
     run_program(gen);
@@ -193,18 +196,18 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
     snprintf(rules, sizeof rules, "%s/control.rules", dir);
     snprintf(rate, sizeof rate, "%d", RATE);
     struct run calm = {0}, flood = {0}, control = {0}, overwhelmed = {0}, sprayed = {0};
-    generate(capture, "0", "100", "1");
+    generate(capture, FLOOD_SECONDS, "0", "100", "1");
     json_decref(load_truth(capture));
     sense(dir, capture, NULL, &calm);
-    generate(capture, rate, "100", "1");
+    generate(capture, FLOOD_SECONDS, rate, "100", "1");
     json_t *truth = load_truth(capture);
     sense(dir, capture, NULL, &flood);
     write_control_rules(rules);
     sense(dir, capture, rules, &control);
-    generate(capture, rate, "0", "1");
+    generate(capture, VARIANT_SECONDS, rate, "0", "1");
     json_decref(load_truth(capture));
     sense(dir, capture, NULL, &overwhelmed);
-    generate(capture, rate, "100", "254");
+    generate(capture, VARIANT_SECONDS, rate, "100", "254");
     json_decref(load_truth(capture));
     sense(dir, capture, NULL, &sprayed);
     unlink(capture);
@@ -257,7 +260,7 @@ static void test_spoofed_flood_flags_only_the_real_scanner(void **state)
         assert_string_equal(sprayed.alerts[i], calm.alerts[i]);
     assert_int_equal(int_at(sprayed.stats, "stats.detect.flood_skipped"), 0);
     assert_true(int_at(sprayed.stats, "stats.table.probation.evictions") >
-                (long long)RATE * FLOOD_SECONDS / 2);
+                (long long)RATE * VARIANT_SECONDS / 2);
     /* The sender test is what keeps them quiet: off, spoofed addresses are flagged,
        each the one alert the flooded run held back. */
     print_message("with the sender test off, %zu spoofed sources flagged\n", control.others);
