@@ -15,7 +15,7 @@
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel -j
 #   bench/throughput.sh build-rel
 #
-# PACKETS (default 5000000; CI uses 200000) is the size of the capture that
+# PACKETS (default 5000000; CI uses 50000) is the size of the capture that
 # `wwgen --bench` writes into a temporary folder under ${TMPDIR:-/tmp} (about
 # 830 bytes a packet: 4.2 GB at 5 million). With WW_BENCH_CAPTURE=FILE that
 # capture is used instead and nothing is generated (PACKETS is then ignored).
