@@ -9,25 +9,18 @@
 #include "wormwatch/bytes.h"
 #include "wormwatch/dga.h"
 #include "wormwatch/dns.h"
-#include "wormwatch/p2p.h"
 
 #define TRIAGE_MAX_TAGS 2 /* deeper stacks are the decoder's (it counts the limit) */
 
 /* What a dropped frame adds to the counters, on top of packets, bytes and link. */
 enum dropped_as { AS_TCP, AS_UDP, AS_OTHER_IPV4, AS_IPV6, AS_OTHER_L3 };
 
-/* The worm's own exclusion list (p2p.c) decides. */
-static bool p2p_may_use(uint16_t port)
-{
-    return !ww_p2p_port_excluded(port);
-}
-
 static inline bool udp_wanted(const struct ww_interest *w, const uint8_t *h)
 {
     uint16_t sport = ww_load_be16(h), dport = ww_load_be16(h + 2);
     if (ww_port_bit(w->udp_ports, sport) || ww_port_bit(w->udp_ports, dport))
         return true;
-    return w->p2p && (p2p_may_use(dport) || p2p_may_use(sport));
+    return w->p2p && (!ww_p2p_port_excluded(dport) || !ww_p2p_port_excluded(sport));
 }
 
 /*

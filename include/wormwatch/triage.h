@@ -27,6 +27,7 @@
 
 #include "wormwatch/bytes.h"
 #include "wormwatch/decode.h"
+#include "wormwatch/p2p.h"
 
 #define WW_PORT_BITMAP_BYTES (65536 / 8)
 
@@ -140,8 +141,6 @@ static inline bool ww_triage_smb_port(uint16_t port)
 }
 
 /* Every frame the inline test below does not settle. */
-bool ww_p2p_port_excluded(uint16_t port); /* p2p.h */
-
 /*
  * Whether a TCP segment is wanted, from its first 20 header bytes `h`
  * (`data`: it carries payload); `src`, `dst` host order. SYNs to a probed
