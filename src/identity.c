@@ -11,7 +11,6 @@
  */
 #include "wormwatch/identity.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,14 +269,14 @@ const struct ww_table_stats *ww_identities_table_stats(const struct ww_identitie
     return ww_table_stats(t->table);
 }
 
-/* `name` and `name`_seen. */
-static void write_field(struct ww_jsonw *w, const char *name, const char *value, uint64_t seen_ns)
+/* A name and when it was last seen, under `key` and `seen_key`. */
+static void write_field(struct ww_jsonw *w, const char *key, const char *seen_key,
+                        const char *value, uint64_t seen_ns)
 {
-    char key[32], when[WW_TIMESTAMP_LEN];
-    snprintf(key, sizeof key, "%s_seen", name);
+    char when[WW_TIMESTAMP_LEN];
     ww_format_timestamp(seen_ns, when);
-    if (ww_jsonw_string(w, name, value)) /* a name that is not UTF-8 goes with its time */
-        ww_jsonw_string(w, key, when);
+    if (ww_jsonw_string(w, key, value)) /* a name that is not UTF-8 goes with its time */
+        ww_jsonw_string(w, seen_key, when);
 }
 
 void ww_identity_write(struct ww_jsonw *w, const char *key, const struct ww_identity *id)
@@ -293,11 +292,12 @@ void ww_identity_write(struct ww_jsonw *w, const char *key, const struct ww_iden
             mac[3 * i + 1] = hex[id->mac[i] & 15];
             mac[3 * i + 2] = i < 5 ? ':' : '\0';
         }
-        write_field(w, "mac", mac, id->mac_seen_ns);
+        write_field(w, "mac", "mac_seen", mac, id->mac_seen_ns);
     }
     if (id->known & WW_IDENTITY_NETBIOS)
-        write_field(w, "netbios_name", id->netbios_name, id->netbios_seen_ns);
+        write_field(w, "netbios_name", "netbios_name_seen", id->netbios_name, id->netbios_seen_ns);
     if (id->known & WW_IDENTITY_DHCP)
-        write_field(w, "dhcp_hostname", id->dhcp_hostname, id->dhcp_seen_ns);
+        write_field(w, "dhcp_hostname", "dhcp_hostname_seen", id->dhcp_hostname,
+                    id->dhcp_seen_ns);
     ww_jsonw_close(w);
 }
